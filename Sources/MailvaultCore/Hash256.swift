@@ -1,0 +1,68 @@
+/// A 256-bit hash (Keccak-256 output): an envelope's identity, a PoW hash.
+///
+/// Stored as four big-endian words so that comparison is byte-wise lexicographic, as LMDB and
+/// status-go order keys, and leading-zero counting is four instructions.
+public struct Hash256: Hashable, Comparable, Sendable, CustomStringConvertible {
+    /// Bytes 0-7, 8-15, 16-23 and 24-31, each read as a big-endian integer.
+    public var w0: UInt64, w1: UInt64, w2: UInt64, w3: UInt64
+
+    /// The all-zero hash.
+    public static let zero = Hash256(w0: 0, w1: 0, w2: 0, w3: 0)
+
+    /// Creates a hash from its four big-endian words.
+    @inlinable
+    public init(w0: UInt64, w1: UInt64, w2: UInt64, w3: UInt64) {
+        self.w0 = w0
+        self.w1 = w1
+        self.w2 = w2
+        self.w3 = w3
+    }
+
+    /// Creates a hash from exactly 32 bytes; `nil` for any other length.
+    public init?<C: Collection<UInt8>>(bytes: C) {
+        guard bytes.count == 32 else { return nil }
+        var words: [UInt64] = [0, 0, 0, 0]
+        for (offset, byte) in bytes.enumerated() {
+            words[offset >> 3] = words[offset >> 3] << 8 | UInt64(byte)
+        }
+        self.init(w0: words[0], w1: words[1], w2: words[2], w3: words[3])
+    }
+
+    /// Parses 64 hex digits, with or without a `0x` prefix.
+    public init(hex: String) throws(HexError) {
+        let bytes = try Hex.decode(hex)
+        guard let hash = Hash256(bytes: bytes) else {
+            throw HexError.wrongLength(expected: 32, actual: bytes.count)
+        }
+        self = hash
+    }
+
+    /// The 32 bytes, most significant first.
+    public var bytes: [UInt8] {
+        var out = [UInt8]()
+        out.reserveCapacity(32)
+        for word in [w0, w1, w2, w3] {
+            for shift in stride(from: 56, through: 0, by: -8) {
+                out.append(UInt8(truncatingIfNeeded: word >> UInt64(shift)))
+            }
+        }
+        return out
+    }
+
+    /// Leading zero bits of the hash read as a 256-bit big-endian number (256 when all zero).
+    @inlinable
+    public var leadingZeroBitCount: Int {
+        if w0 != 0 { return w0.leadingZeroBitCount }
+        if w1 != 0 { return 64 + w1.leadingZeroBitCount }
+        if w2 != 0 { return 128 + w2.leadingZeroBitCount }
+        return 192 + w3.leadingZeroBitCount
+    }
+
+    /// "0x" followed by 64 lowercase hex digits.
+    public var description: String { Hex.encode(bytes, prefix: true) }
+
+    @inlinable
+    public static func < (lhs: Hash256, rhs: Hash256) -> Bool {
+        (lhs.w0, lhs.w1, lhs.w2, lhs.w3) < (rhs.w0, rhs.w1, rhs.w2, rhs.w3)
+    }
+}
