@@ -5,12 +5,19 @@ import PackageDescription
 
 let package = Package(
     name: "MailvaultBenchmarks",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     dependencies: [
         .package(path: ".."),
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.0", traits: ["MallocInterposer"]),
     ],
     targets: [
+        // Plain timing loops for the PoW engine, no benchmark framework: compare-openssl runs
+        // it next to `openssl speed` and prints the ratios.
+        .executableTarget(
+            name: "PoWReport",
+            dependencies: [.product(name: "MailvaultCore", package: "main")],
+            path: "Benchmarks/PoWReport"
+        ),
         .executableTarget(
             name: "CoreBenchmarks",
             dependencies: [

@@ -655,6 +655,32 @@ def make_rlp_suite():
 
 
 # ---------------------------------------------------------------------------
+# seal.json: for a sealing request, the smallest nonce whose PoW reaches the target. The
+# requests are chosen so the nonce sits everywhere relative to the 136-byte Keccak blocks,
+# including straddling two blocks.
+
+def make_seal():
+    out = []
+    wanted_tails = [0, 1, 7, 100, 127, 128, 129, 130, 134, 135]
+    for index, tail in enumerate(wanted_tails):
+        expiry, ttl = 1_700_000_000 + index, 50 + index
+        topic = bytes([index, 2, 3, 4])
+        length = next(n for n in range(0, 2000)
+                      if len(rlp_without_nonce(expiry, ttl, topic, pattern_bytes(index, n))) % 136 == tail)
+        data = pattern_bytes(index, length)
+        rwn = rlp_without_nonce(expiry, ttl, topic, data)
+        target = pow_value(10 + index % 4, len(rwn), ttl) * 0.999
+        nonce = 0
+        while pow_value(leading_zero_bits(pow_hash(rwn, nonce)), len(rwn), ttl) < target:
+            nonce += 1
+        out.append({
+            "expiry": expiry, "ttl": ttl, "topic": topic.hex(), "dataPattern": {"seed": index, "length": length},
+            "rlpWithoutNonceLength": len(rwn), "tail": tail, "pow": target, "nonce": nonce,
+            "envelope": rlp_with_nonce(expiry, ttl, topic, data, nonce).hex(),
+            "reachedPow": pow_value(leading_zero_bits(pow_hash(rwn, nonce)), len(rwn), ttl),
+        })
+    return out
+
 
 def main():
     check_public_vectors()
@@ -666,6 +692,7 @@ def main():
     write_json("blooms.json", make_blooms(random.Random(6)))
     write_json("invalid_envelopes.json", make_invalid())
     write_json("rlp_suite.json", make_rlp_suite())
+    write_json("seal.json", make_seal())
 
 
 if __name__ == "__main__":

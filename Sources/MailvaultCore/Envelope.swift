@@ -144,16 +144,20 @@ public struct Envelope: Hashable, Sendable {
 
     /// The 4-item list `[Expiry, TTL, Topic, Data]` with its own header: the PoW's input.
     public var rlpWithoutNonce: [UInt8] {
-        let payloadLength = RLPWriter.encodedLength(uint: expiry) + RLPWriter.encodedLength(uint: ttl)
-            + 5 + RLPWriter.encodedLength(string: data)
-        var writer = RLPWriter(reservingCapacity: RLPWriter.headerLength(payloadLength: payloadLength) + payloadLength)
-        writer.appendList { list in
-            list.append(uint: expiry)
-            list.append(uint: ttl)
-            list.append(string: topic.bytes)
-            list.append(string: data)
-        }
-        return writer.bytes
+        var bytes: [UInt8] = []
+        appendRLPWithoutNonce(to: &bytes)
+        return bytes
+    }
+
+    /// Appends `rlpWithoutNonce`: a new list header, then the first four items exactly as they
+    /// are encoded (canonical, so no re-encoding is needed).
+    func appendRLPWithoutNonce(to bytes: inout [UInt8]) {
+        let first = encoded[encoded.startIndex]
+        let outerHeader = first < 0xF8 ? 1 : 1 + Int(first - 0xF7)
+        let items = encoded[(encoded.startIndex + outerHeader)..<dataRange.upperBound]
+        bytes.reserveCapacity(bytes.count + RLPWriter.headerLength(payloadLength: items.count) + items.count + 8)
+        RLPWriter.appendHeader(to: &bytes, payloadLength: items.count, shortBase: 0xC0)
+        bytes.append(contentsOf: items)
     }
 
     /// keccak256(rlpWithoutNonce ++ nonce as 8 big-endian bytes).

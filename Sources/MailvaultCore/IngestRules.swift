@@ -16,7 +16,10 @@ extension IngestPolicy {
     ///
     /// - Parameters:
     ///   - now: the node's clock, Unix seconds. Ignored in `.archive` mode.
-    public func check(_ envelope: Envelope, now: UInt32, mode: Mode = .live) -> Result<Double, IngestRejection> {
+    ///   - work: the envelope's hashes if already computed (by `Envelope.checkWork(batch:)`);
+    ///     otherwise the PoW is computed here.
+    public func check(_ envelope: Envelope, now: UInt32, mode: Mode = .live,
+                      work: PoWCheck? = nil) -> Result<Double, IngestRejection> {
         guard envelope.ttl > 0 else { return .failure(.zeroTTL) }
         var diff: UInt32 = 0
         if mode == .live {
@@ -37,7 +40,7 @@ extension IngestPolicy {
         guard envelope.size <= maximumSize else {
             return .failure(.tooLarge(size: envelope.size, maximum: maximumSize))
         }
-        let pow = envelope.pow(diff: diff)
+        let pow = work?.pow(diff: diff) ?? envelope.pow(diff: diff)
         guard pow >= minimumPoW else { return .failure(.lowPoW(pow: pow, minimum: minimumPoW)) }
         guard bloom.matches(envelope.bloom) else { return .failure(.bloomMismatch) }
         return .success(pow)

@@ -10,9 +10,19 @@ public struct Keccak256: Sendable {
     @usableFromInline var state = KeccakState()
     /// Bytes of the current, not yet permuted block (0 ..< rate).
     @usableFromInline var pending = 0
+    /// The one-lane permutation in use.
+    public let kernel: KeccakKernel
 
-    /// A hasher that has absorbed nothing.
-    public init() {}
+    /// A hasher that has absorbed nothing, on the fastest single-state kernel of this CPU.
+    public init() {
+        kernel = .bestSingle
+    }
+
+    /// A hasher on a given one-lane kernel (the scalar Swift code, say, to compare against).
+    public init(kernel: KeccakKernel) {
+        precondition(kernel.lanes == 1, "Keccak256 runs one state; use hash(batch:kernel:) for lanes")
+        self.kernel = kernel
+    }
 
     /// Absorbs `bytes`.
     public mutating func update(_ bytes: UnsafeRawBufferPointer) {
@@ -20,22 +30,21 @@ public struct Keccak256: Sendable {
         guard count > 0 else { return }
         var offset = 0
         var pending = self.pending
+        let kernel = self.kernel
         state.withLanes { lanes in
             while pending != 0 && offset < count {
                 lanes[pending >> 3] ^= UInt64(bytes[offset]) << UInt64((pending & 7) << 3)
                 pending += 1
                 offset += 1
                 if pending == Keccak256.rate {
-                    KeccakState.permute(lanes)
+                    kernel.permute(lanes.baseAddress!)
                     pending = 0
                 }
             }
-            while count - offset >= Keccak256.rate {
-                for lane in 0..<(Keccak256.rate / 8) {
-                    lanes[lane] ^= UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: offset + lane * 8, as: UInt64.self))
-                }
-                KeccakState.permute(lanes)
-                offset += Keccak256.rate
+            let blocks = (count - offset) / Keccak256.rate
+            if blocks > 0 {
+                kernel.absorb(lanes.baseAddress!, blocks: bytes.baseAddress! + offset, count: blocks)
+                offset += blocks * Keccak256.rate
             }
             while offset < count {
                 lanes[pending >> 3] ^= UInt64(bytes[offset]) << UInt64((pending & 7) << 3)
@@ -62,7 +71,7 @@ public struct Keccak256: Sendable {
         return state.withLanes { lanes in
             lanes[pending >> 3] ^= 0x01 << UInt64((pending & 7) << 3)
             lanes[Keccak256.rate / 8 - 1] ^= 0x80 << 56
-            KeccakState.permute(lanes)
+            kernel.permute(lanes.baseAddress!)
             return Hash256(w0: lanes[0].byteSwapped, w1: lanes[1].byteSwapped,
                            w2: lanes[2].byteSwapped, w3: lanes[3].byteSwapped)
         }

@@ -30,6 +30,8 @@ public struct ScalarSealer: EnvelopeSealer {
             }
             if Task.isCancelled { throw .cancelled }
             if clock.now >= deadline { break }
+            // Let other tasks (among them whoever may cancel this one) run on the cooperative pool.
+            await Task.yield()
         }
         let seconds = Double(clock.now - start)
         let pow = ProofOfWork.value(leadingZeros: best.zeros, rlpWithoutNonceLength: prefix.count, ttl: request.ttl)
