@@ -131,6 +131,18 @@ struct CLITests {
         #expect(envelope.expiry == 1_700_000_050 && envelope.ttl == 50)
     }
 
+    @Test("seal --threads runs that many searches and reports the kernel", arguments: [1, 3])
+    func sealThreads(threads: Int) throws {
+        let output = try CLI.run(["envelope", "seal", "--ttl", "50", "--topic", "0x01020304", "--data", "0xcafe",
+                                  "--pow", "1", "--expiry", "1700000050", "--threads", String(threads)])
+        #expect(output.status == 0, "\(output.stderr)")
+        let json = try CLI.json(output)
+        #expect(json["threads"] as? Int == threads)
+        #expect(["scalar", "avx2", "avx512"].contains(json["kernel"] as? String ?? ""))
+        let envelope = try Envelope(decoding: try Hex.decode(try #require(json["envelope"] as? String)))
+        #expect(envelope.pow() >= 1)
+    }
+
     @Test("seal without --expiry uses now + TTL")
     func sealDefaultExpiry() throws {
         let before = UInt32(Date().timeIntervalSince1970)
@@ -156,6 +168,7 @@ struct CLITests {
         ["envelope", "encode", "--expiry", "4294967296", "--ttl", "1", "--topic", "00000000", "--data", "", "--nonce", "0"],
         ["envelope", "encode", "--expiry", "0", "--ttl", "1", "--topic", "000000", "--data", "", "--nonce", "0"],
         ["envelope", "seal", "--ttl", "0", "--topic", "00000000", "--data", "", "--pow", "1"],
+        ["envelope", "seal", "--ttl", "5", "--topic", "00000000", "--data", "", "--pow", "1", "--threads", "0"],
         ["envelope", "frobnicate"],
     ])
     func badOptions(arguments: [String]) throws {

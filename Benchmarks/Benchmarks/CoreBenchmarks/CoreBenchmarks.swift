@@ -14,12 +14,27 @@ let benchmarks: @Sendable () -> Void = {
     Benchmark.defaultConfiguration = .init(metrics: [.wallClock, .throughput], warmupIterations: 3,
                                            scalingFactor: .kilo, maxDuration: .seconds(2))
 
-    // Keccak-256 throughput: the unit of every PoW cost.
-    for size in [64, 1024, 16 * 1024] {
-        let message = bytes(size)
-        Benchmark("Keccak256 \(size) B") { benchmark in
+    // Keccak-256 throughput: the unit of every PoW cost, on each one-lane kernel.
+    for kernel in KeccakKernel.available where kernel.lanes == 1 {
+        for size in [64, 1024, 16 * 1024] {
+            let message = bytes(size)
+            Benchmark("Keccak256 \(size) B, \(kernel.implementation)") { benchmark in
+                for _ in benchmark.scaledIterations {
+                    var hasher = Keccak256(kernel: kernel)
+                    hasher.update(message)
+                    blackHole(hasher.finalize())
+                }
+            }
+        }
+    }
+
+    // Many independent hashes in SIMD lanes.
+    let messages = (0..<64).map { bytes(1024, seed: $0) }
+    for kernel in KeccakKernel.available {
+        Benchmark("Keccak256 batch of 64 x 1 KiB, \(kernel.implementation)") { benchmark in
             for _ in benchmark.scaledIterations {
-                blackHole(Keccak256.hash(message))
+                let pointers = messages.map { $0.withUnsafeBytes { $0 } }
+                blackHole(Keccak256.hash(batch: pointers, kernel: kernel))
             }
         }
     }
@@ -40,6 +55,21 @@ let benchmarks: @Sendable () -> Void = {
                 let decoded = try Envelope(decoding: wire)
                 blackHole(decoded.hash)
                 blackHole(decoded.pow())
+            }
+        }
+    }
+
+    // Batch verification of a packet of 64 envelopes of 1 KiB, against one by one.
+    let packet = (0..<64).map { envelope(dataLength: 1024, nonce: UInt64($0)) }
+    Benchmark("Verify packet 64 x 1 KiB, one by one") { benchmark in
+        for _ in benchmark.scaledIterations {
+            for item in packet { blackHole(item.checkWork()) }
+        }
+    }
+    for kernel in KeccakKernel.available {
+        Benchmark("Verify packet 64 x 1 KiB, batch \(kernel.implementation)") { benchmark in
+            for _ in benchmark.scaledIterations {
+                blackHole(Envelope.checkWork(batch: packet, kernel: kernel))
             }
         }
     }
