@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "MailvaultCore", targets: ["MailvaultCore"]),
+        .library(name: "MailvaultStore", targets: ["MailvaultStore"]),
         .executable(name: "mailvault", targets: ["mailvault"]),
     ],
     dependencies: [
@@ -31,10 +32,17 @@ let package = Package(
             providers: [.apt(["libzstd-dev"])]
         ),
 
+        // The archive: LMDB + zstd. Depends on the core and the two C libraries only.
+        .target(name: "MailvaultStore", dependencies: ["MailvaultCore", "CLMDB", "CZstd"]),
+        // Test helper, not a product: ingests without end and prints each hash once its commit
+        // returned, so the crash test can SIGKILL it and check that nothing acknowledged is lost.
+        .executableTarget(name: "StoreCrashProbe", dependencies: ["MailvaultStore", "MailvaultCore"]),
+
         .executableTarget(
             name: "mailvault",
             dependencies: [
                 "MailvaultCore",
+                "MailvaultStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -43,6 +51,10 @@ let package = Package(
             name: "MailvaultCoreTests",
             dependencies: ["MailvaultCore"],
             resources: [.copy("Vectors")]
+        ),
+        .testTarget(
+            name: "MailvaultStoreTests",
+            dependencies: ["MailvaultStore", "MailvaultCore"]
         ),
         .testTarget(
             name: "mailvaultTests",

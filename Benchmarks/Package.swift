@@ -18,6 +18,23 @@ let package = Package(
             dependencies: [.product(name: "MailvaultCore", package: "main")],
             path: "Benchmarks/PoWReport"
         ),
+        // The archive's report: durable ingest against a plain C LMDB loop and SQLite with
+        // nwaku's schema, topic queries against status-go's scan, bytes on disk, zstd ratios.
+        .executableTarget(
+            name: "StoreReport",
+            dependencies: [
+                .product(name: "MailvaultStore", package: "main"),
+                .product(name: "MailvaultCore", package: "main"),
+                "StoreBaselines",
+            ],
+            path: "Benchmarks/StoreReport"
+        ),
+        // The baselines in C: what a plain LMDB loop, SQLite and status-go's layout cost.
+        .target(
+            name: "StoreBaselines",
+            path: "Benchmarks/StoreBaselines",
+            linkerSettings: [.linkedLibrary("lmdb"), .linkedLibrary("sqlite3")]
+        ),
         .executableTarget(
             name: "CoreBenchmarks",
             dependencies: [

@@ -13,7 +13,8 @@ struct Mailvault: AsyncParsableCommand {
               mailvault envelope decode 0xd08001840000000084deadbeef820114
             """,
         version: MailvaultVersion.string,
-        subcommands: [EnvelopeCommand.self]
+        subcommands: [EnvelopeCommand.self, ImportCommand.self, ExportCommand.self, QueryCommand.self,
+                      StatsCommand.self, CompactCommand.self]
     )
 
     /// Runs the command line, turning every failure into one line on standard error and a

@@ -1,0 +1,446 @@
+import CLMDB
+import Foundation
+import MailvaultCore
+
+/// The archive: envelopes in LMDB, ordered by (sent, hash), with topic, hash and retention
+/// indexes (layout in Docs/Storage.md).
+///
+/// Concurrency contract (LMDB's): one writer, many readers.
+/// - Every write (`ingest`, `sweep`) goes through one writer thread. Ingests queued while a
+///   transaction commits are applied together in the next one (group commit), and each call
+///   returns only after the commit that holds its envelopes is durable (fsync'd).
+/// - Reads (`query`, `hashes`, `envelope(hash:)`, `presence(of:)`, `stats()`) may run on any
+///   thread at any time. Each runs in its own LMDB read transaction, a snapshot that writers
+///   never block and that never sees half a commit.
+/// - Other processes may open the same directory (LMDB serialises their writers too).
+/// - `close()` (or releasing the store) finishes queued writes first.
+public final class EnvelopeStore: @unchecked Sendable {
+    /// The configuration the store was opened with.
+    public let configuration: StoreConfiguration
+    /// The store's directory.
+    public let directory: String
+
+    let environment: Environment
+    let dbs: Databases
+    let codec: RecordCodec
+    let blockCapacity: Int
+    private let lock: DirectoryLock?
+    private var writer: StoreWriter?
+
+    private init(directory: String, configuration: StoreConfiguration) throws(StoreError) {
+        self.directory = directory
+        self.configuration = configuration
+        if !configuration.readOnly {
+            do {
+                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            } catch {
+                throw .io(operation: "mkdir", path: directory, errno: (error as NSError).code == 0 ? EIO : Int32(EACCES))
+            }
+        }
+        lock = configuration.readOnly ? try? DirectoryLock(directory: directory, exclusive: false)
+                                      : try DirectoryLock(directory: directory, exclusive: false)
+        environment = try Environment(directory: directory, mapBytes: max(configuration.initialMapBytes, 1 << 20),
+                                      readOnly: configuration.readOnly)
+        dbs = try environment.openDatabases()
+        codec = RecordCodec(level: configuration.compressionLevel)
+        blockCapacity = Schema.blockPages * (try environment.info().pageSize) - 16
+        try prepareSchema()
+        if !configuration.readOnly {
+            let (dbs, codec, retention, capacity) = (dbs, codec, configuration.retention, blockCapacity)
+            writer = StoreWriter(environment: environment) { (txn) throws(StoreError) in
+                try WriteContext(txn: txn, dbs: dbs, codec: codec, retention: retention, blockCapacity: capacity)
+            }
+        }
+    }
+
+    /// Opens (creating if needed) the store in `directory`.
+    ///
+    /// Refuses a database whose schema is newer than this build's; migrates an older one. When
+    /// the configured retention tiers differ from those the database was indexed with, the
+    /// tier index is rebuilt before this returns.
+    public static func open(at directory: String, configuration: StoreConfiguration = StoreConfiguration())
+        throws(StoreError) -> EnvelopeStore
+    {
+        try EnvelopeStore(directory: directory, configuration: configuration)
+    }
+
+    deinit {
+        writer?.stop()
+    }
+
+    /// Finishes queued writes and stops the writer; later writes fail with `.closed`.
+    public func close() {
+        writer?.stop()
+    }
+
+    private func prepareSchema() throws(StoreError) {
+        let (dbs, retention) = (dbs, configuration.retention)
+        let state = try environment.read { (txn) throws(StoreError) -> (UInt32?, Bool) in
+            let version = try txn.get(dbs.meta, Schema.Meta.schema).map { BigEndian.uint32($0) }
+            let tiers = try txn.get(dbs.meta, Schema.Meta.tiers).map { Array($0) } ?? []
+            return (version, tiers != retention.tierSignature)
+        }
+        if let version = state.0, version > Schema.version {
+            throw .unsupportedSchema(found: version, supported: Schema.version)
+        }
+        guard !configuration.readOnly else {
+            guard state.0 != nil else { throw .corrupt("\(directory) holds no Mailvault store") }
+            return
+        }
+        // Version 1 is the first; a later version migrates here, in this one transaction.
+        guard state.0 == nil || state.1 else { return }
+        let (codec, capacity) = (codec, blockCapacity)
+        try environment.write { (txn) throws(StoreError) in
+            try txn.put(dbs.meta, Schema.Meta.schema, BigEndian.bytes(Schema.version))
+            let context = try WriteContext(txn: txn, dbs: dbs, codec: codec, retention: retention,
+                                           blockCapacity: capacity)
+            try context.rebuildTierIndex()
+            try context.finish()
+            try txn.put(dbs.meta, Schema.Meta.tiers, retention.tierSignature)
+        }
+    }
+
+    private func activeWriter() throws(StoreError) -> StoreWriter {
+        guard let writer else {
+            throw configuration.readOnly ? .invalidArgument("the store was opened read-only") : .closed
+        }
+        return writer
+    }
+
+    // MARK: Ingest
+
+    /// Stores a batch; returns one result per envelope, in input order, once durable.
+    ///
+    /// Envelopes are identified by hash: one already stored (or repeated in the batch) is
+    /// reported `.duplicate` and not written again. The caller applies its ingest policy
+    /// first (`IngestPolicy.check`); `work` passes the hashes it computed so they are not
+    /// computed twice, otherwise they are computed here in SIMD batches.
+    public func ingest(_ envelopes: [Envelope], work: [PoWCheck]? = nil) async throws(StoreError) -> [IngestResult] {
+        let (prepared, order) = try prepare(envelopes, work: work)
+        let results = ResultsBox(count: envelopes.count)
+        try await activeWriter().submit(weight: max(1, envelopes.count)) { (context) throws(StoreError) in
+            try EnvelopeStore.apply(prepared, order: order, into: context, results: results)
+        }
+        return results.values
+    }
+
+    /// `ingest` for synchronous callers: blocks the calling thread until the commit is durable.
+    public func ingestAndWait(_ envelopes: [Envelope], work: [PoWCheck]? = nil) throws(StoreError) -> [IngestResult] {
+        let (prepared, order) = try prepare(envelopes, work: work)
+        let results = ResultsBox(count: envelopes.count)
+        try activeWriter().submitAndWait(weight: max(1, envelopes.count)) { (context) throws(StoreError) in
+            try EnvelopeStore.apply(prepared, order: order, into: context, results: results)
+        }
+        return results.values
+    }
+
+    private func prepare(_ envelopes: [Envelope], work: [PoWCheck]?) throws(StoreError) -> ([PreparedEnvelope], [Int]) {
+        if let work, work.count != envelopes.count {
+            throw .invalidArgument("ingest got \(envelopes.count) envelopes but \(work.count) PoW checks")
+        }
+        let checks = work ?? Envelope.checkWork(batch: envelopes)
+        let pows = checks.map { Float($0.pow()) }
+        let records = codec.records(for: envelopes, pows: pows)
+        var prepared: [PreparedEnvelope] = []
+        prepared.reserveCapacity(envelopes.count)
+        for index in envelopes.indices {
+            prepared.append(PreparedEnvelope(key: StoreCursor(sent: envelopes[index].sentTime, hash: checks[index].hash),
+                                             topic: envelopes[index].topic, pow: pows[index],
+                                             rawLength: envelopes[index].encoded.count, record: records[index]))
+        }
+        // In key order, so that keys newer than the store's newest are appended.
+        let order = prepared.indices.sorted { prepared[$0].key < prepared[$1].key }
+        return (prepared, order)
+    }
+
+    private static func apply(_ prepared: [PreparedEnvelope], order: [Int], into context: WriteContext,
+                              results: ResultsBox) throws(StoreError) {
+        for index in order {
+            let item = prepared[index]
+            results.values[index] = try context.insert(item) ? .stored(item.key.hash) : .duplicate(item.key.hash)
+        }
+    }
+
+    // MARK: Queries
+
+    /// One page of a query (see `StoreQuery` for the semantics).
+    public func query(_ query: StoreQuery) throws(StoreError) -> QueryPage {
+        try query.validate()
+        return try environment.read { (txn) throws(StoreError) in
+            let (keys, next) = try selectKeys(txn, query)
+            var envelopes: [Envelope] = []
+            envelopes.reserveCapacity(keys.count)
+            for (key, _) in keys {
+                guard let envelope = try load(txn, key: key) else {
+                    throw .corrupt("the index names \(key) but the envelope is missing")
+                }
+                envelopes.append(envelope)
+            }
+            return QueryPage(envelopes: envelopes, next: next)
+        }
+    }
+
+    /// One page of a query, as (sent, hash, topic) only: no envelope is decoded.
+    public func hashes(_ query: StoreQuery) throws(StoreError) -> HashPage {
+        try query.validate()
+        return try environment.read { (txn) throws(StoreError) in
+            let (keys, next) = try selectKeys(txn, query)
+            var entries: [HashEntry] = []
+            entries.reserveCapacity(keys.count)
+            for (key, knownTopic) in keys {
+                let topic: Topic
+                if let knownTopic {
+                    topic = knownTopic
+                } else {
+                    guard let record = try withRecord(txn, key: key, { (record) throws(StoreError) in record.topic }) else {
+                        throw .corrupt("the index names \(key) but the envelope is missing")
+                    }
+                    topic = record
+                }
+                entries.append(HashEntry(sent: key.sent, hash: key.hash, topic: topic))
+            }
+            return HashPage(entries: entries, next: next)
+        }
+    }
+
+    /// The envelope with this hash, or `nil`.
+    public func envelope(hash: Hash256) throws(StoreError) -> Envelope? {
+        try environment.read { (txn) throws(StoreError) in
+            guard let key = try locate(txn, hash: hash) else { return nil }
+            return try load(txn, key: key)
+        }
+    }
+
+    /// For each hash, whether the store holds it (one snapshot for the whole list).
+    public func presence(of hashes: [Hash256]) throws(StoreError) -> [Bool] {
+        try environment.read { (txn) throws(StoreError) in
+            var present: [Bool] = []
+            present.reserveCapacity(hashes.count)
+            for hash in hashes { present.append(try locate(txn, hash: hash) != nil) }
+            return present
+        }
+    }
+
+    /// The key of the envelope with this hash: the hash index gives candidate sent times for
+    /// the hash's first four bytes, each confirmed against the primary index.
+    private func locate(_ txn: Transaction, hash: Hash256) throws(StoreError) -> StoreCursor? {
+        let probe = StoreCursor(sent: 0, hash: hash).bytes
+        let cursor = try txn.cursor(dbs.hashes)
+        var entry = try cursor.get(MDB_SET_KEY, key: Array(probe[4..<8]))
+        while let current = entry {
+            let key = StoreCursor(sent: BigEndian.uint32(current.value), hash: hash)
+            if try txn.get(dbs.envelopes, key.bytes) != nil { return key }
+            entry = try cursor.get(MDB_NEXT_DUP)
+        }
+        return nil
+    }
+
+    /// Up to `limit` keys of the page, each with its topic when the plan knows it, and the
+    /// next cursor (the last key returned) when more remain.
+    private func selectKeys(_ txn: Transaction, _ query: StoreQuery) throws(StoreError)
+        -> ([(StoreCursor, Topic?)], StoreCursor?)
+    {
+        guard let range = query.keyRange else { return ([], nil) }
+        var keys: [(StoreCursor, Topic?)] = []
+        keys.reserveCapacity(query.limit + 1)
+        switch query.filter {
+        case .all:
+            let cursor = try txn.cursor(dbs.envelopes)
+            var entry = try cursor.get(MDB_SET_RANGE, key: range.lowerBound.bytes)
+            while let current = entry, keys.count <= query.limit {
+                let key = StoreCursor(raw: current.key)
+                guard key <= range.upperBound else { break }
+                keys.append((key, nil))
+                entry = try cursor.get(MDB_NEXT)
+            }
+        case .topics(let topics):
+            try merge(txn, topics: topics, range: range, limit: query.limit, into: &keys)
+        case .bloom(let bloom):
+            // Test each distinct stored topic's bloom once, then read the matching topics' lists.
+            var topics: Set<Topic> = []
+            let cursor = try txn.cursor(dbs.topics)
+            var entry = try cursor.get(MDB_FIRST)
+            while let current = entry {
+                let topic = Topic(rawValue: BigEndian.uint32(current.key))
+                if bloom.matches(topic.bloom) { topics.insert(topic) }
+                entry = try cursor.get(MDB_NEXT_NODUP)
+            }
+            try merge(txn, topics: topics, range: range, limit: query.limit, into: &keys)
+        }
+        guard keys.count > query.limit else { return (keys, nil) }
+        keys.removeLast()
+        return (keys, keys.last?.0)
+    }
+
+    private func merge(_ txn: Transaction, topics: Set<Topic>, range: ClosedRange<StoreCursor>, limit: Int,
+                       into keys: inout [(StoreCursor, Topic?)]) throws(StoreError) {
+        guard !topics.isEmpty else { return }
+        var merge = try TopicMerge(txn: txn, dbi: dbs.topics, topics: topics, range: range)
+        while keys.count <= limit, let (key, topic) = try merge.next() {
+            keys.append((key, topic))
+        }
+    }
+
+    /// Runs `body` on the record of `key`, in place; `nil` when the key is absent.
+    private func withRecord<T>(_ txn: Transaction, key: StoreCursor,
+                               _ body: (Record) throws(StoreError) -> T) throws(StoreError) -> T? {
+        guard let raw = try txn.get(dbs.envelopes, key.bytes) else { return nil }
+        let location = try Location(raw: raw)
+        guard let block = try txn.get(dbs.blocks, BigEndian.bytes(location.block)) else {
+            throw .corrupt("block \(location.block) is missing")
+        }
+        return try body(try Record.parse(block: block, at: Int(location.offset)))
+    }
+
+    private func load(_ txn: Transaction, key: StoreCursor) throws(StoreError) -> Envelope? {
+        try withRecord(txn, key: key) { (record) throws(StoreError) in try codec.envelope(of: record) }
+    }
+
+    // MARK: Stats
+
+    /// Counts and sizes, from one snapshot.
+    public func stats() throws(StoreError) -> StoreStats {
+        let info = try environment.info()
+        let dbs = dbs
+        var stats = try environment.read { (txn) throws(StoreError) -> StoreStats in
+            let envelopes = try txn.cursor(dbs.envelopes)
+            let oldest = try envelopes.get(MDB_FIRST).map { StoreCursor(raw: $0.key).sent }
+            let newest = try envelopes.get(MDB_LAST).map { StoreCursor(raw: $0.key).sent }
+            var topics = 0
+            let topicCursor = try txn.cursor(dbs.topics)
+            var entry = try topicCursor.get(MDB_FIRST)
+            while entry != nil {
+                topics += 1
+                entry = try topicCursor.get(MDB_NEXT_NODUP)
+            }
+            let raw = try WriteContext.meta64(txn, dbs, Schema.Meta.rawBytes)
+            let stored = try WriteContext.meta64(txn, dbs, Schema.Meta.storedBytes)
+            return StoreStats(
+                schemaVersion: try txn.get(dbs.meta, Schema.Meta.schema).map { BigEndian.uint32($0) } ?? 0,
+                envelopes: Int(try WriteContext.meta64(txn, dbs, Schema.Meta.count)),
+                topics: topics, rawBytes: raw, storedBytes: stored, fileBytes: 0,
+                usedBytes: UInt64(info.lastPage + 1 - (try freePages(txn))) * UInt64(info.pageSize),
+                compressedEnvelopes: Int(try WriteContext.meta64(txn, dbs, Schema.Meta.compressed)),
+                compressionRatio: stored == 0 ? 1 : Double(raw) / Double(stored),
+                oldestSent: oldest, newestSent: newest, blocks: try txn.count(dbs.blocks),
+                mapBytes: UInt64(info.mapBytes))
+        }
+        stats.fileBytes = EnvelopeStore.fileSize(directory + "/data.mdb") ?? 0
+        return stats
+    }
+
+    /// Pages on LMDB's free list (database 0: transaction id -> list of page numbers).
+    private func freePages(_ txn: Transaction) throws(StoreError) -> Int {
+        let cursor = try txn.cursor(0)
+        var total = 0
+        var entry = try cursor.get(MDB_FIRST)
+        while let current = entry {
+            // Each value is an ID list whose first word is its length.
+            if current.value.count >= MemoryLayout<Int>.size {
+                total += current.value.loadUnaligned(as: Int.self)
+            }
+            entry = try cursor.get(MDB_NEXT)
+        }
+        return total
+    }
+
+    // MARK: Retention and compaction
+
+    /// Applies the retention policy: removes what outlived its age, then the oldest while the
+    /// store is over its size cap, then frees emptied blocks and moves the live records out of
+    /// mostly-dead ones. Works in transactions of at most `batch` removals, so readers and
+    /// ingest interleave with a long sweep.
+    public func sweep(now: UInt32, batch: Int = 1000) async throws(StoreError) -> SweepReport {
+        let writer = try activeWriter()
+        let report = SweepBox()
+        let budget = max(1, batch)
+        while true {
+            let before = report.report
+            try await writer.submit(weight: 0) { (context) throws(StoreError) in
+                var step = SweepReport()
+                step.expired = try context.expire(now: now, budget: budget)
+                // The size cap applies to what the ages leave, so it waits for expiry to finish.
+                if step.expired < budget { step.evicted = try context.evict(budget: budget - step.expired) }
+                step.relocated = try context.reclaimTouchedBlocks()
+                step.blocksFreed = context.blocksFreed
+                report.step = step
+            }
+            report.commitStep()
+            if report.report.expired + report.report.evicted - before.expired - before.evicted < budget { break }
+        }
+        return report.report
+    }
+
+    /// Writes a compacting copy (LMDB's MDB_CP_COMPACT: live pages only, free list dropped)
+    /// of the current snapshot into `destination`, which must not hold a store. The store
+    /// stays open and usable meanwhile.
+    public func compact(to destination: String) throws(StoreError) {
+        do {
+            try FileManager.default.createDirectory(atPath: destination, withIntermediateDirectories: true)
+        } catch {
+            throw .io(operation: "mkdir", path: destination, errno: EACCES)
+        }
+        if FileManager.default.fileExists(atPath: destination + "/data.mdb") {
+            throw .invalidArgument("\(destination) already holds a database")
+        }
+        try environment.copyCompacted(to: destination)
+    }
+
+    /// Compacts the store in `directory` in place: a compacting copy, then an atomic rename
+    /// over the old file. Needs the store closed everywhere (`StoreError.busy` otherwise).
+    /// Returns the file's size before and after.
+    public static func compactInPlace(at directory: String) throws(StoreError) -> (before: UInt64, after: UInt64) {
+        let lock = try DirectoryLock(directory: directory, exclusive: true)
+        let data = directory + "/data.mdb"
+        let staging = directory + "/compacting"
+        guard let before = fileSize(data) else { throw .io(operation: "stat", path: data, errno: ENOENT) }
+        try? FileManager.default.removeItem(atPath: staging)
+        do {
+            try FileManager.default.createDirectory(atPath: staging, withIntermediateDirectories: false)
+        } catch {
+            throw .io(operation: "mkdir", path: staging, errno: EACCES)
+        }
+        do {
+            let environment = try Environment(directory: directory, mapBytes: 1 << 20, readOnly: false)
+            try environment.copyCompacted(to: staging)
+        }
+        guard rename(staging + "/data.mdb", data) == 0 else { throw .io(operation: "rename", path: data, errno: errno) }
+        // The lock file describes readers of the old file; nobody has it open (we hold the
+        // directory lock exclusively), so it is safe to drop and LMDB recreates it.
+        unlink(directory + "/lock.mdb")
+        try? FileManager.default.removeItem(atPath: staging)
+        guard let after = fileSize(data) else { throw .io(operation: "stat", path: data, errno: ENOENT) }
+        withExtendedLifetime(lock) {}
+        return (before, after)
+    }
+
+    static func fileSize(_ path: String) -> UInt64? {
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
+              let size = attributes[.size] as? NSNumber else { return nil }
+        return size.uint64Value
+    }
+}
+
+/// Results written by the writer thread, read by the caller after the commit.
+private final class ResultsBox: @unchecked Sendable {
+    var values: [IngestResult]
+
+    init(count: Int) {
+        values = Array(repeating: .duplicate(.zero), count: count)
+    }
+}
+
+/// Sweep totals across transactions; a step's figures count only once its commit succeeded.
+private final class SweepBox: @unchecked Sendable {
+    var report = SweepReport()
+    var step = SweepReport()
+
+    func commitStep() {
+        report.expired += step.expired
+        report.evicted += step.evicted
+        report.relocated += step.relocated
+        report.blocksFreed += step.blocksFreed
+        report.transactions += 1
+        step = SweepReport()
+    }
+}

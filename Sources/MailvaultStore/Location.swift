@@ -1,0 +1,23 @@
+/// Where a record lies: a block and an offset in it (the primary index's 6-byte value).
+struct Location: Equatable {
+    var block: UInt32
+    var offset: UInt16
+
+    init(block: UInt32, offset: UInt16) {
+        self.block = block
+        self.offset = offset
+    }
+
+    init(raw: UnsafeRawBufferPointer) throws(StoreError) {
+        guard raw.count == 6 else { throw .corrupt("an index entry of \(raw.count) bytes") }
+        self.init(block: BigEndian.uint32(raw), offset: BigEndian.uint16(raw, at: 4))
+    }
+
+    var bytes: [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(6)
+        BigEndian.append(block, to: &out)
+        BigEndian.append(offset, to: &out)
+        return out
+    }
+}

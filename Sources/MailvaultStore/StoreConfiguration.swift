@@ -1,0 +1,20 @@
+/// How a store is opened.
+public struct StoreConfiguration: Hashable, Sendable {
+    /// zstd level for new records (1...19); 0 stores every record raw.
+    public var compressionLevel: Int32
+    /// Retention: ages, PoW tiers, size cap (applied by `EnvelopeStore.sweep(now:)`).
+    public var retention: RetentionPolicy
+    /// The memory map's first size; it doubles by itself whenever a write finds it full.
+    public var initialMapBytes: Int
+    /// Open read-only: no ingest, sweep or schema initialisation (for tools beside a running node).
+    public var readOnly: Bool
+
+    /// A configuration; the defaults are zstd level 3, 30-day retention, a 64 MiB first map.
+    public init(compressionLevel: Int32 = 3, retention: RetentionPolicy = RetentionPolicy(),
+                initialMapBytes: Int = 64 << 20, readOnly: Bool = false) {
+        self.compressionLevel = compressionLevel
+        self.retention = retention
+        self.initialMapBytes = initialMapBytes
+        self.readOnly = readOnly
+    }
+}

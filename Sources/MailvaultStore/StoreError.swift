@@ -1,0 +1,83 @@
+import CLMDB
+import MailvaultCore
+
+/// Why a store operation failed. Every case reads as one sentence an operator can act on.
+public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// A cursor is exactly 36 bytes (BE32 sent ++ hash); this one had another length.
+    case invalidCursorLength(Int)
+    /// A bloom filter is exactly 64 bytes; this one had another length.
+    case invalidBloomLength(Int)
+    /// `from` is after `to`.
+    case invalidTimeRange(from: UInt32, to: UInt32)
+    /// More topics than a query may carry (`StoreQuery.maximumTopics`).
+    case tooManyTopics(Int)
+    /// A limit outside `1...StoreQuery.maximumLimit`.
+    case invalidLimit(Int)
+    /// An argument that breaks the API's contract (the sentence says which).
+    case invalidArgument(String)
+    /// The database was written by a newer Mailvault whose schema this build cannot read.
+    case unsupportedSchema(found: UInt32, supported: UInt32)
+    /// Stored bytes that do not decode: the file was damaged outside LMDB's guarantees.
+    case corrupt(String)
+    /// The disk (or quota) is full. Nothing that was acknowledged before is lost.
+    case diskFull
+    /// The store's directory is held by another process that forbids this operation.
+    case busy(String)
+    /// The store was closed.
+    case closed
+    /// A file-system call failed.
+    case io(operation: String, path: String, errno: Int32)
+    /// An LMDB call failed with this return code.
+    case lmdb(operation: String, code: Int32)
+    /// A zstd call failed.
+    case zstd(String)
+    /// An import stream holds bytes that are not an envelope.
+    case invalidEnvelope(offset: Int, EnvelopeError)
+    /// An import stream ends inside an envelope.
+    case truncatedStream(offset: Int, missing: Int)
+    /// An envelope in an import stream is larger than any node accepts.
+    case envelopeTooLarge(offset: Int, size: Int)
+
+    public var description: String {
+        switch self {
+        case .invalidCursorLength(let length):
+            "a cursor is 36 bytes (sent ++ hash), got \(length)"
+        case .invalidBloomLength(let length):
+            "a bloom filter is 64 bytes, got \(length)"
+        case .invalidTimeRange(let from, let to):
+            "from (\(from)) is after to (\(to))"
+        case .tooManyTopics(let count):
+            "a query may carry at most \(StoreQuery.maximumTopics) topics, got \(count)"
+        case .invalidLimit(let limit):
+            "limit must be between 1 and \(StoreQuery.maximumLimit), got \(limit)"
+        case .invalidArgument(let sentence):
+            sentence
+        case .unsupportedSchema(let found, let supported):
+            "the database has schema version \(found); this build reads up to version \(supported)"
+        case .corrupt(let detail):
+            "the database is corrupt: \(detail)"
+        case .diskFull:
+            "the disk is full; the batch was not stored and everything stored before is intact"
+        case .busy(let detail):
+            "the store is in use: \(detail)"
+        case .closed:
+            "the store is closed"
+        case .io(let operation, let path, let errno):
+            "\(operation) \(path) failed: \(StoreError.systemMessage(errno))"
+        case .lmdb(let operation, let code):
+            "LMDB \(operation) failed: \(String(cString: mdb_strerror(code)))"
+        case .zstd(let detail):
+            "zstd failed: \(detail)"
+        case .invalidEnvelope(let offset, let error):
+            "invalid envelope at byte \(offset): \(error)"
+        case .truncatedStream(let offset, let missing):
+            "the stream ends inside the envelope at byte \(offset) (\(missing) bytes missing)"
+        case .envelopeTooLarge(let offset, let size):
+            "the envelope at byte \(offset) claims \(size) bytes, more than the 10 MiB hard limit"
+        }
+    }
+
+    private static func systemMessage(_ errno: Int32) -> String {
+        String(cString: mdb_strerror(errno))
+    }
+}

@@ -1,0 +1,70 @@
+import CLMDB
+
+extension WriteContext {
+    /// Removes up to `budget` envelopes whose retention age has passed; returns how many.
+    ///
+    /// Without tiers the primary order is the deletion order; with tiers each tier's index is
+    /// read from its oldest entry. Either way the sweep reads only what it deletes.
+    func expire(now: UInt32, budget: Int) throws(StoreError) -> Int {
+        var victims: [StoreCursor] = []
+        if tiers.isEmpty {
+            if now > retention.maximumAge {
+                let cutoff = now - retention.maximumAge
+                let cursor = try txn.cursor(dbs.envelopes)
+                var entry = try cursor.get(MDB_FIRST)
+                while let current = entry, victims.count < budget {
+                    let key = StoreCursor(raw: current.key)
+                    guard key.sent < cutoff else { break }
+                    victims.append(key)
+                    entry = try cursor.get(MDB_NEXT)
+                }
+            }
+        } else {
+            for tier in 0...tiers.count {
+                let age = retention.maximumAge(ofTier: UInt8(tier), sorted: tiers)
+                guard now > age, victims.count < budget else { continue }
+                let cutoff = now - age
+                let cursor = try txn.cursor(dbs.tiers)
+                var entry = try cursor.get(MDB_SET_KEY, key: [UInt8(tier)])
+                while let current = entry, victims.count < budget {
+                    let key = StoreCursor(raw: current.value)
+                    guard key.sent < cutoff else { break }
+                    victims.append(key)
+                    entry = try cursor.get(MDB_NEXT_DUP)
+                }
+            }
+        }
+        for key in victims { try remove(key: key) }
+        return victims.count
+    }
+
+    /// Removes up to `budget` of the oldest envelopes while the stored bytes exceed the cap.
+    func evict(budget: Int) throws(StoreError) -> Int {
+        guard let maximum = retention.maximumBytes else { return 0 }
+        var removed = 0
+        while storedBytes > maximum, removed < budget {
+            let cursor = try txn.cursor(dbs.envelopes)
+            guard let first = try cursor.get(MDB_FIRST) else { break }
+            try remove(key: StoreCursor(raw: first.key))
+            removed += 1
+        }
+        return removed
+    }
+
+    /// Rebuilds the tier index from the records (after the tiers were reconfigured).
+    func rebuildTierIndex() throws(StoreError) {
+        try txn.clear(dbs.tiers)
+        guard !tiers.isEmpty else { return }
+        let cursor = try txn.cursor(dbs.envelopes)
+        var entry = try cursor.get(MDB_FIRST)
+        while let current = entry {
+            let location = try Location(raw: current.value)
+            let pow = try withBlock(location.block) { (block) throws(StoreError) in
+                try Record.parse(block: block, at: Int(location.offset)).pow
+            }
+            try putDuplicateInOrder(dbs.tiers, key: [retention.tier(forPoW: Double(pow), sorted: tiers)],
+                                    value: Array(current.key))
+            entry = try cursor.get(MDB_NEXT)
+        }
+    }
+}

@@ -1,0 +1,306 @@
+import CLMDB
+import MailvaultCore
+
+/// The state of one write transaction: the open block being filled, block bookkeeping and
+/// counters, all written back by `finish()` just before the commit.
+///
+/// Created by the writer thread for each transaction and dropped after it, so a transaction
+/// that is abandoned (full map, full disk) leaves nothing behind in memory either.
+final class WriteContext {
+    let txn: Transaction
+    let dbs: Databases
+    let codec: RecordCodec
+    let retention: RetentionPolicy
+    let tiers: [RetentionTier]
+    let blockCapacity: Int
+
+    private(set) var count: UInt64
+    private(set) var rawBytes: UInt64
+    private(set) var storedBytes: UInt64
+    private var compressed: UInt64
+    private var nextBlock: UInt32
+    private var openBlock: UInt32?
+    private var openBytes: [UInt8] = []
+    /// Whether `openBlock` already has a value in `blocks` (written by an earlier commit).
+    private var openPersisted = false
+    private var openDirty = false
+    private var infos: [UInt32: BlockInfo] = [:]
+    private var dirtyInfos: Set<UInt32> = []
+    /// Blocks that lost records in this transaction: candidates for freeing or compaction.
+    private(set) var touchedBlocks: Set<UInt32> = []
+    private var lastKey: [UInt8]?
+    private var lastKeyLoaded = false
+    private(set) var blocksFreed = 0
+
+    init(txn: Transaction, dbs: Databases, codec: RecordCodec, retention: RetentionPolicy,
+         blockCapacity: Int) throws(StoreError) {
+        self.txn = txn
+        self.dbs = dbs
+        self.codec = codec
+        self.retention = retention
+        self.tiers = retention.sortedTiers
+        self.blockCapacity = blockCapacity
+        count = try WriteContext.meta64(txn, dbs, Schema.Meta.count)
+        rawBytes = try WriteContext.meta64(txn, dbs, Schema.Meta.rawBytes)
+        storedBytes = try WriteContext.meta64(txn, dbs, Schema.Meta.storedBytes)
+        compressed = try WriteContext.meta64(txn, dbs, Schema.Meta.compressed)
+        nextBlock = UInt32(truncatingIfNeeded: try WriteContext.meta64(txn, dbs, Schema.Meta.nextBlock))
+        if let raw = try txn.get(dbs.meta, Schema.Meta.openBlock), raw.count == 4 {
+            let id = BigEndian.uint32(raw)
+            if let block = try txn.get(dbs.blocks, BigEndian.bytes(id)) {
+                openBlock = id
+                openBytes = Array(block)
+                openPersisted = true
+            }
+        }
+    }
+
+    static func meta64(_ txn: Transaction, _ dbs: Databases, _ key: [UInt8]) throws(StoreError) -> UInt64 {
+        guard let raw = try txn.get(dbs.meta, key) else { return 0 }
+        guard raw.count == 8 else { throw .corrupt("meta value '\(String(decoding: key, as: UTF8.self))' has \(raw.count) bytes") }
+        return BigEndian.uint64(raw)
+    }
+
+    // MARK: Ingest
+
+    /// Stores one prepared envelope unless its key is already present; returns false for a
+    /// duplicate.
+    func insert(_ item: PreparedEnvelope) throws(StoreError) -> Bool {
+        let keyBytes = item.key.bytes
+        if try txn.get(dbs.envelopes, keyBytes) != nil { return false }
+        if item.record.first == Record.Kind.zstd.rawValue { compressed += 1 }
+        let location = try append(record: item.record)
+        try putPrimary(keyBytes, location)
+        try putDuplicateInOrder(dbs.topics, key: BigEndian.bytes(item.topic.rawValue), value: keyBytes)
+        try txn.put(dbs.hashes, Array(keyBytes[4..<8]), Array(keyBytes[0..<4]), flags: MDB_NODUPDATA)
+        if !tiers.isEmpty {
+            try putDuplicateInOrder(dbs.tiers, key: [retention.tier(forPoW: Double(item.pow), sorted: tiers)],
+                                    value: keyBytes)
+        }
+        count += 1
+        rawBytes += UInt64(item.rawLength)
+        storedBytes += UInt64(item.record.count)
+        return true
+    }
+
+    /// Puts a primary entry, appending (which fills pages completely) when the key sorts last.
+    private func putPrimary(_ keyBytes: [UInt8], _ location: Location) throws(StoreError) {
+        if !lastKeyLoaded {
+            let cursor = try txn.cursor(dbs.envelopes)
+            lastKey = try cursor.get(MDB_LAST).map { Array($0.key) }
+            lastKeyLoaded = true
+        }
+        let appends = lastKey.map { $0.lexicographicallyPrecedes(keyBytes) } ?? true
+        guard try txn.put(dbs.envelopes, keyBytes, location.bytes, flags: appends ? MDB_APPEND : MDB_NOOVERWRITE) else {
+            throw .corrupt("an envelope key appeared twice in one transaction")
+        }
+        if appends { lastKey = keyBytes }
+    }
+
+    /// Adds a sorted duplicate, with MDB_APPENDDUP when it sorts after the key's last one, so
+    /// that indexes fed in time order keep full pages (LMDB splits pages in half otherwise).
+    func putDuplicateInOrder(_ dbi: MDB_dbi, key: [UInt8], value: [UInt8]) throws(StoreError) {
+        let cursor = try txn.cursor(dbi)
+        var flags = MDB_NODUPDATA
+        if try cursor.get(MDB_SET, key: key) != nil, let last = try cursor.get(MDB_LAST_DUP),
+           last.value.lexicographicallyPrecedes(value) {
+            flags = MDB_APPENDDUP
+        }
+        _ = try cursor.put(key, value, flags: flags)
+    }
+
+    /// Places a record in the open block (or a block of its own when it is larger than a block).
+    func append(record: [UInt8]) throws(StoreError) -> Location {
+        if record.count > blockCapacity {
+            let id = try newBlockID()
+            try putNewBlock(id, record)
+            try update(id) { $0 = BlockInfo(liveRecords: 1, liveBytes: UInt32(record.count), size: UInt32(record.count)) }
+            return Location(block: id, offset: 0)
+        }
+        if openBlock == nil || openBytes.count + record.count > blockCapacity {
+            try closeOpenBlock()
+            openBlock = try newBlockID()
+            openBytes = []
+            openBytes.reserveCapacity(blockCapacity)
+            openPersisted = false
+        }
+        guard let id = openBlock else { throw .corrupt("no open block") }
+        let offset = openBytes.count
+        openBytes.append(contentsOf: record)
+        openDirty = true
+        try update(id) { info in
+            info.liveRecords += 1
+            info.liveBytes += UInt32(record.count)
+            info.size = UInt32(self.openBytes.count)
+        }
+        return Location(block: id, offset: UInt16(offset))
+    }
+
+    private func newBlockID() throws(StoreError) -> UInt32 {
+        guard nextBlock < UInt32.max else { throw .corrupt("block numbers are exhausted; compact the store") }
+        defer { nextBlock += 1 }
+        return nextBlock
+    }
+
+    private func closeOpenBlock() throws(StoreError) {
+        try writeOpenBlock()
+        openBlock = nil
+        openBytes = []
+    }
+
+    private func writeOpenBlock() throws(StoreError) {
+        guard let id = openBlock, openDirty else { return }
+        if openPersisted {
+            try txn.put(dbs.blocks, BigEndian.bytes(id), openBytes)
+        } else {
+            try putNewBlock(id, openBytes)
+        }
+        openPersisted = true
+        openDirty = false
+    }
+
+    /// Writes a block that is not in the database yet: appended (no page split) when its number
+    /// is the highest, which it is unless a larger block of a single record was written first.
+    private func putNewBlock(_ id: UInt32, _ bytes: [UInt8]) throws(StoreError) {
+        if try !txn.put(dbs.blocks, BigEndian.bytes(id), bytes, flags: MDB_APPEND) {
+            try txn.put(dbs.blocks, BigEndian.bytes(id), bytes)
+        }
+    }
+
+    // MARK: Block bookkeeping
+
+    func info(_ id: UInt32) throws(StoreError) -> BlockInfo {
+        if let info = infos[id] { return info }
+        guard let raw = try txn.get(dbs.blockInfo, BigEndian.bytes(id)) else { return BlockInfo() }
+        let info = try BlockInfo(raw: raw)
+        infos[id] = info
+        return info
+    }
+
+    private func update(_ id: UInt32, _ change: (inout BlockInfo) -> Void) throws(StoreError) {
+        var info = try info(id)
+        change(&info)
+        infos[id] = info
+        dirtyInfos.insert(id)
+    }
+
+    /// The bytes of a block as they will be after this transaction (the open block is in memory).
+    func withBlock<T>(_ id: UInt32, _ body: (UnsafeRawBufferPointer) throws(StoreError) -> T) throws(StoreError) -> T {
+        if id == openBlock {
+            return try withRawBytes(openBytes, body)
+        }
+        guard let raw = try txn.get(dbs.blocks, BigEndian.bytes(id)) else {
+            throw .corrupt("block \(id) is missing")
+        }
+        return try body(raw)
+    }
+
+    func isOpen(_ id: UInt32) -> Bool { id == openBlock }
+
+    // MARK: Removal
+
+    /// Removes one envelope and every index entry that names it.
+    func remove(key: StoreCursor) throws(StoreError) {
+        let keyBytes = key.bytes
+        guard let raw = try txn.get(dbs.envelopes, keyBytes) else { return }
+        let location = try Location(raw: raw)
+        let (topic, pow, length, rawLength, kind) = try withBlock(location.block) { (block) throws(StoreError) in
+            let record = try Record.parse(block: block, at: Int(location.offset))
+            return (record.topic, record.pow, record.length, RecordCodec.rawLength(of: record), record.kind)
+        }
+        try txn.delete(dbs.envelopes, keyBytes)
+        if lastKey == keyBytes { lastKeyLoaded = false }
+        try txn.delete(dbs.topics, BigEndian.bytes(topic.rawValue), value: keyBytes)
+        if !tiers.isEmpty {
+            try txn.delete(dbs.tiers, [retention.tier(forPoW: Double(pow), sorted: tiers)], value: keyBytes)
+        }
+        // The hash index holds (hash prefix, sent); another envelope may share both.
+        let cursor = try txn.cursor(dbs.envelopes)
+        let prefix = Array(keyBytes[0..<8])
+        let shared = try cursor.get(MDB_SET_RANGE, key: prefix + [UInt8](repeating: 0, count: 28))
+            .map { $0.key.count >= 8 && $0.key.prefix(8).elementsEqual(prefix) } ?? false
+        if !shared {
+            try txn.delete(dbs.hashes, Array(keyBytes[4..<8]), value: Array(keyBytes[0..<4]))
+        }
+        count -= 1
+        rawBytes -= UInt64(rawLength)
+        storedBytes -= UInt64(length)
+        if kind == .zstd { compressed -= 1 }
+        try update(location.block) { info in
+            info.liveRecords -= 1
+            info.liveBytes -= UInt32(length)
+        }
+        touchedBlocks.insert(location.block)
+    }
+
+    /// Frees touched blocks that are empty, and moves the live records out of sparse ones.
+    /// Returns the number of records moved.
+    func reclaimTouchedBlocks() throws(StoreError) -> Int {
+        var moved = 0
+        for id in touchedBlocks.sorted() where !isOpen(id) {
+            let info = try info(id)
+            if info.liveRecords == 0 {
+                try freeBlock(id)
+            } else if info.isSparse {
+                moved += try relocate(block: id)
+                try freeBlock(id)
+            }
+        }
+        touchedBlocks = []
+        return moved
+    }
+
+    private func freeBlock(_ id: UInt32) throws(StoreError) {
+        try txn.delete(dbs.blocks, BigEndian.bytes(id))
+        try txn.delete(dbs.blockInfo, BigEndian.bytes(id))
+        infos[id] = nil
+        dirtyInfos.remove(id)
+        blocksFreed += 1
+    }
+
+    /// Walks a block's records, recomputes each key, and moves the records the primary index
+    /// still points at into the open block.
+    private func relocate(block id: UInt32) throws(StoreError) -> Int {
+        let block = try withBlock(id) { (raw) throws(StoreError) in Array(raw) }
+        var moved = 0
+        var offset = 0
+        try withRawBytes(block) { (raw) throws(StoreError) in
+            while offset < raw.count {
+                let record = try Record.parse(block: raw, at: offset)
+                let envelope = try codec.envelope(of: record)
+                let key = StoreCursor(sent: envelope.sentTime, hash: envelope.hash).bytes
+                if let current = try txn.get(dbs.envelopes, key),
+                   try Location(raw: current) == Location(block: id, offset: UInt16(truncatingIfNeeded: offset)) {
+                    let bytes = Array(raw[offset..<(offset + record.length)])
+                    let location = try append(record: bytes)
+                    try txn.put(dbs.envelopes, key, location.bytes)
+                    moved += 1
+                }
+                offset += record.length
+            }
+        }
+        return moved
+    }
+
+    // MARK: Commit
+
+    /// Writes the open block, the block bookkeeping and the counters into the transaction.
+    func finish() throws(StoreError) {
+        try writeOpenBlock()
+        for id in dirtyInfos.sorted() {
+            guard let info = infos[id] else { continue }
+            try txn.put(dbs.blockInfo, BigEndian.bytes(id), info.bytes)
+        }
+        dirtyInfos = []
+        try txn.put(dbs.meta, Schema.Meta.count, BigEndian.bytes(count))
+        try txn.put(dbs.meta, Schema.Meta.rawBytes, BigEndian.bytes(rawBytes))
+        try txn.put(dbs.meta, Schema.Meta.storedBytes, BigEndian.bytes(storedBytes))
+        try txn.put(dbs.meta, Schema.Meta.compressed, BigEndian.bytes(compressed))
+        try txn.put(dbs.meta, Schema.Meta.nextBlock, BigEndian.bytes(UInt64(nextBlock)))
+        if let openBlock {
+            try txn.put(dbs.meta, Schema.Meta.openBlock, BigEndian.bytes(openBlock))
+        } else {
+            try txn.delete(dbs.meta, Schema.Meta.openBlock)
+        }
+    }
+}

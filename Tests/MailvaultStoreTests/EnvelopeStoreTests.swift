@@ -1,0 +1,175 @@
+import Foundation
+import MailvaultCore
+@testable import MailvaultStore
+import Testing
+
+@Suite("EnvelopeStore behaviour")
+struct EnvelopeStoreTests {
+    @Test("random payloads are stored raw, compressible ones compressed; both read back intact")
+    func compressionPays() async throws {
+        let directory = TemporaryDirectory("zstd")
+        defer { directory.remove() }
+        let store = try EnvelopeStore.open(at: directory.path)
+        var factory = EnvelopeFactory(seed: 7)
+        let random = (0..<200).map { factory.envelope(sent: 1000 + UInt32($0), maximumLength: 1024, compressible: false) }
+        _ = try await store.ingest(random)
+        var stats = try store.stats()
+        #expect(stats.compressedEnvelopes == 0)
+        #expect(stats.compressionRatio < 1 && stats.compressionRatio > 0.98)
+        let text = (0..<200).map { factory.envelope(sent: 2000 + UInt32($0), maximumLength: 1024, compressible: true) }
+        _ = try await store.ingest(text)
+        stats = try store.stats()
+        #expect(stats.compressedEnvelopes > 150)
+        for envelope in random + text { #expect(try store.envelope(hash: envelope.hash) == envelope) }
+        let uncompressed = try EnvelopeStore.open(at: directory.path + "-raw", configuration: StoreConfiguration(compressionLevel: 0))
+        defer { try? FileManager.default.removeItem(atPath: directory.path + "-raw") }
+        _ = try await uncompressed.ingest(text)
+        #expect(try uncompressed.stats().compressedEnvelopes == 0)
+    }
+
+    @Test("the map grows by itself; an envelope larger than a block gets a block of its own")
+    func mapGrowthAndLargeRecords() async throws {
+        let directory = TemporaryDirectory("grow")
+        defer { directory.remove() }
+        let store = try EnvelopeStore.open(at: directory.path,
+                                           configuration: StoreConfiguration(compressionLevel: 0, initialMapBytes: 1 << 20))
+        var factory = EnvelopeFactory(seed: 9)
+        var all: [Envelope] = []
+        for batch in 0..<6 {
+            let envelopes = (0..<500).map { factory.envelope(sent: UInt32(batch * 1000 + $0), maximumLength: 1200) }
+            all += envelopes
+            #expect(try await store.ingest(envelopes).allSatisfy(\.isStored))
+        }
+        let big = Envelope(expiry: 99_999, ttl: 50, topic: Topic(9, 9, 9, 9),
+                           data: (0..<300_000).map { UInt8(truncatingIfNeeded: $0 &* 7919 >> 3) }, nonce: 1)
+        _ = try await store.ingest([big])
+        #expect(try store.envelope(hash: big.hash) == big)
+        let stats = try store.stats()
+        #expect(stats.mapBytes > 1 << 20)
+        #expect(stats.envelopes == all.count + 1)
+        for envelope in all.shuffled().prefix(200) { #expect(try store.envelope(hash: envelope.hash) == envelope) }
+        // Expiring everything frees every block, the large one too.
+        let report = try await store.sweep(now: UInt32.max)
+        #expect(report.expired == all.count + 1)
+        #expect(try store.stats().envelopes == 0)
+        #expect(try store.stats().blocks <= 1)
+    }
+
+    @Test("a database written by a newer schema is refused, not misread")
+    func newerSchemaRefused() async throws {
+        let directory = TemporaryDirectory("schema")
+        defer { directory.remove() }
+        do {
+            let store = try EnvelopeStore.open(at: directory.path)
+            let dbs = store.dbs
+            _ = try store.environment.write { (txn) throws(StoreError) in
+                try txn.put(dbs.meta, Schema.Meta.schema, BigEndian.bytes(UInt32(99)))
+            }
+            store.close()
+        }
+        #expect(throws: StoreError.unsupportedSchema(found: 99, supported: Schema.version)) {
+            try EnvelopeStore.open(at: directory.path)
+        }
+    }
+
+    @Test("readers see consistent snapshots while batches commit")
+    func concurrentReaders() async throws {
+        let directory = TemporaryDirectory("readers")
+        defer { directory.remove() }
+        let store = try EnvelopeStore.open(at: directory.path)
+        var factory = EnvelopeFactory(seed: 11)
+        let batches = (0..<30).map { batch in (0..<100).map { factory.envelope(sent: UInt32(batch * 100 + $0)) } }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for batch in batches {
+                group.addTask { _ = try await store.ingest(batch) }
+            }
+            for _ in 0..<4 {
+                group.addTask {
+                    for _ in 0..<20 {
+                        let page = try store.hashes(StoreQuery(limit: 1000))
+                        let keys = page.entries.map { StoreCursor(sent: $0.sent, hash: $0.hash) }
+                        #expect(keys == keys.sorted())
+                        #expect(Set(keys).count == keys.count)
+                        // A snapshot holds whole batches only.
+                        #expect(page.entries.count % 100 == 0 || page.entries.count == 1000)
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        #expect(try store.stats().envelopes == 3000)
+    }
+
+    @Test("envelope streams: multi-megabyte zstd round trip, length bombs refused before allocation")
+    func envelopeStreams() throws {
+        let directory = TemporaryDirectory("stream")
+        try FileManager.default.createDirectory(atPath: directory.path, withIntermediateDirectories: true)
+        defer { directory.remove() }
+        var factory = EnvelopeFactory(seed: 13)
+        let envelopes = (0..<4000).map { factory.envelope(sent: UInt32($0), maximumLength: 1500) }
+        for level: Int32? in [nil, 3] {
+            let path = directory.path + "/stream-\(level ?? 0)"
+            _ = FileManager.default.createFile(atPath: path, contents: nil)
+            let out = try #require(FileHandle(forWritingAtPath: path))
+            let writer = try EnvelopeStreamWriter(handle: out, compressionLevel: level)
+            for envelope in envelopes { try writer.write(envelope) }
+            try writer.finish()
+            try out.close()
+            let reader = try EnvelopeStreamReader(handle: try #require(FileHandle(forReadingAtPath: path)))
+            var read: [Envelope] = []
+            while let envelope = try reader.next() { read.append(envelope) }
+            #expect(read == envelopes)
+            #expect(reader.isCompressed == (level != nil))
+        }
+        let bomb = directory.path + "/bomb"
+        try Data([0xFB, 0x7F, 0xFF, 0xFF, 0xFF, 0x80]).write(to: URL(fileURLWithPath: bomb))
+        let reader = try EnvelopeStreamReader(handle: try #require(FileHandle(forReadingAtPath: bomb)))
+        #expect(throws: StoreError.envelopeTooLarge(offset: 0, size: 0x7FFF_FFFF)) { try reader.next() }
+    }
+
+    @Test("a full disk fails the batch with a clear error and loses nothing acknowledged",
+          .enabled(if: getuid() == 0, "mounting a small tmpfs needs root"))
+    func fullDisk() async throws {
+        let directory = TemporaryDirectory("full")
+        try FileManager.default.createDirectory(atPath: directory.path, withIntermediateDirectories: true)
+        defer { directory.remove() }
+        let mount = Process()
+        mount.executableURL = URL(fileURLWithPath: "/bin/mount")
+        mount.arguments = ["-t", "tmpfs", "-o", "size=3m", "tmpfs", directory.path]
+        try mount.run()
+        mount.waitUntilExit()
+        try #require(mount.terminationStatus == 0, "could not mount a tmpfs")
+        defer {
+            let umount = Process()
+            umount.executableURL = URL(fileURLWithPath: "/bin/umount")
+            umount.arguments = [directory.path]
+            try? umount.run()
+            umount.waitUntilExit()
+        }
+        let path = directory.path + "/store"
+        var acknowledged: [Envelope] = []
+        var failure: StoreError?
+        do {
+            let store = try EnvelopeStore.open(at: path, configuration: StoreConfiguration(compressionLevel: 0,
+                                                                                           initialMapBytes: 1 << 20))
+            var factory = EnvelopeFactory(seed: 17)
+            for batch in 0..<200 {
+                let envelopes = (0..<50).map { factory.envelope(sent: UInt32(batch * 50 + $0), maximumLength: 1024, compressible: false) }
+                do {
+                    _ = try await store.ingest(envelopes)
+                    acknowledged += envelopes
+                } catch {
+                    failure = error
+                    break
+                }
+            }
+            #expect(failure == .diskFull)
+            #expect(try store.presence(of: acknowledged.map(\.hash)).allSatisfy { $0 })
+            store.close()
+        }
+        #expect(acknowledged.count > 500)
+        let reopened = try EnvelopeStore.open(at: path, configuration: StoreConfiguration(readOnly: true))
+        #expect(try reopened.stats().envelopes == acknowledged.count)
+        for envelope in acknowledged.shuffled().prefix(100) { #expect(try reopened.envelope(hash: envelope.hash) == envelope) }
+    }
+}
