@@ -3,6 +3,8 @@
 an independent implementation, see Scripts/vectors/). Run from the repository root:
 python3 Fuzz/make_corpus.py"""
 import json
+import shutil
+import subprocess
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -53,4 +55,21 @@ write("FuzzKeccakLanes", "many", bytes([45, 0] * 200) + bytes(range(256)) * 4)
 for name, text in [("topic", "0x0000ff06"), ("hash", "0x" + "ab" * 32), ("bloom", "0x" + "01" * 64),
                    ("upper", "0XDEADBEEF"), ("odd", "0xabc"), ("empty", "")]:
     write("FuzzHex", name, text.encode())
+stream = b"".join(envelopes[:20])
+write("FuzzImportStream", "raw-20", stream)
+write("FuzzImportStream", "raw-truncated", stream[:-7])
+write("FuzzImportStream", "raw-with-invalid", envelopes[0] + invalid[3][1] + envelopes[1])
+if shutil.which("zstd"):  # the zstd command-line tool, independent of Mailvault's writer
+    compressed = subprocess.run(["zstd", "-q", "-c", "-3"], input=stream, capture_output=True, check=True).stdout
+    write("FuzzImportStream", "zstd-20", compressed)
+    write("FuzzImportStream", "zstd-truncated", compressed[: len(compressed) // 2])
+
+def query_seed(from_, to, topics, bloom, limit, cursor):
+    out = from_.to_bytes(4, "big") + to.to_bytes(4, "big") + len(topics).to_bytes(2, "big")
+    out += b"".join(topics) + bytes([len(bloom)]) + bloom + limit.to_bytes(2, "big")
+    return out + bytes([len(cursor)]) + cursor
+
+write("FuzzStoreQuery", "everything", query_seed(0, 2**32 - 1, [], b"", 0, b""))
+write("FuzzStoreQuery", "topics", query_seed(10, 20, [bytes([1, 2, 3, i]) for i in range(10)], b"", 102, b""))
+write("FuzzStoreQuery", "bloom-cursor", query_seed(5, 5, [], b"\xff" * 64, 1002, bytes(range(36))))
 print("corpus written")

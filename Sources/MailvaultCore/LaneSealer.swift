@@ -51,13 +51,8 @@ public struct LaneSealer: EnvelopeSealer {
         guard let best = outcomes.max(by: { ($0.zeros, $1.nonce) < ($1.zeros, $0.nonce) }), best.zeros >= 0 else {
             throw .cancelled
         }
-        let pow = ProofOfWork.value(leadingZeros: best.zeros, rlpWithoutNonceLength: prefix.count, ttl: request.ttl)
-        if let required, best.zeros < required {
-            throw .targetNotReached(best: pow, attempts: attempts)
-        }
-        let envelope = Envelope(expiry: request.expiry, ttl: request.ttl, topic: request.topic,
-                                data: request.data, nonce: best.nonce)
-        return SealResult(envelope: envelope, pow: pow, attempts: attempts, seconds: seconds)
+        return try request.result(nonce: best.nonce, leadingZeros: best.zeros, required: required,
+                                   rlpWithoutNonceLength: prefix.count, attempts: attempts, seconds: seconds)
     }
 
     /// What one thread's search ended with.

@@ -34,13 +34,8 @@ public struct ScalarSealer: EnvelopeSealer {
             await Task.yield()
         }
         let seconds = Double(clock.now - start)
-        let pow = ProofOfWork.value(leadingZeros: best.zeros, rlpWithoutNonceLength: prefix.count, ttl: request.ttl)
-        if let required, best.zeros < required {
-            throw .targetNotReached(best: pow, attempts: attempts)
-        }
-        let envelope = Envelope(expiry: request.expiry, ttl: request.ttl, topic: request.topic,
-                                data: request.data, nonce: best.nonce)
-        return SealResult(envelope: envelope, pow: pow, attempts: attempts, seconds: seconds)
+        return try request.result(nonce: best.nonce, leadingZeros: best.zeros, required: required,
+                                   rlpWithoutNonceLength: prefix.count, attempts: attempts, seconds: seconds)
     }
 }
 

@@ -98,4 +98,16 @@ extension SealRequest {
         else { throw .targetUnreachable(pow) }
         return bits
     }
+
+    /// The outcome of a search that ended with `nonce` as its best: the sealed envelope, or
+    /// `targetNotReached` when the goal needed `required` zeros and the best fell short.
+    func result(nonce: UInt64, leadingZeros: Int, required: Int?, rlpWithoutNonceLength: Int,
+                attempts: UInt64, seconds: Double) throws(SealError) -> SealResult {
+        let pow = ProofOfWork.value(leadingZeros: leadingZeros, rlpWithoutNonceLength: rlpWithoutNonceLength, ttl: ttl)
+        if let required, leadingZeros < required {
+            throw .targetNotReached(best: pow, attempts: attempts)
+        }
+        let envelope = Envelope(expiry: expiry, ttl: ttl, topic: topic, data: data, nonce: nonce)
+        return SealResult(envelope: envelope, pow: pow, attempts: attempts, seconds: seconds)
+    }
 }

@@ -1,0 +1,38 @@
+import MailvaultCore
+import MailvaultStore
+
+/// Query parameters as the store receives them (from the CLI and, later, HTTP): bounds, topics,
+/// bloom bytes, limit and cursor bytes carved from the input. Whatever validates must have every
+/// field within the documented limits; whatever is refused must be refused with a typed error.
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzStoreQuery(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+    var bytes = Array(UnsafeBufferPointer(start: data, count: size))[...]
+    func take(_ count: Int) -> [UInt8] {
+        let part = Array(bytes.prefix(count))
+        bytes = bytes.dropFirst(part.count)
+        return part
+    }
+    func number(_ width: Int) -> UInt64 { take(width).reduce(0) { $0 << 8 | UInt64($1) } }
+    let from = UInt32(truncatingIfNeeded: number(4))
+    let to = UInt32(truncatingIfNeeded: number(4))
+    let topicCount = Int(number(2)) % 1100
+    let topics = (0..<topicCount).map { _ in Topic(rawValue: UInt32(truncatingIfNeeded: number(4))) }
+    let bloomLength = Int(number(1))
+    let bloom: [UInt8]? = bloomLength == 0 ? nil : take(bloomLength % 80)
+    let limitByte = number(2)
+    let limit: Int? = limitByte == 0 ? nil : Int(limitByte) - 2
+    let cursorLength = Int(number(1)) % 40
+    let cursor: [UInt8]? = cursorLength == 0 ? nil : take(cursorLength)
+    let query: StoreQuery
+    do {
+        query = try StoreQuery(from: from, to: to, topics: topics, bloomBytes: bloom, limit: limit, cursorBytes: cursor)
+        try query.validate()
+    } catch {
+        return 0
+    }
+    precondition(query.from <= query.to)
+    precondition(query.topics.count <= StoreQuery.maximumTopics)
+    precondition((1...StoreQuery.maximumLimit).contains(query.limit))
+    if let cursor = query.cursor { precondition(cursor.bytes.count == StoreCursor.byteCount) }
+    return 0
+}
