@@ -49,9 +49,9 @@ final class Cursor {
         return true
     }
 
-    /// Deletes the entry under the cursor.
-    func delete() throws(StoreError) {
-        try Transaction.check(mdb_cursor_del(pointer, 0), "cursor_del")
+    /// Deletes the entry under the cursor (with `MDB_NODUPDATA`, the key and all its duplicates).
+    func delete(flags: Int32 = 0) throws(StoreError) {
+        try Transaction.check(mdb_cursor_del(pointer, UInt32(bitPattern: flags)), "cursor_del")
     }
 
     /// Number of duplicates of the current key.

@@ -87,13 +87,15 @@ public final class EnvelopeStore: @unchecked Sendable {
             guard state.0 != nil else { throw .corrupt("\(directory) holds no Mailvault store") }
             return
         }
-        // Version 1 is the first; a later version migrates here, in this one transaction.
-        guard state.0 == nil || state.1 else { return }
+        // Older versions migrate here, in this one transaction, so a crash leaves them intact.
+        let migrates = state.0.map { $0 < Schema.version } ?? false
+        guard state.0 == nil || state.1 || migrates else { return }
         let (codec, capacity) = (codec, blockCapacity)
         try environment.write { (txn) throws(StoreError) in
             try txn.put(dbs.meta, Schema.Meta.schema, BigEndian.bytes(Schema.version))
             let context = try WriteContext(txn: txn, dbs: dbs, codec: codec, retention: retention,
                                            blockCapacity: capacity)
+            if migrates { try context.migrateLegacyIndexes() }
             try context.rebuildTierIndex()
             try context.finish()
             try txn.put(dbs.meta, Schema.Meta.tiers, retention.tierSignature)
@@ -206,7 +208,7 @@ public final class EnvelopeStore: @unchecked Sendable {
     /// The envelope with this hash, or `nil`.
     public func envelope(hash: Hash256) throws(StoreError) -> Envelope? {
         try environment.read { (txn) throws(StoreError) in
-            guard let key = try locate(txn, hash: hash) else { return nil }
+            guard let key = try locate(txn, hash: hash, runs: try IndexRuns.runs(txn, dbs)) else { return nil }
             return try load(txn, key: key)
         }
     }
@@ -214,23 +216,27 @@ public final class EnvelopeStore: @unchecked Sendable {
     /// For each hash, whether the store holds it (one snapshot for the whole list).
     public func presence(of hashes: [Hash256]) throws(StoreError) -> [Bool] {
         try environment.read { (txn) throws(StoreError) in
+            let runs = try IndexRuns.runs(txn, dbs)
             var present: [Bool] = []
             present.reserveCapacity(hashes.count)
-            for hash in hashes { present.append(try locate(txn, hash: hash) != nil) }
+            for hash in hashes { present.append(try locate(txn, hash: hash, runs: runs) != nil) }
             return present
         }
     }
 
-    /// The key of the envelope with this hash: the hash index gives candidate sent times for
-    /// the hash's first four bytes, each confirmed against the primary index.
-    private func locate(_ txn: Transaction, hash: Hash256) throws(StoreError) -> StoreCursor? {
-        let probe = StoreCursor(sent: 0, hash: hash).bytes
+    /// The key of the envelope with this hash: each run of the hash index gives candidate sent
+    /// times for the hash's first four bytes, each confirmed against the primary index.
+    private func locate(_ txn: Transaction, hash: Hash256, runs: [IndexRuns.Run]) throws(StoreError) -> StoreCursor? {
+        let prefix = BigEndian.uint32(StoreCursor(sent: 0, hash: hash).bytes[4..<8])
         let cursor = try txn.cursor(dbs.hashes)
-        var entry = try cursor.get(MDB_SET_KEY, key: Array(probe[4..<8]))
-        while let current = entry {
-            let key = StoreCursor(sent: BigEndian.uint32(current.value), hash: hash)
-            if try txn.get(dbs.envelopes, key.bytes) != nil { return key }
-            entry = try cursor.get(MDB_NEXT_DUP)
+        // Newest first: a lookup is most often for something recent.
+        for run in runs.reversed() {
+            var entry = try cursor.get(MDB_SET_KEY, key: IndexRuns.key(run: run.id, prefix))
+            while let current = entry {
+                let key = StoreCursor(sent: BigEndian.uint32(current.value), hash: hash)
+                if try txn.get(dbs.envelopes, key.bytes) != nil { return key }
+                entry = try cursor.get(MDB_NEXT_DUP)
+            }
         }
         return nil
     }
@@ -257,14 +263,7 @@ public final class EnvelopeStore: @unchecked Sendable {
             try merge(txn, topics: topics, range: range, limit: query.limit, into: &keys)
         case .bloom(let bloom):
             // Test each distinct stored topic's bloom once, then read the matching topics' lists.
-            var topics: Set<Topic> = []
-            let cursor = try txn.cursor(dbs.topics)
-            var entry = try cursor.get(MDB_FIRST)
-            while let current = entry {
-                let topic = Topic(rawValue: BigEndian.uint32(current.key))
-                if bloom.matches(topic.bloom) { topics.insert(topic) }
-                entry = try cursor.get(MDB_NEXT_NODUP)
-            }
+            let topics = try storedTopics(txn).filter { bloom.matches($0.bloom) }
             try merge(txn, topics: topics, range: range, limit: query.limit, into: &keys)
         }
         guard keys.count > query.limit else { return (keys, nil) }
@@ -275,10 +274,24 @@ public final class EnvelopeStore: @unchecked Sendable {
     private func merge(_ txn: Transaction, topics: Set<Topic>, range: ClosedRange<StoreCursor>, limit: Int,
                        into keys: inout [(StoreCursor, Topic?)]) throws(StoreError) {
         guard !topics.isEmpty else { return }
-        var merge = try TopicMerge(txn: txn, dbi: dbs.topics, topics: topics, range: range)
+        var merge = try TopicMerge(txn: txn, dbi: dbs.topics, runs: try IndexRuns.runs(txn, dbs), topics: topics,
+                                   range: range)
         while keys.count <= limit, let (key, topic) = try merge.next() {
             keys.append((key, topic))
         }
+    }
+
+    /// Every distinct topic of the topic index (each run's keys, read without their lists).
+    private func storedTopics(_ txn: Transaction) throws(StoreError) -> Set<Topic> {
+        var topics: Set<Topic> = []
+        let cursor = try txn.cursor(dbs.topics)
+        var entry = try cursor.get(MDB_FIRST)
+        while let current = entry {
+            guard current.key.count == 8 else { throw .corrupt("a topic index key of \(current.key.count) bytes") }
+            topics.insert(Topic(rawValue: BigEndian.uint32(current.key, at: 4)))
+            entry = try cursor.get(MDB_NEXT_NODUP)
+        }
+        return topics
     }
 
     /// Runs `body` on the record of `key`, in place; `nil` when the key is absent.
@@ -306,13 +319,7 @@ public final class EnvelopeStore: @unchecked Sendable {
             let envelopes = try txn.cursor(dbs.envelopes)
             let oldest = try envelopes.get(MDB_FIRST).map { StoreCursor(raw: $0.key).sent }
             let newest = try envelopes.get(MDB_LAST).map { StoreCursor(raw: $0.key).sent }
-            var topics = 0
-            let topicCursor = try txn.cursor(dbs.topics)
-            var entry = try topicCursor.get(MDB_FIRST)
-            while entry != nil {
-                topics += 1
-                entry = try topicCursor.get(MDB_NEXT_NODUP)
-            }
+            let topics = try storedTopics(txn).count
             let raw = try WriteContext.meta64(txn, dbs, Schema.Meta.rawBytes)
             let stored = try WriteContext.meta64(txn, dbs, Schema.Meta.storedBytes)
             return StoreStats(

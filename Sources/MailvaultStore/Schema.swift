@@ -2,20 +2,24 @@ import CLMDB
 
 /// The database layout: names, flags and the version recorded in `meta` (see Docs/Storage.md).
 enum Schema {
-    /// Version 1: the layout described in Docs/Storage.md. A build refuses newer versions and
-    /// migrates older ones inside one write transaction at open.
-    static let version: UInt32 = 1
+    /// Version 2: the layout described in Docs/Storage.md (version 1 kept the topic and hash
+    /// indexes as single random-keyed trees; version 2 keeps them as runs, see `IndexRuns`).
+    /// A build refuses newer versions and migrates older ones inside one write transaction at open.
+    static let version: UInt32 = 2
 
     /// Blocks are sized to fill whole LMDB overflow pages: 16 pages of 4096 bytes, less the
     /// 16-byte page header LMDB puts in front of an overflow value.
     static let blockPages = 16
 
     /// Every named database, in the order they are opened.
-    static let names = ["meta", "envelopes", "topics", "hashes", "tiers", "blocks", "blockInfo"]
+    static let names = ["meta", "envelopes", "topicRuns", "hashRuns", "tiers", "blocks", "blockInfo", "runs"]
+
+    /// Version 1's topic and hash indexes, read and dropped by the migration to version 2.
+    static let legacyIndexNames = (topics: "topics", hashes: "hashes")
 
     static func flags(of name: String) -> Int32 {
         switch name {
-        case "topics", "hashes", "tiers": MDB_DUPSORT | MDB_DUPFIXED
+        case "topicRuns", "hashRuns", "tiers", "topics", "hashes": MDB_DUPSORT | MDB_DUPFIXED
         default: 0
         }
     }
@@ -38,9 +42,9 @@ struct Databases: Sendable {
     let meta: MDB_dbi
     /// `BE32(sent) ++ hash` -> `BE32(block) ++ BE16(offset)`.
     let envelopes: MDB_dbi
-    /// `BE32(topic)` -> sorted 36-byte keys.
+    /// `BE32(run) ++ BE32(topic)` -> sorted 36-byte keys.
     let topics: MDB_dbi
-    /// `hash[0..<4]` -> sorted `BE32(sent)` (confirmed against `envelopes`).
+    /// `BE32(run) ++ hash[0..<4]` -> sorted `BE32(sent)` (confirmed against `envelopes`).
     let hashes: MDB_dbi
     /// `tier u8` -> sorted 36-byte keys (only when PoW tiers are configured).
     let tiers: MDB_dbi
@@ -48,6 +52,8 @@ struct Databases: Sendable {
     let blocks: MDB_dbi
     /// `BE32(block)` -> `BE32(live records) ++ BE32(live bytes) ++ BE32(size)`.
     let blockInfo: MDB_dbi
+    /// `BE32(run)` -> level u8: the runs of `topics` and `hashes`.
+    let runs: MDB_dbi
 
     init(_ handles: [MDB_dbi]) {
         meta = handles[0]
@@ -57,5 +63,6 @@ struct Databases: Sendable {
         tiers = handles[4]
         blocks = handles[5]
         blockInfo = handles[6]
+        runs = handles[7]
     }
 }

@@ -3,10 +3,10 @@ import MailvaultCore
 
 /// Merges the topic index's per-topic lists into one ascending stream of keys.
 ///
-/// Each topic's duplicates are sorted (sent, hash) keys, so a query for k topics opens k
-/// cursors, positions each at the page's first key with MDB_GET_BOTH_RANGE (O(log n)), and
-/// pops the smallest head from a binary heap: O(k log n + results log k) in all, however many
-/// envelopes of other topics the time range holds.
+/// Each (run, topic) list holds sorted (sent, hash) keys, so a query for k topics over r runs
+/// opens up to k·r cursors, positions each at the page's first key with MDB_GET_BOTH_RANGE
+/// (O(log n)), and pops the smallest head from a binary heap: O(k·r log n + results log(k·r))
+/// in all, however many envelopes of other topics the time range holds.
 struct TopicMerge {
     private struct Head {
         let key: StoreCursor
@@ -18,22 +18,27 @@ struct TopicMerge {
     private let upper: StoreCursor
     private var heap: [Head] = []
 
-    init(txn: Transaction, dbi: MDB_dbi, topics: Set<Topic>, range: ClosedRange<StoreCursor>) throws(StoreError) {
-        let ordered = topics.sorted()
+    init(txn: Transaction, dbi: MDB_dbi, runs: [IndexRuns.Run], topics: Set<Topic>,
+         range: ClosedRange<StoreCursor>) throws(StoreError) {
         var cursors: [Cursor] = []
-        cursors.reserveCapacity(ordered.count)
+        var slotTopics: [Topic] = []
         upper = range.upperBound
         let lower = range.lowerBound.bytes
-        for (slot, topic) in ordered.enumerated() {
-            let cursor = try txn.cursor(dbi)
-            cursors.append(cursor)
-            if let first = try cursor.get(MDB_GET_BOTH_RANGE, key: BigEndian.bytes(topic.rawValue), value: lower) {
+        let ordered = topics.sorted()
+        for run in runs {
+            for topic in ordered {
+                let cursor = try txn.cursor(dbi)
+                guard let first = try cursor.get(MDB_GET_BOTH_RANGE, key: IndexRuns.key(run: run.id, topic.rawValue),
+                                                 value: lower) else { continue }
                 let key = StoreCursor(raw: first.value)
-                if key <= upper { heap.append(Head(key: key, slot: slot)) }
+                guard key <= upper else { continue }
+                heap.append(Head(key: key, slot: cursors.count))
+                cursors.append(cursor)
+                slotTopics.append(topic)
             }
         }
         self.cursors = cursors
-        self.topics = ordered
+        self.topics = slotTopics
         for index in stride(from: heap.count / 2 - 1, through: 0, by: -1) { siftDown(index) }
     }
 

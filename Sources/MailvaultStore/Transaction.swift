@@ -64,6 +64,21 @@ struct Transaction {
         try Transaction.check(mdb_drop(pointer, dbi, 0), "drop")
     }
 
+    /// Opens an existing named database that the current schema no longer lists (a migration's
+    /// source); `nil` when the environment has none of that name.
+    func openExisting(_ name: String, flags: Int32) throws(StoreError) -> MDB_dbi? {
+        var dbi: MDB_dbi = 0
+        let rc = mdb_dbi_open(pointer, name, UInt32(flags), &dbi)
+        if rc == MDB_NOTFOUND { return nil }
+        try Transaction.check(rc, "dbi_open \(name)")
+        return dbi
+    }
+
+    /// Deletes a database and its name from the environment.
+    func dropDatabase(_ dbi: MDB_dbi) throws(StoreError) {
+        try Transaction.check(mdb_drop(pointer, dbi, 1), "drop")
+    }
+
     /// Number of entries (duplicates counted) in a database.
     func count(_ dbi: MDB_dbi) throws(StoreError) -> Int {
         var stat = MDB_stat()

@@ -31,6 +31,12 @@ final class WriteContext {
     private var lastKey: [UInt8]?
     private var lastKeyLoaded = false
     private(set) var blocksFreed = 0
+    /// Index entries of the envelopes inserted by this transaction, written as one run by
+    /// `flushIndexRun()` (see `IndexRuns`).
+    private var pendingTopics: [(subkey: UInt32, value: [UInt8])] = []
+    private var pendingHashes: [(subkey: UInt32, value: [UInt8])] = []
+    /// The run directory, read on first use and kept current by this transaction's writes.
+    private var loadedRuns: [IndexRuns.Run]?
 
     init(txn: Transaction, dbs: Databases, codec: RecordCodec, retention: RetentionPolicy,
          blockCapacity: Int) throws(StoreError) {
@@ -71,8 +77,8 @@ final class WriteContext {
         if item.record.first == Record.Kind.zstd.rawValue { compressed += 1 }
         let location = try append(record: item.record)
         try putPrimary(keyBytes, location)
-        try putDuplicateInOrder(dbs.topics, key: BigEndian.bytes(item.topic.rawValue), value: keyBytes)
-        try txn.put(dbs.hashes, Array(keyBytes[4..<8]), Array(keyBytes[0..<4]), flags: MDB_NODUPDATA)
+        pendingTopics.append((item.topic.rawValue, keyBytes))
+        pendingHashes.append((BigEndian.uint32(keyBytes[4..<8]), Array(keyBytes[0..<4])))
         if !tiers.isEmpty {
             try putDuplicateInOrder(dbs.tiers, key: [retention.tier(forPoW: Double(item.pow), sorted: tiers)],
                                     value: keyBytes)
@@ -201,6 +207,8 @@ final class WriteContext {
 
     /// Removes one envelope and every index entry that names it.
     func remove(key: StoreCursor) throws(StoreError) {
+        // The entries to delete may still be waiting to be written as this transaction's run.
+        try flushIndexRun()
         let keyBytes = key.bytes
         guard let raw = try txn.get(dbs.envelopes, keyBytes) else { return }
         let location = try Location(raw: raw)
@@ -210,7 +218,10 @@ final class WriteContext {
         }
         try txn.delete(dbs.envelopes, keyBytes)
         if lastKey == keyBytes { lastKeyLoaded = false }
-        try txn.delete(dbs.topics, BigEndian.bytes(topic.rawValue), value: keyBytes)
+        // An envelope's topic entry lies in exactly one run; which one is not recorded.
+        for run in try runs().reversed() {
+            if try txn.delete(dbs.topics, IndexRuns.key(run: run.id, topic.rawValue), value: keyBytes) { break }
+        }
         if !tiers.isEmpty {
             try txn.delete(dbs.tiers, [retention.tier(forPoW: Double(pow), sorted: tiers)], value: keyBytes)
         }
@@ -220,7 +231,11 @@ final class WriteContext {
         let shared = try cursor.get(MDB_SET_RANGE, key: prefix + [UInt8](repeating: 0, count: 28))
             .map { $0.key.count >= 8 && $0.key.prefix(8).elementsEqual(prefix) } ?? false
         if !shared {
-            try txn.delete(dbs.hashes, Array(keyBytes[4..<8]), value: Array(keyBytes[0..<4]))
+            // Several runs may hold this (prefix, sent) pair, one for each envelope that had it.
+            let subkey = BigEndian.uint32(keyBytes[4..<8])
+            for run in try runs() {
+                try txn.delete(dbs.hashes, IndexRuns.key(run: run.id, subkey), value: Array(keyBytes[0..<4]))
+            }
         }
         count -= 1
         rawBytes -= UInt64(rawLength)
@@ -282,10 +297,112 @@ final class WriteContext {
         return moved
     }
 
+    // MARK: Index runs
+
+    /// The run directory as this transaction sees it.
+    func runs() throws(StoreError) -> [IndexRuns.Run] {
+        if let loadedRuns { return loadedRuns }
+        let runs = try IndexRuns.runs(txn, dbs)
+        loadedRuns = runs
+        return runs
+    }
+
+    private func nextRunID() throws(StoreError) -> UInt32 {
+        guard let last = try runs().last else { return 0 }
+        guard last.id < UInt32.max else { throw .corrupt("index run numbers are exhausted; compact the store") }
+        return last.id + 1
+    }
+
+    /// Writes the entries inserted so far as a new level-0 run.
+    private func flushIndexRun() throws(StoreError) {
+        guard !pendingTopics.isEmpty else { return }
+        let id = try nextRunID()
+        pendingTopics.sort(by: IndexRuns.precedes)
+        pendingHashes.sort(by: IndexRuns.precedes)
+        try IndexRuns.write(pendingTopics, run: id, into: dbs.topics, txn)
+        try IndexRuns.write(IndexRuns.merge([pendingHashes]), run: id, into: dbs.hashes, txn)
+        try txn.put(dbs.runs, BigEndian.bytes(id), [0], flags: MDB_APPEND)
+        loadedRuns?.append(IndexRuns.Run(id: id, level: 0))
+        pendingTopics = []
+        pendingHashes = []
+    }
+
+    /// While the newest `fanIn` runs share a level below the top, merges them into one run of
+    /// the next level. Levels never increase towards newer runs, so looking at the newest
+    /// runs is enough, and the merged run takes the next number so that it is appended too.
+    private func mergeIndexRuns() throws(StoreError) {
+        var runs = try runs()
+        while runs.count >= IndexRuns.fanIn, case let group = Array(runs.suffix(IndexRuns.fanIn)),
+              let level = group.first?.level, level < IndexRuns.maximumLevel, group.allSatisfy({ $0.level == level }) {
+            guard let last = group.last, last.id < UInt32.max else {
+                throw .corrupt("index run numbers are exhausted; compact the store")
+            }
+            let merged = IndexRuns.Run(id: last.id + 1, level: level + 1)
+            for dbi in [dbs.topics, dbs.hashes] {
+                var lists: [[(subkey: UInt32, value: [UInt8])]] = []
+                for run in group {
+                    lists.append(try IndexRuns.entries(of: run.id, in: dbi, txn))
+                    try IndexRuns.delete(run: run.id, from: dbi, txn)
+                }
+                try IndexRuns.write(IndexRuns.merge(lists), run: merged.id, into: dbi, txn)
+            }
+            for run in group { try txn.delete(dbs.runs, BigEndian.bytes(run.id)) }
+            try txn.put(dbs.runs, BigEndian.bytes(merged.id), [merged.level], flags: MDB_APPEND)
+            runs.removeLast(IndexRuns.fanIn)
+            runs.append(merged)
+        }
+        loadedRuns = runs
+    }
+
+    /// Removes the oldest runs once retention has deleted every envelope they indexed (no
+    /// topic entry left); their remaining hash entries name only envelopes that have entries
+    /// of their own in other runs.
+    private func dropEmptyRuns() throws(StoreError) {
+        var runs = try runs()
+        while let oldest = runs.first, runs.count > 1 {
+            let prefix = BigEndian.bytes(oldest.id)
+            let cursor = try txn.cursor(dbs.topics)
+            if let first = try cursor.get(MDB_SET_RANGE, key: prefix), first.key.prefix(4).elementsEqual(prefix) { break }
+            try IndexRuns.delete(run: oldest.id, from: dbs.hashes, txn)
+            try txn.delete(dbs.runs, prefix)
+            runs.removeFirst()
+        }
+        loadedRuns = runs
+    }
+
+    /// Rewrites version 1's topic and hash indexes (single trees keyed by topic and by hash
+    /// prefix) as one top-level run, then drops them. Both are read in key order, which is the
+    /// run's order, so the copy appends.
+    func migrateLegacyIndexes() throws(StoreError) {
+        let id = try nextRunID()
+        let legacy = Schema.legacyIndexNames
+        for (name, dbi) in [(legacy.topics, dbs.topics), (legacy.hashes, dbs.hashes)] {
+            guard let old = try txn.openExisting(name, flags: Schema.flags(of: name)) else { continue }
+            let source = try txn.cursor(old)
+            let target = try txn.cursor(dbi)
+            var entry = try source.get(MDB_FIRST)
+            var previous: [UInt8]?
+            while let current = entry {
+                guard current.key.count == 4 else { throw .corrupt("a version 1 '\(name)' key of \(current.key.count) bytes") }
+                let key = IndexRuns.key(run: id, BigEndian.uint32(current.key))
+                _ = try target.put(key, Array(current.value), flags: previous == key ? MDB_APPENDDUP : MDB_APPEND)
+                previous = key
+                entry = try source.get(MDB_NEXT)
+            }
+            try txn.dropDatabase(old)
+        }
+        try txn.put(dbs.runs, BigEndian.bytes(id), [IndexRuns.maximumLevel], flags: MDB_APPEND)
+        loadedRuns?.append(IndexRuns.Run(id: id, level: IndexRuns.maximumLevel))
+    }
+
     // MARK: Commit
 
-    /// Writes the open block, the block bookkeeping and the counters into the transaction.
+    /// Writes this transaction's index run, the open block, the block bookkeeping and the
+    /// counters into the transaction.
     func finish() throws(StoreError) {
+        try flushIndexRun()
+        try mergeIndexRuns()
+        try dropEmptyRuns()
         try writeOpenBlock()
         for id in dirtyInfos.sorted() {
             guard let info = infos[id] else { continue }
