@@ -8,6 +8,9 @@ let package = Package(
         .library(name: "MailvaultCore", targets: ["MailvaultCore"]),
         .library(name: "MailvaultStore", targets: ["MailvaultStore"]),
         .executable(name: "mailvault", targets: ["mailvault"]),
+        // The C API (Docs/CAPI.md): one header, Sources/MailvaultC/include/mailvault.h.
+        .library(name: "MailvaultC", type: .dynamic, targets: ["MailvaultC"]),
+        .library(name: "MailvaultCStatic", type: .static, targets: ["MailvaultC"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -38,6 +41,16 @@ let package = Package(
         // returned, so the crash test can SIGKILL it and check that nothing acknowledged is lost.
         .executableTarget(name: "StoreCrashProbe", dependencies: ["MailvaultStore", "MailvaultCore"]),
 
+        // The C API: `@_cdecl` exports over the core and the store. Its header is a module of its
+        // own (a header-only system-library target, nothing to link) so that the Swift code
+        // uses the C structs the header declares and their layouts cannot drift apart.
+        .target(
+            name: "MailvaultC",
+            dependencies: ["MailvaultCore", "MailvaultStore", "CMailvaultHeader"],
+            exclude: ["include"]
+        ),
+        .systemLibrary(name: "CMailvaultHeader", path: "Sources/MailvaultC/include"),
+
         .executableTarget(
             name: "mailvault",
             dependencies: [
@@ -55,6 +68,10 @@ let package = Package(
         .testTarget(
             name: "MailvaultStoreTests",
             dependencies: ["MailvaultStore", "MailvaultCore"]
+        ),
+        .testTarget(
+            name: "MailvaultCTests",
+            dependencies: ["MailvaultC", "CMailvaultHeader"]
         ),
         .testTarget(
             name: "mailvaultTests",

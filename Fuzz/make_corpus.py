@@ -33,10 +33,11 @@ envelopes = [bytes.fromhex(v["rlp"]) for v in load("envelopes.json") if "rlp" in
 invalid = [(v["error"], bytes.fromhex(v["rlp"])) for v in load("invalid_envelopes.json")]
 suite = load("rlp_suite.json")
 
-for index, envelope in enumerate(envelopes):
-    write("FuzzEnvelope", f"valid-{index:02}", envelope)
-for index, (error, data) in enumerate(invalid):
-    write("FuzzEnvelope", f"invalid-{index:02}-{error}", data)
+for target in ("FuzzEnvelope", "FuzzCDecode"):
+    for index, envelope in enumerate(envelopes):
+        write(target, f"valid-{index:02}", envelope)
+    for index, (error, data) in enumerate(invalid):
+        write(target, f"invalid-{index:02}-{error}", data)
 
 for index, case in enumerate(suite["valid"]):
     write("FuzzRLP", f"valid-{index:02}", bytes.fromhex(case["out"]))

@@ -1,0 +1,3 @@
+module example.com/mailvault-example
+
+go 1.21
