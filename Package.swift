@@ -39,7 +39,10 @@ let package = Package(
         .target(name: "MailvaultStore", dependencies: ["MailvaultCore", "CLMDB", "CZstd"]),
         // Test helper, not a product: ingests without end and prints each hash once its commit
         // returned, so the crash test can SIGKILL it and check that nothing acknowledged is lost.
-        .executableTarget(name: "StoreCrashProbe", dependencies: ["MailvaultStore", "MailvaultCore"]),
+        .executableTarget(name: "StoreCrashProbe", dependencies: ["MailvaultStore", "MailvaultCore", "MailvaultTestSupport"]),
+
+        // Helpers shared by the test targets and the crash probe (not a product).
+        .target(name: "MailvaultTestSupport", path: "Tests/MailvaultTestSupport"),
 
         // The C API: `@_cdecl` exports over the core and the store. Its header is a module of its
         // own (a header-only system-library target, nothing to link) so that the Swift code
@@ -62,12 +65,12 @@ let package = Package(
 
         .testTarget(
             name: "MailvaultCoreTests",
-            dependencies: ["MailvaultCore"],
+            dependencies: ["MailvaultCore", "MailvaultTestSupport"],
             resources: [.copy("Vectors")]
         ),
         .testTarget(
             name: "MailvaultStoreTests",
-            dependencies: ["MailvaultStore", "MailvaultCore"]
+            dependencies: ["MailvaultStore", "MailvaultCore", "MailvaultTestSupport"]
         ),
         .testTarget(
             name: "MailvaultCTests",

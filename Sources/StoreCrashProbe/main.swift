@@ -1,6 +1,7 @@
 import Foundation
 import MailvaultCore
 import MailvaultStore
+import MailvaultTestSupport
 
 // Crash-test helper: `StoreCrashProbe DIRECTORY SEED` ingests batches of envelopes forever and,
 // after each `ingest` returned (the commit is durable), prints every stored hash on its own line.
@@ -14,19 +15,6 @@ guard arguments.count == 3, let seed = UInt64(arguments[2]) else {
     exit(2)
 }
 
-/// A small deterministic generator (SplitMix64).
-struct Generator {
-    var state: UInt64
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 let store: EnvelopeStore
 do {
     store = try EnvelopeStore.open(at: arguments[1], configuration: StoreConfiguration(initialMapBytes: 1 << 20))
@@ -38,7 +26,7 @@ do {
 await withTaskGroup(of: Void.self) { group in
     for lane in 0..<3 {
         group.addTask {
-            var generator = Generator(state: seed &* 31 &+ UInt64(lane))
+            var generator = SplitMix64(seed: seed &* 31 &+ UInt64(lane))
             var sent: UInt32 = 1_700_000_000
             while true {
                 let count = Int(generator.next() % 40) + 1

@@ -1,4 +1,5 @@
 import MailvaultCore
+import MailvaultTestSupport
 import Testing
 
 @Suite("RLP")

@@ -1,4 +1,5 @@
 import MailvaultCore
+import MailvaultTestSupport
 @testable import MailvaultStore
 import Testing
 

@@ -1,6 +1,7 @@
 import CLMDB
 import Foundation
 import MailvaultCore
+import MailvaultTestSupport
 @testable import MailvaultStore
 import Testing
 

@@ -1,5 +1,6 @@
 import Foundation
 import MailvaultCore
+import MailvaultTestSupport
 import MailvaultStore
 import Testing
 
