@@ -1,4 +1,4 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.1
 import PackageDescription
 
 let package = Package(
@@ -7,6 +7,8 @@ let package = Package(
     products: [
         .library(name: "MailvaultCore", targets: ["MailvaultCore"]),
         .library(name: "MailvaultStore", targets: ["MailvaultStore"]),
+        .library(name: "MailvaultAPI", targets: ["MailvaultAPI"]),
+        .library(name: "MailvaultServer", targets: ["MailvaultServer"]),
         .executable(name: "mailvault", targets: ["mailvault"]),
         // The C API (Docs/CAPI.md): one header, Sources/MailvaultC/include/mailvault.h.
         .library(name: "MailvaultC", type: .dynamic, targets: ["MailvaultC"]),
@@ -14,6 +16,15 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // The server (issue 5): Hummingbird 2 on SwiftNIO, without its optional traits
+        // (swift-configuration support, full Foundation), which Mailvault does not use.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.0"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // Pure engine: codec, Keccak, bloom, PoW. Standard library only, no I/O.
@@ -54,11 +65,34 @@ let package = Package(
         ),
         .systemLibrary(name: "CMailvaultHeader", path: "Sources/MailvaultC/include"),
 
+        // The HTTP API's wire formats: query strings, JSON and RLP bodies in, JSON out. No
+        // networking, so that clients, fuzz targets and the server share one parser.
+        .target(name: "MailvaultAPI", dependencies: ["MailvaultCore", "MailvaultStore"]),
+        // The thin HTTP server: routing, limits, metrics, live push. Envelope logic stays below.
+        .target(
+            name: "MailvaultServer",
+            dependencies: [
+                "MailvaultAPI",
+                "MailvaultStore",
+                "MailvaultCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+
         .executableTarget(
             name: "mailvault",
             dependencies: [
                 "MailvaultCore",
                 "MailvaultStore",
+                "MailvaultServer",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -75,6 +109,15 @@ let package = Package(
         .testTarget(
             name: "MailvaultCTests",
             dependencies: ["MailvaultC", "CMailvaultHeader"]
+        ),
+        .testTarget(
+            name: "MailvaultAPITests",
+            dependencies: ["MailvaultAPI", "MailvaultStore", "MailvaultCore"]
+        ),
+        .testTarget(
+            name: "MailvaultServerTests",
+            dependencies: ["MailvaultServer", "MailvaultAPI", "MailvaultStore", "MailvaultCore", "MailvaultTestSupport",
+                           .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(
             name: "mailvaultTests",

@@ -178,7 +178,7 @@ public final class EnvelopeStore: @unchecked Sendable {
                 }
                 envelopes.append(envelope)
             }
-            return QueryPage(envelopes: envelopes, next: next)
+            return QueryPage(envelopes: envelopes, hashes: keys.map(\.0.hash), next: next)
         }
     }
 

@@ -4,4 +4,10 @@ public struct HashPage: Sendable {
     public var entries: [HashEntry]
     /// The cursor to pass for the next page; `nil` when the query is complete.
     public var next: StoreCursor?
+
+    /// A page of entries.
+    public init(entries: [HashEntry], next: StoreCursor?) {
+        self.entries = entries
+        self.next = next
+    }
 }

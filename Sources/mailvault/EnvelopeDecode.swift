@@ -13,8 +13,8 @@ struct EnvelopeDecode: ParsableCommand {
             `pow` is computed with diff 0 and is null for a zero TTL.
 
             Examples:
-              mailvault envelope decode 0xd08001840000000084deadbeef820114
-              echo d08001840000000084deadbeef820114 | mailvault envelope decode
+              mailvault envelope decode 0xcf8001840000000084deadbeef820114
+              echo cf8001840000000084deadbeef820114 | mailvault envelope decode
             """
     )
 

@@ -10,10 +10,10 @@ struct Mailvault: AsyncParsableCommand {
         discussion: """
             Examples:
               mailvault envelope encode --expiry 0 --ttl 1 --topic 0x00000000 --data 0xdeadbeef --nonce 276
-              mailvault envelope decode 0xd08001840000000084deadbeef820114
+              mailvault envelope decode 0xcf8001840000000084deadbeef820114
             """,
         version: MailvaultVersion.string,
-        subcommands: [EnvelopeCommand.self, ImportCommand.self, ExportCommand.self, QueryCommand.self,
+        subcommands: [ServeCommand.self, EnvelopeCommand.self, ImportCommand.self, ExportCommand.self, QueryCommand.self,
                       StatsCommand.self, CompactCommand.self]
     )
 

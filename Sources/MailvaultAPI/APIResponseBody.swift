@@ -1,0 +1,153 @@
+import MailvaultCore
+import MailvaultStore
+
+/// The JSON and RLP answers of the API, written byte by byte (see `JSONBuffer`).
+public enum APIResponseBody {
+    /// `{"envelopes":[...],"cursor":"0x…"|null}` for a history page.
+    public static func envelopes(_ page: QueryPage) -> [UInt8] {
+        let payload = page.envelopes.reduce(0) { $0 + $1.encoded.count }
+        var out = JSONBuffer(capacity: 64 + 2 * payload + 200 * page.envelopes.count)
+        out.raw("{\"envelopes\":[")
+        for index in page.envelopes.indices {
+            if index > 0 { out.raw(",") }
+            envelope(page.envelopes[index], hash: page.hashes[index], into: &out)
+        }
+        out.raw("],\"cursor\":")
+        cursor(page.next, into: &out)
+        out.raw("}")
+        return out.bytes
+    }
+
+    /// The RLP list of a page's envelopes (the Whisper messages packet); the cursor travels in a
+    /// header.
+    public static func envelopesRLP(_ page: QueryPage) -> [UInt8] {
+        Envelope.encodePacket(page.envelopes)
+    }
+
+    /// One envelope as the API writes it:
+    /// `{"hash","sent","expiry","ttl","topic","data","nonce"}`.
+    public static func envelope(_ envelope: Envelope, hash: Hash256) -> [UInt8] {
+        var out = JSONBuffer(capacity: 200 + 2 * envelope.encoded.count)
+        APIResponseBody.envelope(envelope, hash: hash, into: &out)
+        return out.bytes
+    }
+
+    /// `{"hashes":[{"sent","hash","topic"}...],"cursor":"0x…"|null}` for a hashes-only page.
+    public static func hashes(_ page: HashPage) -> [UInt8] {
+        var out = JSONBuffer(capacity: 64 + 120 * page.entries.count)
+        out.raw("{\"hashes\":[")
+        for (index, entry) in page.entries.enumerated() {
+            if index > 0 { out.raw(",") }
+            out.raw("{\"sent\":")
+            out.number(entry.sent)
+            out.raw(",\"hash\":")
+            hash(entry.hash, into: &out)
+            out.raw(",\"topic\":")
+            topic(entry.topic, into: &out)
+            out.raw("}")
+        }
+        out.raw("],\"cursor\":")
+        cursor(page.next, into: &out)
+        out.raw("}")
+        return out.bytes
+    }
+
+    /// `{"results":[{"hash","status","reason","message"}...]}` for an ingest, in input order.
+    public static func ingest(_ outcomes: [IngestOutcome]) -> [UInt8] {
+        var out = JSONBuffer(capacity: 32 + 110 * outcomes.count)
+        out.raw("{\"results\":[")
+        for (index, outcome) in outcomes.enumerated() {
+            if index > 0 { out.raw(",") }
+            out.raw("{\"hash\":")
+            hash(outcome.hash, into: &out)
+            out.raw(",\"status\":")
+            out.string(outcome.status.rawValue)
+            if let reason = outcome.reason {
+                out.raw(",\"reason\":")
+                out.string(reason.code)
+                out.raw(",\"message\":")
+                out.string(reason.description)
+            }
+            out.raw("}")
+        }
+        out.raw("]}")
+        return out.bytes
+    }
+
+    /// `{"present":[true,false,...]}`, in request order.
+    public static func presence(_ present: [Bool]) -> [UInt8] {
+        var out = JSONBuffer(capacity: 16 + 6 * present.count)
+        out.raw("{\"present\":[")
+        for (index, value) in present.enumerated() {
+            if index > 0 { out.raw(",") }
+            out.bool(value)
+        }
+        out.raw("]}")
+        return out.bytes
+    }
+
+    /// The store's figures: counts, bytes, compression and the time span held.
+    public static func stats(_ stats: StoreStats) -> [UInt8] {
+        var out = JSONBuffer(capacity: 400)
+        out.raw("{\"schemaVersion\":")
+        out.number(stats.schemaVersion)
+        out.raw(",\"envelopes\":")
+        out.number(stats.envelopes)
+        out.raw(",\"topics\":")
+        out.number(stats.topics)
+        out.raw(",\"rawBytes\":")
+        out.number(stats.rawBytes)
+        out.raw(",\"storedBytes\":")
+        out.number(stats.storedBytes)
+        out.raw(",\"fileBytes\":")
+        out.number(stats.fileBytes)
+        out.raw(",\"usedBytes\":")
+        out.number(stats.usedBytes)
+        out.raw(",\"compressedEnvelopes\":")
+        out.number(stats.compressedEnvelopes)
+        out.raw(",\"compressionRatio\":")
+        out.number(stats.compressionRatio)
+        out.raw(",\"oldestSent\":")
+        optional(stats.oldestSent, into: &out)
+        out.raw(",\"newestSent\":")
+        optional(stats.newestSent, into: &out)
+        out.raw("}")
+        return out.bytes
+    }
+
+    static func envelope(_ envelope: Envelope, hash: Hash256, into out: inout JSONBuffer) {
+        out.raw("{\"hash\":")
+        self.hash(hash, into: &out)
+        out.raw(",\"sent\":")
+        out.number(envelope.sentTime)
+        out.raw(",\"expiry\":")
+        out.number(envelope.expiry)
+        out.raw(",\"ttl\":")
+        out.number(envelope.ttl)
+        out.raw(",\"topic\":")
+        topic(envelope.topic, into: &out)
+        out.raw(",\"data\":")
+        out.hex(envelope.data)
+        out.raw(",\"nonce\":")
+        out.number(envelope.nonce)
+        out.raw("}")
+    }
+
+    static func hash(_ hash: Hash256, into out: inout JSONBuffer) {
+        withUnsafeBytes(of: (hash.w0.bigEndian, hash.w1.bigEndian, hash.w2.bigEndian, hash.w3.bigEndian)) { out.hex($0) }
+    }
+
+    static func topic(_ topic: Topic, into out: inout JSONBuffer) {
+        withUnsafeBytes(of: topic.rawValue.bigEndian) { out.hex($0) }
+    }
+
+    static func cursor(_ cursor: StoreCursor?, into out: inout JSONBuffer) {
+        guard let cursor else { return out.raw("null") }
+        out.hex(cursor.bytes)
+    }
+
+    private static func optional(_ value: UInt32?, into out: inout JSONBuffer) {
+        guard let value else { return out.raw("null") }
+        out.number(value)
+    }
+}

@@ -1,0 +1,113 @@
+/// JSON written straight into bytes, in the order fields are appended.
+///
+/// The API's answers are mostly hex (envelope data, hashes, topics), so the writer's one trick is
+/// a table that turns each byte into its two hex digits at once. Callers are responsible for the
+/// structure (commas, braces); the writer guarantees that strings are escaped and numbers valid.
+public struct JSONBuffer: Sendable {
+    /// What has been written so far.
+    public private(set) var bytes: [UInt8]
+
+    /// An empty buffer with room for `capacity` bytes.
+    public init(capacity: Int = 256) {
+        bytes = []
+        bytes.reserveCapacity(capacity)
+    }
+
+    /// Appends ASCII text as it is (punctuation and keys the caller knows need no escaping).
+    public mutating func raw(_ text: StaticString) {
+        text.withUTF8Buffer { bytes.append(contentsOf: $0) }
+    }
+
+    /// Appends bytes as they are.
+    public mutating func raw<C: Collection<UInt8>>(bytes other: C) {
+        bytes.append(contentsOf: other)
+    }
+
+    /// Appends a quoted, escaped JSON string.
+    public mutating func string(_ text: String) {
+        bytes.append(UInt8(ascii: "\""))
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): bytes += [UInt8(ascii: "\\"), UInt8(ascii: "\"")]
+            case UInt8(ascii: "\\"): bytes += [UInt8(ascii: "\\"), UInt8(ascii: "\\")]
+            case UInt8(ascii: "\n"): bytes += [UInt8(ascii: "\\"), UInt8(ascii: "n")]
+            case UInt8(ascii: "\r"): bytes += [UInt8(ascii: "\\"), UInt8(ascii: "r")]
+            case UInt8(ascii: "\t"): bytes += [UInt8(ascii: "\\"), UInt8(ascii: "t")]
+            case 0..<0x20:
+                bytes += Array("\\u00".utf8)
+                bytes.append(JSONBuffer.digits[Int(byte >> 4)])
+                bytes.append(JSONBuffer.digits[Int(byte & 0xF)])
+            default: bytes.append(byte)
+            }
+        }
+        bytes.append(UInt8(ascii: "\""))
+    }
+
+    /// Appends `"0x…"`: the bytes as quoted lowercase hex with the `0x` prefix.
+    public mutating func hex<C: Collection<UInt8>>(_ data: C) {
+        let start = bytes.count
+        let length = 4 + 2 * data.count
+        bytes.append(contentsOf: repeatElement(0, count: length))
+        bytes.withUnsafeMutableBufferPointer { buffer in
+            let out = UnsafeMutableRawPointer(buffer.baseAddress! + start)
+            out.storeBytes(of: UInt8(ascii: "\""), as: UInt8.self)
+            out.storeBytes(of: UInt8(ascii: "0"), toByteOffset: 1, as: UInt8.self)
+            out.storeBytes(of: UInt8(ascii: "x"), toByteOffset: 2, as: UInt8.self)
+            let written = data.withContiguousStorageIfAvailable { source in
+                JSONBuffer.writeHex(source, to: out + 3)
+            }
+            if written == nil { Array(data).withUnsafeBufferPointer { JSONBuffer.writeHex($0, to: out + 3) } }
+            out.storeBytes(of: UInt8(ascii: "\""), toByteOffset: length - 1, as: UInt8.self)
+        }
+    }
+
+    /// Appends an unsigned integer.
+    public mutating func number<T: UnsignedInteger & FixedWidthInteger>(_ value: T) {
+        var value = UInt64(value)
+        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                     UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
+            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        withUnsafeMutableBytes(of: &digits) { scratch in
+            var index = scratch.count
+            repeat {
+                index -= 1
+                scratch[index] = UInt8(ascii: "0") + UInt8(value % 10)
+                value /= 10
+            } while value > 0
+            bytes.append(contentsOf: scratch[index...])
+        }
+    }
+
+    /// Appends a signed integer.
+    public mutating func number(_ value: Int) {
+        if value < 0 { bytes.append(UInt8(ascii: "-")) }
+        number(value.magnitude)
+    }
+
+    /// Appends a floating-point number that parses back to the same `Double`; `null` when it is
+    /// not finite (JSON has no infinities).
+    public mutating func number(_ value: Double) {
+        guard value.isFinite else { return raw("null") }
+        bytes.append(contentsOf: "\(value)".utf8)
+    }
+
+    /// Appends `true` or `false`.
+    public mutating func bool(_ value: Bool) {
+        value ? raw("true") : raw("false")
+    }
+
+    private static let digits: [UInt8] = Array("0123456789abcdef".utf8)
+
+    /// Each byte's two hex digits, as the little-endian `UInt16` that stores them in order.
+    private static let pairs: [UInt16] = (0..<256).map { byte in
+        UInt16(digits[byte >> 4]) | UInt16(digits[byte & 0xF]) << 8
+    }
+
+    private static func writeHex(_ source: UnsafeBufferPointer<UInt8>, to out: UnsafeMutableRawPointer) {
+        pairs.withUnsafeBufferPointer { table in
+            for (index, byte) in source.enumerated() {
+                out.storeBytes(of: table[Int(byte)].littleEndian, toByteOffset: 2 * index, as: UInt16.self)
+            }
+        }
+    }
+}

@@ -1,0 +1,97 @@
+import MailvaultCore
+import MailvaultStore
+
+/// The query parameters of the history endpoints (`GET /v1/envelopes`, `GET /v1/hashes`) and of
+/// the live subscription, turned into store queries with every limit checked and every error
+/// naming its parameter.
+public enum QueryParameters {
+    /// The parameters of a history query.
+    public static let historyNames: Set<String> = ["from", "to", "topics", "bloom", "limit", "cursor"]
+    /// The parameters of a subscription.
+    public static let subscriptionNames: Set<String> = ["topics", "bloom"]
+    /// How far past `now` the default `to` reaches (status-go's mailserver did the same, so that
+    /// envelopes sent slightly in the future are included).
+    public static let defaultLookAhead: UInt32 = 60
+
+    /// A history query: `from` (default 0), `to` (default `now + 60`), `topics` (comma-separated,
+    /// at most 1000, each 4 bytes of hex; overrides `bloom`), `bloom` (64 bytes of hex), `limit`
+    /// (1…1000, default 100) and `cursor` (36 bytes of hex). Unknown parameters are refused.
+    public static func history(_ query: QueryString, now: UInt32) throws(APIError) -> StoreQuery {
+        try query.requireOnly(historyNames)
+        let from = try query["from"].map { (text) throws(APIError) in try uint32(text, name: "from") } ?? 0
+        let defaultTo = now > UInt32.max - defaultLookAhead ? UInt32.max : now + defaultLookAhead
+        let to = try query["to"].map { (text) throws(APIError) in try uint32(text, name: "to") } ?? defaultTo
+        guard from <= to else {
+            throw .invalidParameter("from", "from (\(from)) is after to (\(to))")
+        }
+        var limit = StoreQuery.defaultLimit
+        if let text = query["limit"] {
+            guard let value = Int(text), text.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }),
+                  (1...StoreQuery.maximumLimit).contains(value) else {
+                throw .invalidParameter("limit", "limit must be an integer from 1 to \(StoreQuery.maximumLimit), got '\(text)'")
+            }
+            limit = value
+        }
+        var cursor: StoreCursor?
+        if let text = query["cursor"], !text.isEmpty {
+            let bytes = try hex(text, name: "cursor")
+            guard bytes.count == StoreCursor.byteCount else {
+                throw .invalidParameter("cursor", "a cursor is \(StoreCursor.byteCount) bytes (sent ++ hash), got \(bytes.count)")
+            }
+            cursor = try? StoreCursor(bytes: bytes)
+        }
+        let filter = try topicFilter(query)
+        return StoreQuery(from: from, to: to, topics: filter.topics, bloom: filter.bloom, limit: limit, cursor: cursor)
+    }
+
+    /// A subscription's filter: `topics` or `bloom` or neither (everything). Unknown parameters
+    /// are refused.
+    public static func subscription(_ query: QueryString) throws(APIError) -> LiveFilter {
+        try query.requireOnly(subscriptionNames)
+        return try topicFilter(query)
+    }
+
+    private static func topicFilter(_ query: QueryString) throws(APIError) -> LiveFilter {
+        var topics: [Topic] = []
+        if let text = query["topics"], !text.isEmpty {
+            let parts = text.split(separator: ",", omittingEmptySubsequences: false)
+            guard parts.count <= StoreQuery.maximumTopics else {
+                throw .invalidParameter("topics", "at most \(StoreQuery.maximumTopics) topics per query, got \(parts.count)")
+            }
+            topics.reserveCapacity(parts.count)
+            for (index, part) in parts.enumerated() {
+                let bytes = try hex(part, name: "topics")
+                guard let topic = Topic(bytes: bytes) else {
+                    throw .invalidParameter("topics", "topic \(index + 1) ('\(part)') is \(bytes.count) bytes; a topic is 4")
+                }
+                topics.append(topic)
+            }
+        }
+        var bloom: Bloom?
+        if let text = query["bloom"], !text.isEmpty {
+            let bytes = try hex(text, name: "bloom")
+            guard let parsed = Bloom(bytes: bytes) else {
+                throw .invalidParameter("bloom", "a bloom filter is \(Bloom.byteCount) bytes, got \(bytes.count)")
+            }
+            bloom = parsed
+        }
+        return LiveFilter(topics: topics, bloom: bloom)
+    }
+
+    private static func uint32(_ text: String, name: String) throws(APIError) -> UInt32 {
+        guard !text.isEmpty, text.utf8.count <= 10,
+              text.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }),
+              let value = UInt32(text) else {
+            throw .invalidParameter(name, "\(name) must be an integer from 0 to \(UInt32.max) (Unix seconds), got '\(text)'")
+        }
+        return value
+    }
+
+    private static func hex(_ text: some StringProtocol, name: String) throws(APIError) -> [UInt8] {
+        do {
+            return try Hex.decode(text)
+        } catch {
+            throw .invalidParameter(name, "\(name) is not valid hex: \(error)")
+        }
+    }
+}

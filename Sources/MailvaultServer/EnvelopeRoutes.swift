@@ -1,0 +1,290 @@
+import CoreMetrics
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import MailvaultAPI
+import MailvaultCore
+import MailvaultStore
+import NIOCore
+import ServiceLifecycle
+
+/// The API's handlers: each parses (MailvaultAPI), checks limits, calls the store, and encodes.
+struct EnvelopeRoutes: Sendable {
+    let server: MailvaultServer
+
+    /// The header that carries the next cursor of an RLP history page.
+    static let cursorHeader = HTTPField.Name("Mailvault-Cursor")!
+
+    func register(on router: Router<ServerContext>) {
+        router.post("/v1/envelopes") { request, context in try await ingest(request, context) }
+        router.get("/v1/envelopes") { request, context in try query(request, context) }
+        router.get("/v1/envelopes/:hash") { request, context in try envelope(request, context) }
+        router.get("/v1/hashes") { request, context in try hashes(request, context) }
+        router.post("/v1/presence") { request, context in try await presence(request, context) }
+        router.get("/v1/subscribe") { request, context in try subscribe(request, context) }
+        router.get("/v1/stats") { request, context in try stats(request, context) }
+        router.get("/health") { _, _ in try health() }
+        router.get("/metrics") { _, _ in metrics() }
+    }
+
+    // MARK: Ingest
+
+    func ingest(_ request: Request, _ context: ServerContext) async throws(APIError) -> Response {
+        try limit(server.ingestLimiter, context, request, counter: server.metrics.rateLimitedIngest)
+        let body = try await collect(request)
+        let envelopes = try IngestBody.decode(body, contentType: request.headers[.contentType])
+        guard envelopes.count <= server.configuration.maximumBatch else {
+            throw APIError(status: 413, code: "tooManyEnvelopes",
+                           message: "at most \(server.configuration.maximumBatch) envelopes per request, got \(envelopes.count)")
+        }
+        let metrics = server.metrics
+        metrics.envelopes.increment(by: envelopes.count)
+        let now = server.clock()
+        let checks = Envelope.checkWork(batch: envelopes)
+        var outcomes: [IngestOutcome?] = Array(repeating: nil, count: envelopes.count)
+        var accepted: [Envelope] = []
+        var acceptedWork: [PoWCheck] = []
+        var acceptedIndex: [Int] = []
+        var acceptedPoW: [Double] = []
+        for index in envelopes.indices {
+            switch server.policy.check(envelopes[index], now: now, mode: .live, work: checks[index]) {
+            case .success(let pow):
+                accepted.append(envelopes[index])
+                acceptedWork.append(checks[index])
+                acceptedIndex.append(index)
+                acceptedPoW.append(pow)
+            case .failure(let reason):
+                metrics.rejected(reason)
+                outcomes[index] = IngestOutcome(hash: checks[index].hash, status: .rejected, reason: reason)
+            }
+        }
+        if !accepted.isEmpty {
+            let results: [IngestResult]
+            do {
+                results = try await server.store.ingest(accepted, work: acceptedWork)
+            } catch {
+                metrics.archiveFailures.increment(by: accepted.count)
+                throw storeFailure(error, doing: "ingest")
+            }
+            var stored: [Envelope] = []
+            var storedHashes: [Hash256] = []
+            for (position, result) in results.enumerated() {
+                let index = acceptedIndex[position]
+                switch result {
+                case .stored(let hash):
+                    outcomes[index] = IngestOutcome(hash: hash, status: .stored)
+                    stored.append(accepted[position])
+                    storedHashes.append(hash)
+                    metrics.archivedSize.record(accepted[position].encoded.count)
+                    metrics.pow.record(acceptedPoW[position])
+                case .duplicate(let hash):
+                    outcomes[index] = IngestOutcome(hash: hash, status: .duplicate)
+                    metrics.duplicates.increment()
+                }
+            }
+            metrics.archived.increment(by: Double(stored.count))
+            server.hub.publish(stored, hashes: storedHashes)
+        }
+        return json(APIResponseBody.ingest(outcomes.map { $0! }))
+    }
+
+    // MARK: Reads
+
+    func query(_ request: Request, _ context: ServerContext) throws(APIError) -> Response {
+        let query = try QueryParameters.history(try QueryString(request.uri.query ?? ""), now: server.clock())
+        var page = try read(request, context) { () throws(StoreError) in try server.store.query(query) }
+        server.metrics.query(filter: LiveFilter(topics: query.topics, bloom: query.bloom).kind)
+        trim(&page)
+        if wantsRLP(request) {
+            var headers: HTTPFields = [.contentType: IngestBody.rlpMediaType]
+            headers[EnvelopeRoutes.cursorHeader] = page.next?.description ?? ""
+            return Response(status: .ok, headers: headers,
+                            body: ResponseBody(byteBuffer: ByteBuffer(bytes: APIResponseBody.envelopesRLP(page))))
+        }
+        return json(APIResponseBody.envelopes(page))
+    }
+
+    func hashes(_ request: Request, _ context: ServerContext) throws(APIError) -> Response {
+        let query = try QueryParameters.history(try QueryString(request.uri.query ?? ""), now: server.clock())
+        let page = try read(request, context) { () throws(StoreError) in try server.store.hashes(query) }
+        server.metrics.query(filter: LiveFilter(topics: query.topics, bloom: query.bloom).kind)
+        return json(APIResponseBody.hashes(page))
+    }
+
+    func envelope(_ request: Request, _ context: ServerContext) throws(APIError) -> Response {
+        try QueryString(request.uri.query ?? "").requireOnly([])
+        let text = context.parameters.get("hash") ?? ""
+        let bytes: [UInt8]
+        do {
+            bytes = try Hex.decode(text)
+        } catch {
+            throw .invalidParameter("hash", "hash is not valid hex: \(error)")
+        }
+        guard let hash = Hash256(bytes: bytes) else {
+            throw .invalidParameter("hash", "a hash is 32 bytes, got \(bytes.count)")
+        }
+        guard let envelope = try read(request, context, { () throws(StoreError) in try server.store.envelope(hash: hash) }) else {
+            throw .notFound("no envelope with hash \(hash) is stored here")
+        }
+        if wantsRLP(request) {
+            return Response(status: .ok, headers: [.contentType: IngestBody.rlpMediaType],
+                            body: ResponseBody(byteBuffer: ByteBuffer(bytes: envelope.encoded)))
+        }
+        return json(APIResponseBody.envelope(envelope, hash: hash))
+    }
+
+    func presence(_ request: Request, _ context: ServerContext) async throws(APIError) -> Response {
+        try limit(server.queryLimiter, context, request, counter: server.metrics.rateLimitedQuery)
+        guard ContentNegotiation.essence(of: request.headers[.contentType]) == IngestBody.jsonMediaType else {
+            throw .unsupportedMediaType(request.headers[.contentType], accepted: [IngestBody.jsonMediaType])
+        }
+        let hashes = try PresenceBody.decode(try await collect(request))
+        let present = try withGate { () throws(APIError) in
+            do throws(StoreError) {
+                return try server.store.presence(of: hashes)
+            } catch {
+                throw storeFailure(error, doing: "presence")
+            }
+        }
+        return json(APIResponseBody.presence(present))
+    }
+
+    func stats(_ request: Request, _ context: ServerContext) throws(APIError) -> Response {
+        try QueryString(request.uri.query ?? "").requireOnly([])
+        let stats = try read(request, context) { () throws(StoreError) in try server.store.stats() }
+        return json(APIResponseBody.stats(stats))
+    }
+
+    func health() throws(APIError) -> Response {
+        do {
+            _ = try server.store.presence(of: [])
+        } catch {
+            throw APIError.unavailable("storeUnavailable", "the store cannot be read: \(error)")
+        }
+        return json(Array("{\"status\":\"ok\"}".utf8))
+    }
+
+    func metrics() -> Response {
+        if let stats = try? server.store.stats() {
+            server.metrics.storeFileBytes.record(Double(stats.fileBytes))
+            server.metrics.storeUsedBytes.record(Double(stats.usedBytes))
+            server.metrics.storeEnvelopes.record(Double(stats.envelopes))
+            server.metrics.storeRawBytes.record(Double(stats.rawBytes))
+        }
+        return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                        body: ResponseBody(byteBuffer: ByteBuffer(bytes: server.metrics.exposition())))
+    }
+
+    // MARK: Live push
+
+    func subscribe(_ request: Request, _ context: ServerContext) throws(APIError) -> Response {
+        try limit(server.queryLimiter, context, request, counter: server.metrics.rateLimitedQuery)
+        let filter = try QueryParameters.subscription(try QueryString(request.uri.query ?? ""))
+        guard let events = server.hub.subscribe(filter) else {
+            throw .unavailable("subscriptionsFull", "the server takes no more live subscriptions now", retryAfter: 5)
+        }
+        let headers: HTTPFields = [.contentType: "text/event-stream", .cacheControl: "no-cache"]
+        return Response(status: .ok, headers: headers, body: ResponseBody { writer in
+            for await chunk in events {
+                try await writer.write(ByteBuffer(bytes: chunk))
+            }
+            try await writer.finish(nil)
+        })
+    }
+
+    // MARK: Helpers
+
+    /// Rate limit, then the concurrency gate, then the store call, with store errors mapped.
+    private func read<T>(_ request: Request, _ context: ServerContext,
+                         _ body: () throws(StoreError) -> T) throws(APIError) -> T {
+        try limit(server.queryLimiter, context, request, counter: server.metrics.rateLimitedQuery)
+        return try withGate { () throws(APIError) in
+            do throws(StoreError) {
+                return try body()
+            } catch {
+                throw storeFailure(error, doing: "read")
+            }
+        }
+    }
+
+    private func withGate<T>(_ body: () throws(APIError) -> T) throws(APIError) -> T {
+        guard server.gate.enter() else {
+            server.metrics.overloaded.increment()
+            throw .unavailable("overloaded", "too many queries in progress; retry shortly")
+        }
+        defer { server.gate.leave() }
+        return try body()
+    }
+
+    private func limit(_ limiter: RateLimiter, _ context: ServerContext, _ request: Request,
+                       counter: CoreMetrics.Counter) throws(APIError) {
+        if let wait = limiter.acquire(client(context, request)) {
+            counter.increment()
+            throw .rateLimited(retryAfter: wait)
+        }
+    }
+
+    /// The client's address: the socket's peer, or the first `X-Forwarded-For` entry when the
+    /// operator said a trusted proxy sets it.
+    private func client(_ context: ServerContext, _ request: Request) -> String {
+        if server.configuration.trustForwardedFor, let forwarded = request.headers[HTTPField.Name("X-Forwarded-For")!],
+           let first = forwarded.split(separator: ",").first {
+            return first.trimmingCharacters(in: .whitespaces)
+        }
+        return context.remoteAddress?.ipAddress ?? "unknown"
+    }
+
+    private func collect(_ request: Request) async throws(APIError) -> [UInt8] {
+        let limit = server.configuration.maximumBodyBytes
+        if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
+            throw .bodyTooLarge(limit: limit)
+        }
+        do {
+            let buffer = try await request.body.collect(upTo: limit)
+            return Array(buffer.readableBytesView)
+        } catch let error as HTTPError where error.status == .contentTooLarge {
+            throw .bodyTooLarge(limit: limit)
+        } catch {
+            throw APIError(status: 400, code: "bodyUnreadable", message: "the request body could not be read")
+        }
+    }
+
+    /// Ends a page early when its envelopes exceed the byte budget; its cursor then continues
+    /// from the last envelope kept.
+    private func trim(_ page: inout QueryPage) {
+        var bytes = 0
+        for index in page.envelopes.indices {
+            bytes += page.envelopes[index].encoded.count
+            if bytes > server.configuration.maximumPageBytes, index > 0 {
+                page.envelopes.removeSubrange(index...)
+                page.hashes.removeSubrange(index...)
+                let last = page.envelopes[index - 1]
+                page.next = StoreCursor(sent: last.sentTime, hash: page.hashes[index - 1])
+                return
+            }
+        }
+    }
+
+    private func wantsRLP(_ request: Request) -> Bool {
+        ContentNegotiation.accepts(request.headers[.accept], IngestBody.rlpMediaType)
+    }
+
+    private func json(_ bytes: [UInt8]) -> Response {
+        Response(status: .ok, headers: [.contentType: IngestBody.jsonMediaType],
+                 body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+
+    private func storeFailure(_ error: StoreError, doing operation: String) -> APIError {
+        switch error {
+        case .diskFull:
+            server.logger.critical("disk full: ingest refused", metadata: ["operation": "\(operation)"])
+            return APIError(status: 507, code: "diskFull", message: "the server's disk is full; nothing was stored")
+        case .closed:
+            return .unavailable("shuttingDown", "the server is shutting down")
+        default:
+            server.logger.error("store failure", metadata: ["operation": "\(operation)", "error": "\(error)"])
+            return APIError(status: 500, code: "storeFailure", message: "the store failed: \(error)")
+        }
+    }
+}

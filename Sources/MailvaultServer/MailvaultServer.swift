@@ -1,0 +1,92 @@
+import Foundation
+import Hummingbird
+import Logging
+import MailvaultAPI
+import MailvaultCore
+import MailvaultStore
+import NIOCore
+import ServiceLifecycle
+
+/// The HTTP API over an `EnvelopeStore` (Docs/API.md): thin on purpose — it parses, applies
+/// limits, counts, streams, and leaves every envelope decision to MailvaultCore and MailvaultStore.
+///
+/// Run it as a `Service` (it is one): graceful shutdown stops accepting connections, ends live
+/// subscriptions, lets in-flight requests (and so their durable writes) finish, and returns.
+/// The caller closes the store afterwards.
+public final class MailvaultServer: Service, Sendable {
+    /// The configuration in force.
+    public let configuration: ServerConfiguration
+    let store: EnvelopeStore
+    let logger: Logger
+    let metrics = ServerMetrics()
+    let hub: SubscriptionHub
+    let ingestLimiter: RateLimiter
+    let queryLimiter: RateLimiter
+    let gate: QueryGate
+    let policy: IngestPolicy
+    let clock: @Sendable () -> UInt32
+    private let onListening: @Sendable (Int) async -> Void
+
+    /// A server over `store`.
+    ///
+    /// - Parameters:
+    ///   - clock: the node's clock in Unix seconds (the ingest rules and default `to` use it).
+    ///   - onListening: called with the bound port once the server accepts connections.
+    public init(configuration: ServerConfiguration, store: EnvelopeStore, logger: Logger,
+                clock: @escaping @Sendable () -> UInt32 = { UInt32(clamping: Int(Date().timeIntervalSince1970)) },
+                onListening: @escaping @Sendable (Int) async -> Void = { _ in }) {
+        self.configuration = configuration
+        self.store = store
+        self.logger = logger
+        self.clock = clock
+        self.onListening = onListening
+        hub = SubscriptionHub(capacity: configuration.maximumSubscribers, bufferSize: configuration.subscriberBuffer,
+                              metrics: metrics)
+        ingestLimiter = RateLimiter(limit: configuration.ingestRate)
+        queryLimiter = RateLimiter(limit: configuration.queryRate)
+        gate = QueryGate(capacity: configuration.maximumConcurrentQueries)
+        policy = configuration.ingestPolicy
+    }
+
+    /// Serves until graceful shutdown (or cancellation).
+    public func run() async throws {
+        let router = Router(context: ServerContext.self)
+        router.middlewares.add(RequestMiddleware(server: self))
+        EnvelopeRoutes(server: self).register(on: router)
+        let port = configuration.port
+        let onListening = onListening
+        let logger = logger
+        let application = Application(
+            router: router,
+            configuration: ApplicationConfiguration(address: .hostname(configuration.host, port: port),
+                                                    serverName: "mailvault/\(MailvaultServer.version)"),
+            services: [RetentionSweeper(server: self), KeepAliveTicker(hub: hub, interval: configuration.keepAliveInterval)],
+            onServerRunning: { channel in
+                let bound = channel.localAddress?.port ?? port
+                logger.info("listening", metadata: ["address": "\(channel.localAddress.map { "\($0)" } ?? "?")"])
+                await onListening(bound)
+            },
+            logger: logger
+        )
+        try await withGracefulShutdownHandler {
+            try await application.run()
+        } onGracefulShutdown: { [hub] in
+            // Live subscriptions never end by themselves: end them so the server can drain.
+            hub.close()
+        }
+    }
+
+    /// The version reported in the `Server` header and the descriptor.
+    public static let version = "0.2.0"
+}
+
+/// The per-request context: Hummingbird's core storage plus the client's address.
+struct ServerContext: RequestContext {
+    var coreContext: CoreRequestContextStorage
+    let remoteAddress: SocketAddress?
+
+    init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+        remoteAddress = source.channel.remoteAddress
+    }
+}

@@ -1,0 +1,45 @@
+import Synchronization
+
+/// Token buckets per client address: each request takes a token; tokens refill at the limit's
+/// rate up to its burst. A client out of tokens is told how long to wait.
+final class RateLimiter: Sendable {
+    private struct Bucket {
+        var tokens: Double
+        var updated: ContinuousClock.Instant
+    }
+
+    private let limit: RateLimit
+    private let buckets = Mutex<[String: Bucket]>([:])
+    /// Above this many tracked clients, buckets that have refilled completely are forgotten.
+    private let pruneThreshold = 10_000
+
+    init(limit: RateLimit) {
+        self.limit = limit
+    }
+
+    /// Takes a token for `client`; returns `nil` when allowed, else the seconds to wait.
+    func acquire(_ client: String, now: ContinuousClock.Instant = .now) -> Int? {
+        guard limit.isEnabled else { return nil }
+        return buckets.withLock { buckets in
+            var bucket = buckets[client] ?? Bucket(tokens: limit.burst, updated: now)
+            let elapsed = Double((now - bucket.updated).components.seconds)
+                + Double((now - bucket.updated).components.attoseconds) / 1e18
+            bucket.tokens = min(limit.burst, bucket.tokens + max(0, elapsed) * limit.perSecond)
+            bucket.updated = now
+            defer {
+                buckets[client] = bucket
+                if buckets.count > pruneThreshold { prune(&buckets, now: now) }
+            }
+            if bucket.tokens >= 1 {
+                bucket.tokens -= 1
+                return nil
+            }
+            return max(1, Int(((1 - bucket.tokens) / limit.perSecond).rounded(.up)))
+        }
+    }
+
+    private func prune(_ buckets: inout [String: Bucket], now: ContinuousClock.Instant) {
+        let refill = Duration.seconds(limit.burst / limit.perSecond)
+        buckets = buckets.filter { now - $0.value.updated < refill }
+    }
+}

@@ -1,0 +1,106 @@
+import MailvaultCore
+import CoreMetrics
+import Prometheus
+
+/// The server's metrics, kept in a Prometheus registry of its own and exposed at `/metrics`.
+///
+/// status-go's mailserver metric names are kept where the meaning is the same, so existing
+/// dashboards keep working; Mailvault's own figures are named `mailvault_…`. Each server owns
+/// its registry (no process-wide bootstrap), so tests can run several servers in one process.
+final class ServerMetrics: Sendable {
+    let registry = PrometheusCollectorRegistry()
+    private let factory: PrometheusMetricsFactory
+
+    /// status-go: envelopes processed (every envelope posted, whatever became of it).
+    let envelopes: CoreMetrics.Counter
+    /// status-go: envelopes saved in the database (counted as they are stored).
+    let archived: CoreMetrics.Meter
+    /// status-go: failures storing an envelope.
+    let archiveFailures: CoreMetrics.Counter
+    /// status-go: size of envelopes saved.
+    let archivedSize: CoreMetrics.Recorder
+    /// Envelopes refused by the ingest rules, by reason.
+    private let rejected: [String: CoreMetrics.Counter]
+    /// Envelopes posted again.
+    let duplicates: CoreMetrics.Counter
+    /// PoW of stored envelopes.
+    let pow: CoreMetrics.Recorder
+    /// Requests refused by a rate limit, by class.
+    let rateLimitedIngest: CoreMetrics.Counter
+    let rateLimitedQuery: CoreMetrics.Counter
+    /// Reads refused because the concurrent-query limit was reached.
+    let overloaded: CoreMetrics.Counter
+    /// Live subscriptions open, and those dropped for reading too slowly.
+    let subscribers: CoreMetrics.Meter
+    let subscribersDropped: CoreMetrics.Counter
+    /// Envelopes removed by retention sweeps.
+    let sweptExpired: CoreMetrics.Counter
+    let sweptEvicted: CoreMetrics.Counter
+    /// The store's size and content, refreshed at each scrape.
+    let storeFileBytes: CoreMetrics.Gauge
+    let storeUsedBytes: CoreMetrics.Gauge
+    let storeEnvelopes: CoreMetrics.Gauge
+    let storeRawBytes: CoreMetrics.Gauge
+
+    init() {
+        var factory = PrometheusMetricsFactory(registry: registry)
+        let latency: [Duration] = [.microseconds(100), .microseconds(250), .microseconds(500), .milliseconds(1),
+                                   .milliseconds(2), .milliseconds(5), .milliseconds(10), .milliseconds(25),
+                                   .milliseconds(50), .milliseconds(100), .milliseconds(250), .seconds(1)]
+        factory.defaultDurationHistogramBuckets = latency
+        // status-go's buckets: 1 KiB doubling 11 times.
+        factory.valueHistogramBuckets["mailserver_archived_envelope_size_bytes"] = (0..<11).map { 1024 * Double(1 << $0) }
+        factory.valueHistogramBuckets["mailvault_envelope_pow"] = [0.000001, 0.00001, 0.0001, 0.001, 0.01, 0.1, 1, 10, 100]
+        self.factory = factory
+
+        envelopes = CoreMetrics.Counter(label: "mailserver_envelopes_total", factory: factory)
+        archived = CoreMetrics.Meter(label: "mailserver_archived_envelopes_total", dimensions: [("db", "lmdb")], factory: factory)
+        archiveFailures = CoreMetrics.Counter(label: "mailserver_archived_envelopes_failures_total", dimensions: [("db", "lmdb")],
+                                  factory: factory)
+        archivedSize = CoreMetrics.Recorder(label: "mailserver_archived_envelope_size_bytes", dimensions: [("db", "lmdb")],
+                                factory: factory)
+        let reasons = ["zeroTTL", "future", "tooOld", "expired", "tooLarge", "lowPoW", "bloomMismatch"]
+        rejected = Dictionary(uniqueKeysWithValues: reasons.map {
+            ($0, CoreMetrics.Counter(label: "mailvault_ingest_rejected_total", dimensions: [("reason", $0)], factory: factory))
+        })
+        duplicates = CoreMetrics.Counter(label: "mailvault_ingest_duplicates_total", factory: factory)
+        pow = CoreMetrics.Recorder(label: "mailvault_envelope_pow", factory: factory)
+        rateLimitedIngest = CoreMetrics.Counter(label: "mailvault_rate_limited_total", dimensions: [("class", "ingest")], factory: factory)
+        rateLimitedQuery = CoreMetrics.Counter(label: "mailvault_rate_limited_total", dimensions: [("class", "query")], factory: factory)
+        overloaded = CoreMetrics.Counter(label: "mailvault_overloaded_total", factory: factory)
+        subscribers = CoreMetrics.Meter(label: "mailvault_subscribers", factory: factory)
+        subscribersDropped = CoreMetrics.Counter(label: "mailvault_subscribers_dropped_total", factory: factory)
+        sweptExpired = CoreMetrics.Counter(label: "mailvault_retention_removed_total", dimensions: [("kind", "expired")], factory: factory)
+        sweptEvicted = CoreMetrics.Counter(label: "mailvault_retention_removed_total", dimensions: [("kind", "evicted")], factory: factory)
+        storeFileBytes = CoreMetrics.Gauge(label: "mailvault_store_file_bytes", factory: factory)
+        storeUsedBytes = CoreMetrics.Gauge(label: "mailvault_store_used_bytes", factory: factory)
+        storeEnvelopes = CoreMetrics.Gauge(label: "mailvault_store_envelopes", factory: factory)
+        storeRawBytes = CoreMetrics.Gauge(label: "mailvault_store_raw_bytes", factory: factory)
+    }
+
+    /// Counts a rejection by its reason.
+    func rejected(_ reason: IngestRejection) {
+        rejected[reason.code]?.increment()
+    }
+
+    /// status-go's query counter, labelled by filter kind.
+    func query(filter: String) {
+        CoreMetrics.Counter(label: "mailserver_envelope_queries_total", dimensions: [("filter", filter), ("history", "true")],
+                factory: factory).increment()
+    }
+
+    /// The latency of one request to `endpoint` that ended with `status`.
+    func request(endpoint: String, status: Int, duration: Duration) {
+        CoreMetrics.Counter(label: "mailvault_http_requests_total", dimensions: [("endpoint", endpoint), ("status", "\(status)")],
+                factory: factory).increment()
+        CoreMetrics.Timer(label: "mailvault_request_duration_seconds", dimensions: [("endpoint", endpoint)], factory: factory)
+            .recordNanoseconds(duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
+    }
+
+    /// The registry in Prometheus's text format.
+    func exposition() -> [UInt8] {
+        var buffer: [UInt8] = []
+        registry.emit(into: &buffer)
+        return buffer
+    }
+}

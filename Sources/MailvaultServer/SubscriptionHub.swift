@@ -1,0 +1,100 @@
+import MailvaultAPI
+import MailvaultCore
+import Synchronization
+
+/// Fans newly stored envelopes out to live subscribers (`GET /v1/subscribe`).
+///
+/// Each subscriber has a bounded buffer of Server-Sent Events. Publishing never waits: an event
+/// that does not fit ends that subscription (the client reconnects and catches up with a history
+/// query), so a slow reader can never slow ingest down.
+final class SubscriptionHub: Sendable {
+    /// One subscriber's stream of SSE chunks.
+    typealias Events = AsyncStream<[UInt8]>
+
+    private struct Subscriber {
+        var filter: LiveFilter
+        var continuation: Events.Continuation
+    }
+
+    private struct State {
+        var subscribers: [UInt64: Subscriber] = [:]
+        var nextID: UInt64 = 0
+        var closed = false
+    }
+
+    private let state = Mutex(State())
+    private let capacity: Int
+    private let bufferSize: Int
+    private let metrics: ServerMetrics
+
+    init(capacity: Int, bufferSize: Int, metrics: ServerMetrics) {
+        self.capacity = capacity
+        self.bufferSize = max(1, bufferSize)
+        self.metrics = metrics
+    }
+
+    /// Registers a subscriber; `nil` when the hub is full or closed.
+    func subscribe(_ filter: LiveFilter) -> Events? {
+        let (stream, continuation) = Events.makeStream(bufferingPolicy: .bufferingOldest(bufferSize))
+        let id: UInt64? = state.withLock { state in
+            guard !state.closed, state.subscribers.count < capacity else { return nil }
+            state.nextID += 1
+            state.subscribers[state.nextID] = Subscriber(filter: filter, continuation: continuation)
+            return state.nextID
+        }
+        guard let id else {
+            continuation.finish()
+            return nil
+        }
+        continuation.onTermination = { [weak self] _ in self?.remove(id) }
+        continuation.yield(Array(": subscribed\n\n".utf8))
+        metrics.subscribers.increment()
+        return stream
+    }
+
+    /// Sends each stored envelope to the subscribers whose filter it matches. The JSON of an
+    /// envelope is written once, and only if someone wants it.
+    func publish(_ envelopes: [Envelope], hashes: [Hash256]) {
+        let subscribers = state.withLock { Array($0.subscribers) }
+        guard !subscribers.isEmpty else { return }
+        for (index, envelope) in envelopes.enumerated() {
+            var event: [UInt8]?
+            for (id, subscriber) in subscribers where subscriber.filter.matches(envelope.topic) {
+                if event == nil {
+                    event = Array("event: envelope\ndata: ".utf8) + APIResponseBody.envelope(envelope, hash: hashes[index])
+                        + Array("\n\n".utf8)
+                }
+                deliver(event!, to: subscriber, id: id)
+            }
+        }
+    }
+
+    /// Sends a comment to every subscriber so that proxies and clients see the stream is alive.
+    func keepAlive() {
+        let subscribers = state.withLock { Array($0.subscribers) }
+        for (id, subscriber) in subscribers {
+            deliver(Array(": keep-alive\n\n".utf8), to: subscriber, id: id)
+        }
+    }
+
+    /// Ends every subscription and refuses new ones (graceful shutdown).
+    func close() {
+        let subscribers = state.withLock { state in
+            state.closed = true
+            return Array(state.subscribers.values)
+        }
+        for subscriber in subscribers { subscriber.continuation.finish() }
+    }
+
+    private func deliver(_ event: [UInt8], to subscriber: Subscriber, id: UInt64) {
+        if case .dropped = subscriber.continuation.yield(event) {
+            metrics.subscribersDropped.increment()
+            subscriber.continuation.finish()
+        }
+    }
+
+    private func remove(_ id: UInt64) {
+        let removed = state.withLock { $0.subscribers.removeValue(forKey: id) != nil }
+        if removed { metrics.subscribers.decrement() }
+    }
+}

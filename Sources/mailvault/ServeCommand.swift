@@ -1,0 +1,223 @@
+import ArgumentParser
+import Foundation
+import Logging
+import MailvaultCore
+import MailvaultServer
+import MailvaultStore
+import ServiceLifecycle
+
+/// `mailvault serve`: the node a provider runs.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve the HTTP API (post, query, subscribe) over an embedded archive.",
+        discussion: """
+            With no options it listens on 127.0.0.1:8080 and keeps its archive in ./mailvault-data.
+            Every option can also be set by an environment variable named after it: --min-pow is
+            MAILVAULT_MIN_POW, --data-dir is MAILVAULT_DATA_DIR. A flag on the command line wins over the
+            environment. The configuration in force is printed at start. SIGTERM or SIGINT stops
+            accepting, finishes in-flight writes and closes the store. Docs/Operations.md has the rest.
+
+            Examples:
+              mailvault serve
+              mailvault serve --host 0.0.0.0 --port 8080 --data-dir /var/lib/mailvault --max-age 30d
+              mailvault serve --retention-tier 1:90d --retention-tier 10:365d --max-store-bytes 200000000000
+            """
+    )
+
+    @Option(help: "Address to listen on [MAILVAULT_HOST, default 127.0.0.1].")
+    var host: String?
+    @Option(help: "TCP port; 0 picks a free one [MAILVAULT_PORT, default 8080].")
+    var port: Int?
+    @Option(name: .customLong("data-dir"), help: "The archive's directory [MAILVAULT_DATA_DIR, default ./mailvault-data].")
+    var dataDirectory: String?
+    @Option(name: .customLong("min-pow"), help: "Minimum PoW of posted envelopes [MAILVAULT_MIN_POW, default 0.000002].")
+    var minimumPoW: Double?
+    @Option(name: .customLong("max-envelope-size"), help: "Largest envelope, 20 + data bytes, at most 10 MiB [MAILVAULT_MAX_ENVELOPE_SIZE, default 1048576].")
+    var maximumEnvelopeSize: Int?
+    @Option(name: .customLong("max-age"), help: "Keep envelopes this long after they were sent: seconds or 30d/12h/15m [MAILVAULT_MAX_AGE, default 30d].")
+    var maximumAge: String?
+    @Option(name: .customLong("retention-tier"), help: "MIN_POW:AGE — envelopes with at least this PoW are kept for AGE (repeatable) [MAILVAULT_RETENTION_TIERS, comma-separated].")
+    var retentionTiers: [String] = []
+    @Option(name: .customLong("max-store-bytes"), help: "Evict the oldest envelopes beyond this many stored bytes [MAILVAULT_MAX_STORE_BYTES, default unlimited].")
+    var maximumStoreBytes: UInt64?
+    @Option(name: .customLong("compression-level"), help: "zstd level for stored records, 0 stores raw [MAILVAULT_COMPRESSION_LEVEL, default 3].")
+    var compressionLevel: Int32?
+    @Option(name: .customLong("sweep-interval"), help: "Seconds between retention sweeps [MAILVAULT_SWEEP_INTERVAL, default 300].")
+    var sweepInterval: UInt32?
+    @Option(name: .customLong("max-body-bytes"), help: "Largest request body [MAILVAULT_MAX_BODY_BYTES, default 8388608].")
+    var maximumBodyBytes: Int?
+    @Option(name: .customLong("max-batch"), help: "Most envelopes per POST [MAILVAULT_MAX_BATCH, default 1000].")
+    var maximumBatch: Int?
+    @Option(name: .customLong("ingest-rate"), help: "Ingest requests per second per client, 0 for no limit [MAILVAULT_INGEST_RATE, default 20].")
+    var ingestRate: Double?
+    @Option(name: .customLong("ingest-burst"), help: "Ingest requests a client may make at once [MAILVAULT_INGEST_BURST, default 40].")
+    var ingestBurst: Double?
+    @Option(name: .customLong("query-rate"), help: "Read requests per second per client, 0 for no limit [MAILVAULT_QUERY_RATE, default 200].")
+    var queryRate: Double?
+    @Option(name: .customLong("query-burst"), help: "Read requests a client may make at once [MAILVAULT_QUERY_BURST, default 400].")
+    var queryBurst: Double?
+    @Option(name: .customLong("max-concurrent-queries"), help: "Reads served at once; more get 503 [MAILVAULT_MAX_CONCURRENT_QUERIES, default 64].")
+    var maximumConcurrentQueries: Int?
+    @Option(name: .customLong("max-subscribers"), help: "Live subscriptions open at once [MAILVAULT_MAX_SUBSCRIBERS, default 1000].")
+    var maximumSubscribers: Int?
+    @Option(name: .customLong("trust-forwarded-for"), help: "Rate-limit by X-Forwarded-For (only behind a trusted proxy): true or false [MAILVAULT_TRUST_FORWARDED_FOR, default false].")
+    var trustForwardedFor: Bool?
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical [MAILVAULT_LOG_LEVEL, default info].")
+    var logLevel: String?
+
+    func run() async throws {
+        let environment = ProcessInfo.processInfo.environment
+        var settings = Settings(environment: environment)
+        var configuration = ServerConfiguration()
+        configuration.host = try settings.value(host, "host", configuration.host)
+        configuration.port = try settings.value(port, "port", configuration.port)
+        configuration.dataDirectory = try settings.value(dataDirectory, "data-dir", configuration.dataDirectory)
+        configuration.minimumPoW = try settings.value(minimumPoW, "min-pow", configuration.minimumPoW)
+        configuration.maximumEnvelopeSize = try settings.value(maximumEnvelopeSize, "max-envelope-size",
+                                                               configuration.maximumEnvelopeSize)
+        let age = try settings.value(maximumAge, "max-age", "30d")
+        let tiers = retentionTiers.isEmpty
+            ? (environment["MAILVAULT_RETENTION_TIERS"].map { $0.split(separator: ",").map(String.init) } ?? [])
+            : retentionTiers
+        let storeBytes: UInt64? = try settings.value(maximumStoreBytes, "max-store-bytes", nil)
+        configuration.store.compressionLevel = try settings.value(compressionLevel, "compression-level", 3)
+        configuration.store.retention = RetentionPolicy(maximumAge: try Settings.seconds(age, option: "--max-age"),
+                                                        tiers: try tiers.map(Settings.tier), maximumBytes: storeBytes)
+        configuration.sweepInterval = try settings.value(sweepInterval, "sweep-interval", configuration.sweepInterval)
+        configuration.maximumBodyBytes = try settings.value(maximumBodyBytes, "max-body-bytes", configuration.maximumBodyBytes)
+        configuration.maximumBatch = try settings.value(maximumBatch, "max-batch", configuration.maximumBatch)
+        configuration.ingestRate = RateLimit(
+            perSecond: try settings.value(ingestRate, "ingest-rate", configuration.ingestRate.perSecond),
+            burst: try settings.value(ingestBurst, "ingest-burst", configuration.ingestRate.burst))
+        configuration.queryRate = RateLimit(
+            perSecond: try settings.value(queryRate, "query-rate", configuration.queryRate.perSecond),
+            burst: try settings.value(queryBurst, "query-burst", configuration.queryRate.burst))
+        configuration.maximumConcurrentQueries = try settings.value(maximumConcurrentQueries, "max-concurrent-queries",
+                                                                    configuration.maximumConcurrentQueries)
+        configuration.maximumSubscribers = try settings.value(maximumSubscribers, "max-subscribers",
+                                                              configuration.maximumSubscribers)
+        configuration.trustForwardedFor = try settings.value(trustForwardedFor, "trust-forwarded-for", false)
+        let level = try settings.value(logLevel, "log-level", "info")
+        try Settings.validate(configuration)
+
+        guard let logLevel = Logger.Level(rawValue: level) else {
+            throw CLIError("invalid --log-level '\(level)' (trace, debug, info, notice, warning, error or critical)")
+        }
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = logLevel
+            return handler
+        }
+        let logger = Logger(label: "mailvault")
+        FileHandle.standardOutput.write(Data(settings.printed.map { "config \($0)\n" }.joined().utf8))
+
+        let store: EnvelopeStore
+        do {
+            store = try EnvelopeStore.open(at: configuration.dataDirectory, configuration: configuration.store)
+        } catch {
+            throw CLIError("cannot open the store in \(configuration.dataDirectory): \(error)")
+        }
+        let host = configuration.host
+        let server = MailvaultServer(configuration: configuration, store: store, logger: logger, onListening: { port in
+            FileHandle.standardOutput.write(Data("listening on http://\(host):\(port)\n".utf8))
+        })
+        let group = ServiceGroup(configuration: .init(services: [server], gracefulShutdownSignals: [.sigterm, .sigint],
+                                                      logger: logger))
+        do {
+            try await group.run()
+        } catch {
+            store.close()
+            throw CLIError("the server stopped: \(error)")
+        }
+        store.close()
+        logger.info("stopped; the store is closed")
+    }
+}
+
+/// Resolves each setting from its flag, then its `MAILVAULT_…` variable, then its default, and
+/// remembers what it chose for the start-up printout.
+struct Settings {
+    let environment: [String: String]
+    private(set) var printed: [String] = []
+
+    init(environment: [String: String]) {
+        self.environment = environment
+    }
+
+    mutating func value<T: LosslessStringConvertible>(_ flag: T?, _ name: String, _ fallback: T) throws -> T {
+        let variable = "MAILVAULT_" + name.uppercased().replacingOccurrences(of: "-", with: "_")
+        let chosen: T
+        if let flag {
+            chosen = flag
+        } else if let text = environment[variable] {
+            guard let parsed = T(text) else { throw CLIError("invalid \(variable) '\(text)'") }
+            chosen = parsed
+        } else {
+            chosen = fallback
+        }
+        printed.append("\(name)=\(chosen)")
+        return chosen
+    }
+
+    mutating func value<T: LosslessStringConvertible>(_ flag: T?, _ name: String, _ fallback: T?) throws -> T? {
+        let variable = "MAILVAULT_" + name.uppercased().replacingOccurrences(of: "-", with: "_")
+        let chosen: T?
+        if let flag {
+            chosen = flag
+        } else if let text = environment[variable] {
+            guard let parsed = T(text) else { throw CLIError("invalid \(variable) '\(text)'") }
+            chosen = parsed
+        } else {
+            chosen = fallback
+        }
+        printed.append("\(name)=\(chosen.map { "\($0)" } ?? "none")")
+        return chosen
+    }
+
+    /// `90`, `90s`, `15m`, `12h` or `30d` as seconds.
+    static func seconds(_ text: String, option: String) throws -> UInt32 {
+        let units: [Character: UInt64] = ["s": 1, "m": 60, "h": 3600, "d": 86400]
+        var digits = Substring(text)
+        var unit: UInt64 = 1
+        if let last = text.last, let scale = units[last] {
+            unit = scale
+            digits = digits.dropLast()
+        }
+        guard let count = UInt64(digits), count * unit <= UInt64(UInt32.max), count > 0 else {
+            throw CLIError("invalid \(option) '\(text)' (seconds, or a number with s, m, h or d)")
+        }
+        return UInt32(count * unit)
+    }
+
+    /// `MIN_POW:AGE`, e.g. `1:90d`.
+    static func tier(_ text: String) throws -> RetentionTier {
+        let parts = text.split(separator: ":")
+        guard parts.count == 2, let pow = Double(parts[0]), pow.isFinite, pow >= 0 else {
+            throw CLIError("invalid --retention-tier '\(text)' (MIN_POW:AGE, e.g. 1:90d)")
+        }
+        return RetentionTier(minimumPoW: pow, maximumAge: try seconds(String(parts[1]), option: "--retention-tier"))
+    }
+
+    static func validate(_ configuration: ServerConfiguration) throws {
+        guard (0...65535).contains(configuration.port) else { throw CLIError("--port must be 0 to 65535") }
+        guard configuration.minimumPoW >= 0, configuration.minimumPoW.isFinite else {
+            throw CLIError("--min-pow must be a non-negative number")
+        }
+        guard (1...IngestPolicy.hardMaximumSize).contains(configuration.maximumEnvelopeSize) else {
+            throw CLIError("--max-envelope-size must be 1 to \(IngestPolicy.hardMaximumSize)")
+        }
+        guard (0...19).contains(configuration.store.compressionLevel) else {
+            throw CLIError("--compression-level must be 0 to 19")
+        }
+        guard configuration.maximumBodyBytes >= 1024 else { throw CLIError("--max-body-bytes must be at least 1024") }
+        guard configuration.maximumBatch >= 1 else { throw CLIError("--max-batch must be at least 1") }
+        guard configuration.ingestRate.perSecond >= 0, configuration.queryRate.perSecond >= 0 else {
+            throw CLIError("rates must be 0 (no limit) or positive")
+        }
+        guard configuration.maximumConcurrentQueries >= 1, configuration.maximumSubscribers >= 0 else {
+            throw CLIError("--max-concurrent-queries must be at least 1 and --max-subscribers at least 0")
+        }
+        guard configuration.sweepInterval >= 1 else { throw CLIError("--sweep-interval must be at least 1") }
+    }
+}

@@ -1,0 +1,87 @@
+import Foundation
+import MailvaultAPI
+import MailvaultCore
+import MailvaultStore
+import Testing
+
+/// The hand-written JSON is read back with Foundation's parser, an implementation independent of
+/// the writer.
+@Suite("JSON answers")
+struct APIResponseBodyTests {
+    func parse(_ bytes: [UInt8]) throws -> [String: Any] {
+        try #require(try JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any])
+    }
+
+    @Test func envelopePageCarriesEveryField() throws {
+        let data: [UInt8] = (0..<300).map { UInt8(truncatingIfNeeded: $0 * 7) }
+        let envelope = Envelope(expiry: 1_700_000_050, ttl: 50, topic: Topic(0xde, 0xad, 0xbe, 0xef), data: data,
+                                nonce: UInt64.max)
+        let cursor = StoreCursor(sent: 1_700_000_000, hash: envelope.hash)
+        let page = QueryPage(envelopes: [envelope, envelope], hashes: [envelope.hash, envelope.hash], next: cursor)
+        let json = try parse(APIResponseBody.envelopes(page))
+        let first = try #require((json["envelopes"] as? [[String: Any]])?.first)
+        #expect(first["hash"] as? String == Hex.encode(envelope.hash.bytes, prefix: true))
+        #expect(first["data"] as? String == Hex.encode(data, prefix: true))
+        #expect(first["topic"] as? String == "0xdeadbeef")
+        #expect((first["expiry"] as? NSNumber)?.uint32Value == 1_700_000_050)
+        #expect((first["sent"] as? NSNumber)?.uint32Value == 1_700_000_000)
+        #expect((first["ttl"] as? NSNumber)?.uint32Value == 50)
+        #expect(json["cursor"] as? String == Hex.encode(cursor.bytes, prefix: true))
+        // The nonce is read back exactly (JSONSerialization would round it through a Double).
+        struct Nonce: Decodable { let envelopes: [Item]; struct Item: Decodable { let nonce: UInt64 } }
+        let nonces = try JSONDecoder().decode(Nonce.self, from: Data(APIResponseBody.envelopes(page)))
+        #expect(nonces.envelopes.map(\.nonce) == [.max, .max])
+    }
+
+    @Test func lastPageHasANullCursor() throws {
+        let json = try parse(APIResponseBody.envelopes(QueryPage(envelopes: [], hashes: [], next: nil)))
+        #expect(json["cursor"] is NSNull)
+        #expect((json["envelopes"] as? [Any])?.isEmpty == true)
+    }
+
+    @Test func ingestResultsInOrder() throws {
+        let a = Hash256(bytes: [UInt8](repeating: 1, count: 32))!
+        let outcomes = [IngestOutcome(hash: a, status: .stored), IngestOutcome(hash: a, status: .duplicate),
+                        IngestOutcome(hash: a, status: .rejected, reason: .lowPoW(pow: 0.1, minimum: 0.2))]
+        let results = try #require(try parse(APIResponseBody.ingest(outcomes))["results"] as? [[String: Any]])
+        #expect(results.map { $0["status"] as? String } == ["stored", "duplicate", "rejected"])
+        #expect(results[2]["reason"] as? String == "lowPoW")
+        #expect(results[0]["reason"] == nil)
+    }
+
+    @Test func errorObjectEscapesItsText() throws {
+        let error = APIError(status: 400, code: "x", message: "quote \" backslash \\ newline \n tab \t bell \u{7}",
+                             parameter: "p", retryAfter: 3)
+        let object = try #require(try parse(error.json)["error"] as? [String: Any])
+        #expect(object["message"] as? String == error.message)
+        #expect(object["parameter"] as? String == "p")
+        #expect((object["retryAfter"] as? NSNumber)?.intValue == 3)
+    }
+
+    @Test func numbersAndHexAgreeWithTheStandardLibrary() throws {
+        var rng = SystemRandomNumberGenerator()
+        for _ in 0..<200 {
+            var buffer = JSONBuffer()
+            let value = UInt64.random(in: 0...UInt64.max, using: &rng) >> UInt64.random(in: 0...63, using: &rng)
+            let bytes = (0..<Int.random(in: 0...40, using: &rng)).map { _ in UInt8.random(in: 0...255, using: &rng) }
+            buffer.raw("[")
+            buffer.number(value)
+            buffer.raw(",")
+            buffer.hex(bytes)
+            buffer.raw(",")
+            buffer.number(-Int(value >> 2))
+            buffer.raw("]")
+            let text = String(decoding: buffer.bytes, as: UTF8.self)
+            #expect(text == "[\(value),\"0x\(bytes.map { String(format: "%02x", $0) }.joined())\",\(-Int(value >> 2))]")
+        }
+    }
+
+    @Test func presenceAndHashes() throws {
+        #expect(String(decoding: APIResponseBody.presence([true, false]), as: UTF8.self) == #"{"present":[true,false]}"#)
+        let entry = HashEntry(sent: 7, hash: Hash256(bytes: [UInt8](repeating: 2, count: 32))!, topic: Topic(1, 2, 3, 4))
+        let json = try parse(APIResponseBody.hashes(HashPage(entries: [entry], next: nil)))
+        let first = try #require((json["hashes"] as? [[String: Any]])?.first)
+        #expect(first["topic"] as? String == "0x01020304")
+        #expect((first["sent"] as? NSNumber)?.intValue == 7)
+    }
+}
