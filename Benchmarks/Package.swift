@@ -1,7 +1,12 @@
 // swift-tools-version:6.1
 // Developer micro-benchmarks, in a package of their own so that users of the library never
 // resolve benchmark-only dependencies. Run from this folder: `swift package benchmark`.
+import Foundation
 import PackageDescription
+
+// SwiftPM names a path dependency after its folder, so the root package is known by whatever the
+// checkout's folder is called ("main", "mailvault", ...).
+let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().lastPathComponent
 
 let package = Package(
     name: "MailvaultBenchmarks",
@@ -15,7 +20,7 @@ let package = Package(
         // it next to `openssl speed` and prints the ratios.
         .executableTarget(
             name: "PoWReport",
-            dependencies: [.product(name: "MailvaultCore", package: "main")],
+            dependencies: [.product(name: "MailvaultCore", package: root)],
             path: "Benchmarks/PoWReport"
         ),
         // The archive's report: durable ingest against a plain C LMDB loop and SQLite with
@@ -23,11 +28,21 @@ let package = Package(
         .executableTarget(
             name: "StoreReport",
             dependencies: [
-                .product(name: "MailvaultStore", package: "main"),
-                .product(name: "MailvaultCore", package: "main"),
+                .product(name: "MailvaultStore", package: root),
+                .product(name: "MailvaultCore", package: root),
                 "StoreBaselines",
             ],
             path: "Benchmarks/StoreReport"
+        ),
+        // The in-process half of the server benchmark (Benchmarks/server-bench runs wrk for the
+        // HTTP half against `mailvault serve`).
+        .executableTarget(
+            name: "ServerReport",
+            dependencies: [
+                .product(name: "MailvaultStore", package: root),
+                .product(name: "MailvaultCore", package: root),
+            ],
+            path: "Benchmarks/ServerReport"
         ),
         // The baselines in C: what a plain LMDB loop, SQLite and status-go's layout cost.
         .target(
@@ -38,7 +53,7 @@ let package = Package(
         .executableTarget(
             name: "CoreBenchmarks",
             dependencies: [
-                .product(name: "MailvaultCore", package: "main"),
+                .product(name: "MailvaultCore", package: root),
                 .product(name: "Benchmark", package: "benchmark"),
             ],
             path: "Benchmarks/CoreBenchmarks",

@@ -74,3 +74,34 @@ write("FuzzStoreQuery", "everything", query_seed(0, 2**32 - 1, [], b"", 0, b""))
 write("FuzzStoreQuery", "topics", query_seed(10, 20, [bytes([1, 2, 3, i]) for i in range(10)], b"", 102, b""))
 write("FuzzStoreQuery", "bloom-cursor", query_seed(5, 5, [], b"\xff" * 64, 1002, bytes(range(36))))
 print("corpus written")
+
+
+# The HTTP API's parsers (Sources/MailvaultAPI): query strings and JSON bodies.
+QUERIES = {
+    "empty": "",
+    "defaults": "from=0&to=4294967295",
+    "topics": "from=1700000000&to=1700003600&topics=0xdeadbeef%2C0x01020304&limit=50",
+    "bloom": "bloom=0x" + "ff" * 64 + "&limit=1000",
+    "cursor": "cursor=0x" + "6553f100" + "ab" * 32 + "&limit=1",
+    "plus-and-percent": "topics=%30xdeadbeef,01020304&limit=1%30",
+    "bad-limit": "limit=1001",
+    "duplicate": "limit=1&limit=2",
+    "unknown": "since=5",
+}
+for name, text in QUERIES.items():
+    write("FuzzQueryString", name, text.encode())
+
+def envelope_json(expiry, ttl, topic, data, nonce):
+    return (f'{{"expiry":{expiry},"ttl":{ttl},"topic":"0x{topic.hex()}",'
+            f'"data":"0x{data.hex()}","nonce":{nonce}}}')
+
+BODIES = {
+    "vector": '{"envelopes":[' + envelope_json(0, 1, bytes(4), bytes.fromhex("deadbeef"), 276) + "]}",
+    "two": '{"envelopes":[' + envelope_json(1700000050, 50, b"\xde\xad\xbe\xef", b"hello", 2**64 - 1) + ","
+           + envelope_json(4294967295, 4294967295, b"\xff" * 4, b"", 0) + "]}",
+    "empty": '{"envelopes":[]}',
+    "wrong-type": '{"envelopes":[{"expiry":"1","ttl":1,"topic":"0x00000000","data":"0x","nonce":1}]}',
+    "presence": '{"hashes":["0x' + "ab" * 32 + '"]}',
+}
+for name, text in BODIES.items():
+    write("FuzzIngestJSON", name, text.encode())

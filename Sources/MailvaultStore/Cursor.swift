@@ -49,6 +49,16 @@ final class Cursor {
         return true
     }
 
+    @discardableResult
+    func put(_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer, flags: Int32) throws(StoreError) -> Bool {
+        var kv = MDB_val(mv_size: key.count, mv_data: UnsafeMutableRawPointer(mutating: key.baseAddress))
+        var vv = MDB_val(mv_size: value.count, mv_data: UnsafeMutableRawPointer(mutating: value.baseAddress))
+        let rc = mdb_cursor_put(pointer, &kv, &vv, UInt32(bitPattern: flags))
+        if rc == MDB_KEYEXIST { return false }
+        try Transaction.check(rc, "cursor_put")
+        return true
+    }
+
     /// Deletes the entry under the cursor (with `MDB_NODUPDATA`, the key and all its duplicates).
     func delete(flags: Int32 = 0) throws(StoreError) {
         try Transaction.check(mdb_cursor_del(pointer, UInt32(bitPattern: flags)), "cursor_del")

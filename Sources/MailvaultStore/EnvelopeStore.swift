@@ -95,7 +95,7 @@ public final class EnvelopeStore: @unchecked Sendable {
             try txn.put(dbs.meta, Schema.Meta.schema, BigEndian.bytes(Schema.version))
             let context = try WriteContext(txn: txn, dbs: dbs, codec: codec, retention: retention,
                                            blockCapacity: capacity)
-            if migrates { try context.migrateLegacyIndexes() }
+            if migrates, let version = state.0 { try context.migrateLegacyIndexes(from: version) }
             try context.rebuildTierIndex()
             try context.finish()
             try txn.put(dbs.meta, Schema.Meta.tiers, retention.tierSignature)
@@ -136,20 +136,38 @@ public final class EnvelopeStore: @unchecked Sendable {
         return results.values
     }
 
-    private func prepare(_ envelopes: [Envelope], work: [PoWCheck]?) throws(StoreError) -> ([PreparedEnvelope], [Int]) {
+    /// Envelopes per lane below which a batch is prepared on the caller's thread alone.
+    static let preparationChunk = 256
+
+    /// Hashes (unless `work` has the hashes), builds the records and sorts a batch. A large
+    /// batch is cut into `lanes` contiguous chunks prepared on as many threads: the hashing
+    /// and the record building are the ingest's CPU work that cannot overlap the previous
+    /// commit for a single caller, so they use every core instead.
+    func prepare(_ envelopes: [Envelope], work: [PoWCheck]?,
+                 lanes: Int = ProcessInfo.processInfo.activeProcessorCount) throws(StoreError) -> ([PreparedEnvelope], [Int]) {
         if let work, work.count != envelopes.count {
             throw .invalidArgument("ingest got \(envelopes.count) envelopes but \(work.count) PoW checks")
         }
-        let checks = work ?? Envelope.checkWork(batch: envelopes)
-        let pows = checks.map { Float($0.pow()) }
-        let records = codec.records(for: envelopes, pows: pows)
-        var prepared: [PreparedEnvelope] = []
-        prepared.reserveCapacity(envelopes.count)
-        for index in envelopes.indices {
-            prepared.append(PreparedEnvelope(key: StoreCursor(sent: envelopes[index].sentTime, hash: checks[index].hash),
-                                             topic: envelopes[index].topic, pow: pows[index],
-                                             rawLength: envelopes[index].encoded.count, record: records[index]))
+        let chunks = max(1, min(lanes, envelopes.count / EnvelopeStore.preparationChunk))
+        let bounds = (0...chunks).map { $0 * envelopes.count / chunks }
+        let parts = PreparedChunks(count: chunks)
+        let codec = codec
+        DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+            let range = bounds[chunk]..<bounds[chunk + 1]
+            let slice = Array(envelopes[range])
+            let checks = work.map { Array($0[range]) } ?? Envelope.checkWork(batch: slice)
+            let pows = checks.map { Float($0.pow()) }
+            let records = codec.records(for: slice, pows: pows)
+            var prepared: [PreparedEnvelope] = []
+            prepared.reserveCapacity(slice.count)
+            for index in slice.indices {
+                prepared.append(PreparedEnvelope(key: StoreCursor(sent: slice[index].sentTime, hash: checks[index].hash),
+                                                 topic: slice[index].topic, pow: pows[index],
+                                                 rawLength: slice[index].encoded.count, record: records[index]))
+            }
+            parts.set(chunk, prepared)
         }
+        let prepared = parts.joined()
         // In key order, so that keys newer than the store's newest are appended.
         let order = prepared.indices.sorted { prepared[$0].key < prepared[$1].key }
         return (prepared, order)
@@ -227,13 +245,14 @@ public final class EnvelopeStore: @unchecked Sendable {
     /// The key of the envelope with this hash: each run of the hash index gives candidate sent
     /// times for the hash's first four bytes, each confirmed against the primary index.
     private func locate(_ txn: Transaction, hash: Hash256, runs: [IndexRuns.Run]) throws(StoreError) -> StoreCursor? {
-        let prefix = BigEndian.uint32(StoreCursor(sent: 0, hash: hash).bytes[4..<8])
+        let start = HashIndexEntry(key: StoreCursor(sent: 0, hash: hash))
         let cursor = try txn.cursor(dbs.hashes)
         // Newest first: a lookup is most often for something recent.
         for run in runs.reversed() {
-            var entry = try cursor.get(MDB_SET_KEY, key: IndexRuns.key(run: run.id, prefix))
-            while let current = entry {
-                let key = StoreCursor(sent: BigEndian.uint32(current.value), hash: hash)
+            var entry = try cursor.get(MDB_GET_BOTH_RANGE, key: IndexRuns.key(run: run.id), value: start.bytes)
+            while let current = entry, current.value.count == HashIndexEntry.byteCount,
+                  case let found = HashIndexEntry(raw: current.value), found.prefix == start.prefix {
+                let key = StoreCursor(sent: found.sent, hash: hash)
                 if try txn.get(dbs.envelopes, key.bytes) != nil { return key }
                 entry = try cursor.get(MDB_NEXT_DUP)
             }
@@ -281,15 +300,24 @@ public final class EnvelopeStore: @unchecked Sendable {
         }
     }
 
-    /// Every distinct topic of the topic index (each run's keys, read without their lists).
+    /// Every distinct topic of the topic index: in each run, one seek per topic, each to the
+    /// first entry of the next topic value (no list is read).
     private func storedTopics(_ txn: Transaction) throws(StoreError) -> Set<Topic> {
         var topics: Set<Topic> = []
         let cursor = try txn.cursor(dbs.topics)
-        var entry = try cursor.get(MDB_FIRST)
-        while let current = entry {
-            guard current.key.count == 8 else { throw .corrupt("a topic index key of \(current.key.count) bytes") }
-            topics.insert(Topic(rawValue: BigEndian.uint32(current.key, at: 4)))
-            entry = try cursor.get(MDB_NEXT_NODUP)
+        for run in try IndexRuns.runs(txn, dbs) {
+            let runKey = IndexRuns.key(run: run.id)
+            var entry = try cursor.get(MDB_SET_KEY, key: runKey)
+            while let current = entry {
+                guard current.value.count == TopicIndexEntry.byteCount else {
+                    throw .corrupt("a topic index value of \(current.value.count) bytes")
+                }
+                let topic = BigEndian.uint32(current.value)
+                topics.insert(Topic(rawValue: topic))
+                guard topic < UInt32.max else { break }
+                let next = TopicIndexEntry(topic: Topic(rawValue: topic + 1), key: StoreCursor.first(sent: 0))
+                entry = try cursor.get(MDB_GET_BOTH_RANGE, key: runKey, value: next.bytes)
+            }
         }
         return topics
     }
@@ -425,6 +453,28 @@ public final class EnvelopeStore: @unchecked Sendable {
         guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
               let size = attributes[.size] as? NSNumber else { return nil }
         return size.uint64Value
+    }
+}
+
+/// The chunks of a batch prepared on several threads, each written by its own thread once.
+private final class PreparedChunks: @unchecked Sendable {
+    private var chunks: [[PreparedEnvelope]]
+    private let lock = NSLock()
+
+    init(count: Int) {
+        chunks = Array(repeating: [], count: count)
+    }
+
+    func set(_ index: Int, _ prepared: [PreparedEnvelope]) {
+        lock.lock()
+        chunks[index] = prepared
+        lock.unlock()
+    }
+
+    func joined() -> [PreparedEnvelope] {
+        lock.lock()
+        defer { lock.unlock() }
+        return Array(chunks.joined())
     }
 }
 

@@ -3,11 +3,13 @@ import CLMDB
 /// The topic and hash indexes as sorted runs, one per commit, merged in bulk (an LSM tree made
 /// of LMDB keys; layout and costs in Docs/Storage.md).
 ///
-/// Both indexes are `DUPSORT | DUPFIXED` databases keyed by `BE32(run) ++ 4-byte subkey` (the
-/// topic, or the hash's first four bytes). A commit writes its new entries as a fresh run whose
-/// number is the highest, so every put is an `MDB_APPEND`/`MDB_APPENDDUP` onto the right edge of
-/// the tree: a commit of 1000 envelopes writes a few full pages per index instead of
-/// copy-on-writing one scattered leaf per envelope, which is what random-keyed indexes cost.
+/// Both indexes are `DUPSORT | DUPFIXED` databases with one key per run, `BE32(run)`, whose
+/// sorted duplicates are the run's fixed-size entries (`TopicIndexEntry`, `HashIndexEntry`):
+/// LMDB packs them densely in the key's own sub-database, with no per-entry node. A commit
+/// writes its new entries as a fresh run whose number is the highest, so every put is an
+/// `MDB_APPEND`/`MDB_APPENDDUP` onto the right edge of the tree: a commit of 1000 envelopes
+/// writes a few full pages per index instead of copy-on-writing one scattered leaf per
+/// envelope, which is what random-keyed indexes cost.
 /// Readers consult every run; `runs` lists them, so a reader's snapshot sees a consistent set.
 enum IndexRuns {
     /// Runs merged at once, and the ratio between the sizes of consecutive levels: each entry
@@ -41,83 +43,92 @@ enum IndexRuns {
         return runs
     }
 
-    /// The index key of `subkey` in `run`.
-    static func key(run: UInt32, _ subkey: UInt32) -> [UInt8] {
-        var out = BigEndian.bytes(run)
-        BigEndian.append(subkey, to: &out)
-        return out
-    }
+    /// The index key of `run`: all of a run's entries are the sorted duplicates of this one key.
+    static func key(run: UInt32) -> [UInt8] { BigEndian.bytes(run) }
 
-    /// Writes sorted, distinct `(subkey, value)` entries as run `id`, which must sort after every
-    /// key of the database (it is the highest run number), so each put appends.
-    static func write(_ entries: [(subkey: UInt32, value: [UInt8])], run id: UInt32, into dbi: MDB_dbi,
-                      _ txn: Transaction) throws(StoreError) {
+    /// Writes sorted, distinct entries as run `id`, which must sort after every key of the
+    /// database (it is the highest run number), so each put appends to the right edge.
+    static func write<Entry: IndexEntry>(_ entries: [Entry], run id: UInt32, into dbi: MDB_dbi,
+                                         _ txn: Transaction) throws(StoreError) {
+        guard !entries.isEmpty else { return }
         let cursor = try txn.cursor(dbi)
-        var previous: UInt32?
+        let runKey = key(run: id)
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Entry.byteCount, alignment: 8)
+        defer { buffer.deallocate() }
+        var first = true
         for entry in entries {
-            let flags = previous == entry.subkey ? MDB_APPENDDUP : MDB_APPEND
-            guard try cursor.put(key(run: id, entry.subkey), entry.value, flags: flags) else {
-                throw .corrupt("index run \(id) was written out of order")
+            entry.write(to: buffer.baseAddress!)
+            let written = try withRawBytes(runKey) { (k) throws(StoreError) in
+                try cursor.put(k, UnsafeRawBufferPointer(buffer), flags: first ? MDB_APPEND : MDB_APPENDDUP)
             }
-            previous = entry.subkey
+            guard written else { throw .corrupt("index run \(id) was written out of order") }
+            first = false
         }
     }
 
-    /// Every entry of one run, in order.
-    static func entries(of run: UInt32, in dbi: MDB_dbi, _ txn: Transaction) throws(StoreError)
-        -> [(subkey: UInt32, value: [UInt8])]
+    /// Every entry of one run, in order, read a page of values at a time (MDB_GET_MULTIPLE).
+    static func entries<Entry: IndexEntry>(of run: UInt32, in dbi: MDB_dbi, _ txn: Transaction)
+        throws(StoreError) -> [Entry]
     {
-        var out: [(subkey: UInt32, value: [UInt8])] = []
-        let prefix = BigEndian.bytes(run)
+        var out: [Entry] = []
         let cursor = try txn.cursor(dbi)
-        var entry = try cursor.get(MDB_SET_RANGE, key: prefix)
-        while let current = entry, current.key.count == 8, current.key.prefix(4).elementsEqual(prefix) {
-            out.append((BigEndian.uint32(current.key, at: 4), Array(current.value)))
-            entry = try cursor.get(MDB_NEXT)
+        guard let first = try cursor.get(MDB_SET_KEY, key: key(run: run)) else { return out }
+        let count = try cursor.duplicateCount()
+        // A key with a single value has no duplicate page, and MDB_GET_MULTIPLE returns nothing
+        // for it (successfully), so that value is taken from the positioning read.
+        guard count > 1 else {
+            guard first.value.count == Entry.byteCount else { throw .corrupt("an index value of \(first.value.count) bytes") }
+            return [Entry(raw: first.value)]
         }
+        out.reserveCapacity(count)
+        var page = try cursor.get(MDB_GET_MULTIPLE)
+        while let current = page {
+            guard current.value.count % Entry.byteCount == 0 else {
+                throw .corrupt("an index value of \(current.value.count) bytes")
+            }
+            for offset in stride(from: 0, to: current.value.count, by: Entry.byteCount) {
+                out.append(Entry(raw: UnsafeRawBufferPointer(rebasing: current.value[offset..<(offset + Entry.byteCount)])))
+            }
+            page = try cursor.get(MDB_NEXT_MULTIPLE)
+        }
+        guard out.count == count else { throw .corrupt("run \(run) read \(out.count) of its \(count) entries") }
         return out
     }
 
-    /// Deletes every entry of one run.
+    /// Deletes every entry of one run (the key with all its duplicates, in one call).
     static func delete(run: UInt32, from dbi: MDB_dbi, _ txn: Transaction) throws(StoreError) {
-        let prefix = BigEndian.bytes(run)
-        let cursor = try txn.cursor(dbi)
-        func inRun(_ entry: (key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer)?) -> Bool {
-            guard let entry else { return false }
-            return entry.key.count == 8 && entry.key.prefix(4).elementsEqual(prefix)
-        }
-        var entry = try cursor.get(MDB_SET_RANGE, key: prefix)
-        while inRun(entry) {
-            try cursor.delete(flags: MDB_NODUPDATA)
-            // A delete normally leaves the cursor on the following entry, which saves a seek
-            // per key; when it does not (LMDB answers EINVAL once the tree is emptied or
-            // rebalanced under the cursor), a seek to the run's first remaining key decides.
-            entry = try? cursor.get(MDB_GET_CURRENT)
-            if !inRun(entry) { entry = try cursor.get(MDB_SET_RANGE, key: prefix) }
-        }
+        try txn.delete(dbi, key(run: run))
     }
 
     /// Merges sorted entry lists into one sorted list, dropping exact repeats (two envelopes
     /// may share a hash prefix and a sent time; one hash entry serves both).
-    static func merge(_ lists: [[(subkey: UInt32, value: [UInt8])]]) -> [(subkey: UInt32, value: [UInt8])] {
-        var out: [(subkey: UInt32, value: [UInt8])] = []
+    static func merge<Entry: IndexEntry>(_ lists: [[Entry]]) -> [Entry] {
+        var out: [Entry] = []
         out.reserveCapacity(lists.reduce(0) { $0 + $1.count })
         var heads = [Int](repeating: 0, count: lists.count)
         while true {
             var best: Int?
             for (slot, list) in lists.enumerated() where heads[slot] < list.count {
                 guard let current = best else { best = slot; continue }
-                if precedes(list[heads[slot]], lists[current][heads[current]]) { best = slot }
+                if list[heads[slot]] < lists[current][heads[current]] { best = slot }
             }
             guard let slot = best else { return out }
             let entry = lists[slot][heads[slot]]
             heads[slot] += 1
-            if let last = out.last, last.subkey == entry.subkey, last.value == entry.value { continue }
+            if let last = out.last, last == entry { continue }
             out.append(entry)
         }
     }
 
-    static func precedes(_ a: (subkey: UInt32, value: [UInt8]), _ b: (subkey: UInt32, value: [UInt8])) -> Bool {
-        a.subkey != b.subkey ? a.subkey < b.subkey : a.value.lexicographicallyPrecedes(b.value)
+    /// Sorts a commit's entries and drops exact repeats.
+    static func sortedDistinct<Entry: IndexEntry>(_ entries: [Entry]) -> [Entry] {
+        var sorted = entries.sorted()
+        var kept = 0
+        for index in sorted.indices where kept == 0 || sorted[kept - 1] != sorted[index] {
+            sorted[kept] = sorted[index]
+            kept += 1
+        }
+        sorted.removeLast(sorted.count - kept)
+        return sorted
     }
 }

@@ -2,24 +2,28 @@ import CLMDB
 
 /// The database layout: names, flags and the version recorded in `meta` (see Docs/Storage.md).
 enum Schema {
-    /// Version 2: the layout described in Docs/Storage.md (version 1 kept the topic and hash
-    /// indexes as single random-keyed trees; version 2 keeps them as runs, see `IndexRuns`).
-    /// A build refuses newer versions and migrates older ones inside one write transaction at open.
-    static let version: UInt32 = 2
+    /// Version 3: the layout described in Docs/Storage.md. Version 1 kept the topic and hash
+    /// indexes as single random-keyed trees; version 2 kept them as runs keyed by
+    /// `BE32(run) ++ subkey`; version 3 keeps each run as one key whose sorted duplicates are
+    /// fixed-size entries (see `IndexRuns`). A build refuses newer versions and migrates older
+    /// ones inside one write transaction at open.
+    static let version: UInt32 = 3
 
     /// Blocks are sized to fill whole LMDB overflow pages: 16 pages of 4096 bytes, less the
     /// 16-byte page header LMDB puts in front of an overflow value.
     static let blockPages = 16
 
     /// Every named database, in the order they are opened.
-    static let names = ["meta", "envelopes", "topicRuns", "hashRuns", "tiers", "blocks", "blockInfo", "runs"]
+    static let names = ["meta", "envelopes", "topicIndex", "hashIndex", "tiers", "blocks", "blockInfo", "runs"]
 
-    /// Version 1's topic and hash indexes, read and dropped by the migration to version 2.
-    static let legacyIndexNames = (topics: "topics", hashes: "hashes")
+    /// Version 1's topic and hash indexes, read and dropped by the migration.
+    static let version1IndexNames = (topics: "topics", hashes: "hashes")
+    /// Version 2's topic and hash indexes, read and dropped by the migration.
+    static let version2IndexNames = (topics: "topicRuns", hashes: "hashRuns")
 
     static func flags(of name: String) -> Int32 {
         switch name {
-        case "topicRuns", "hashRuns", "tiers", "topics", "hashes": MDB_DUPSORT | MDB_DUPFIXED
+        case "topicIndex", "hashIndex", "tiers", "topicRuns", "hashRuns", "topics", "hashes": MDB_DUPSORT | MDB_DUPFIXED
         default: 0
         }
     }
@@ -42,9 +46,9 @@ struct Databases: Sendable {
     let meta: MDB_dbi
     /// `BE32(sent) ++ hash` -> `BE32(block) ++ BE16(offset)`.
     let envelopes: MDB_dbi
-    /// `BE32(run) ++ BE32(topic)` -> sorted 36-byte keys.
+    /// `BE32(run)` -> sorted `BE32(topic) ++ key` (40 bytes each).
     let topics: MDB_dbi
-    /// `BE32(run) ++ hash[0..<4]` -> sorted `BE32(sent)` (confirmed against `envelopes`).
+    /// `BE32(run)` -> sorted `hash[0..<4] ++ BE32(sent)` (8 bytes each; confirmed against `envelopes`).
     let hashes: MDB_dbi
     /// `tier u8` -> sorted 36-byte keys (only when PoW tiers are configured).
     let tiers: MDB_dbi

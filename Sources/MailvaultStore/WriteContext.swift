@@ -33,8 +33,8 @@ final class WriteContext {
     private(set) var blocksFreed = 0
     /// Index entries of the envelopes inserted by this transaction, written as one run by
     /// `flushIndexRun()` (see `IndexRuns`).
-    private var pendingTopics: [(subkey: UInt32, value: [UInt8])] = []
-    private var pendingHashes: [(subkey: UInt32, value: [UInt8])] = []
+    private var pendingTopics: [TopicIndexEntry] = []
+    private var pendingHashes: [HashIndexEntry] = []
     /// The run directory, read on first use and kept current by this transaction's writes.
     private var loadedRuns: [IndexRuns.Run]?
 
@@ -77,8 +77,8 @@ final class WriteContext {
         if item.record.first == Record.Kind.zstd.rawValue { compressed += 1 }
         let location = try append(record: item.record)
         try putPrimary(keyBytes, location)
-        pendingTopics.append((item.topic.rawValue, keyBytes))
-        pendingHashes.append((BigEndian.uint32(keyBytes[4..<8]), Array(keyBytes[0..<4])))
+        pendingTopics.append(TopicIndexEntry(topic: item.topic, key: item.key))
+        pendingHashes.append(HashIndexEntry(key: item.key))
         if !tiers.isEmpty {
             try putDuplicateInOrder(dbs.tiers, key: [retention.tier(forPoW: Double(item.pow), sorted: tiers)],
                                     value: keyBytes)
@@ -219,8 +219,9 @@ final class WriteContext {
         try txn.delete(dbs.envelopes, keyBytes)
         if lastKey == keyBytes { lastKeyLoaded = false }
         // An envelope's topic entry lies in exactly one run; which one is not recorded.
+        let topicEntry = TopicIndexEntry(topic: topic, key: key).bytes
         for run in try runs().reversed() {
-            if try txn.delete(dbs.topics, IndexRuns.key(run: run.id, topic.rawValue), value: keyBytes) { break }
+            if try txn.delete(dbs.topics, IndexRuns.key(run: run.id), value: topicEntry) { break }
         }
         if !tiers.isEmpty {
             try txn.delete(dbs.tiers, [retention.tier(forPoW: Double(pow), sorted: tiers)], value: keyBytes)
@@ -232,9 +233,9 @@ final class WriteContext {
             .map { $0.key.count >= 8 && $0.key.prefix(8).elementsEqual(prefix) } ?? false
         if !shared {
             // Several runs may hold this (prefix, sent) pair, one for each envelope that had it.
-            let subkey = BigEndian.uint32(keyBytes[4..<8])
+            let hashEntry = HashIndexEntry(key: key).bytes
             for run in try runs() {
-                try txn.delete(dbs.hashes, IndexRuns.key(run: run.id, subkey), value: Array(keyBytes[0..<4]))
+                try txn.delete(dbs.hashes, IndexRuns.key(run: run.id), value: hashEntry)
             }
         }
         count -= 1
@@ -317,10 +318,8 @@ final class WriteContext {
     private func flushIndexRun() throws(StoreError) {
         guard !pendingTopics.isEmpty else { return }
         let id = try nextRunID()
-        pendingTopics.sort(by: IndexRuns.precedes)
-        pendingHashes.sort(by: IndexRuns.precedes)
-        try IndexRuns.write(pendingTopics, run: id, into: dbs.topics, txn)
-        try IndexRuns.write(IndexRuns.merge([pendingHashes]), run: id, into: dbs.hashes, txn)
+        try IndexRuns.write(IndexRuns.sortedDistinct(pendingTopics), run: id, into: dbs.topics, txn)
+        try IndexRuns.write(IndexRuns.sortedDistinct(pendingHashes), run: id, into: dbs.hashes, txn)
         try txn.put(dbs.runs, BigEndian.bytes(id), [0], flags: MDB_APPEND)
         loadedRuns?.append(IndexRuns.Run(id: id, level: 0))
         pendingTopics = []
@@ -338,14 +337,8 @@ final class WriteContext {
                 throw .corrupt("index run numbers are exhausted; compact the store")
             }
             let merged = IndexRuns.Run(id: last.id + 1, level: level + 1)
-            for dbi in [dbs.topics, dbs.hashes] {
-                var lists: [[(subkey: UInt32, value: [UInt8])]] = []
-                for run in group {
-                    lists.append(try IndexRuns.entries(of: run.id, in: dbi, txn))
-                    try IndexRuns.delete(run: run.id, from: dbi, txn)
-                }
-                try IndexRuns.write(IndexRuns.merge(lists), run: merged.id, into: dbi, txn)
-            }
+            try mergeRuns(group, into: merged, dbi: dbs.topics, as: TopicIndexEntry.self)
+            try mergeRuns(group, into: merged, dbi: dbs.hashes, as: HashIndexEntry.self)
             for run in group { try txn.delete(dbs.runs, BigEndian.bytes(run.id)) }
             try txn.put(dbs.runs, BigEndian.bytes(merged.id), [merged.level], flags: MDB_APPEND)
             runs.removeLast(IndexRuns.fanIn)
@@ -354,45 +347,78 @@ final class WriteContext {
         loadedRuns = runs
     }
 
+    private func mergeRuns<Entry: IndexEntry>(_ group: [IndexRuns.Run], into merged: IndexRuns.Run, dbi: MDB_dbi,
+                                              as: Entry.Type) throws(StoreError) {
+        var lists: [[Entry]] = []
+        for run in group {
+            lists.append(try IndexRuns.entries(of: run.id, in: dbi, txn))
+            try IndexRuns.delete(run: run.id, from: dbi, txn)
+        }
+        try IndexRuns.write(IndexRuns.merge(lists), run: merged.id, into: dbi, txn)
+    }
+
     /// Removes the oldest runs once retention has deleted every envelope they indexed (no
     /// topic entry left); their remaining hash entries name only envelopes that have entries
     /// of their own in other runs.
     private func dropEmptyRuns() throws(StoreError) {
         var runs = try runs()
         while let oldest = runs.first, runs.count > 1 {
-            let prefix = BigEndian.bytes(oldest.id)
-            let cursor = try txn.cursor(dbs.topics)
-            if let first = try cursor.get(MDB_SET_RANGE, key: prefix), first.key.prefix(4).elementsEqual(prefix) { break }
+            let runKey = IndexRuns.key(run: oldest.id)
+            // Deleting a run's last topic entry deleted its key.
+            if try txn.get(dbs.topics, runKey) != nil { break }
             try IndexRuns.delete(run: oldest.id, from: dbs.hashes, txn)
-            try txn.delete(dbs.runs, prefix)
+            try txn.delete(dbs.runs, runKey)
             runs.removeFirst()
         }
         loadedRuns = runs
     }
 
-    /// Rewrites version 1's topic and hash indexes (single trees keyed by topic and by hash
-    /// prefix) as one top-level run, then drops them. Both are read in key order, which is the
-    /// run's order, so the copy appends.
-    func migrateLegacyIndexes() throws(StoreError) {
-        let id = try nextRunID()
-        let legacy = Schema.legacyIndexNames
-        for (name, dbi) in [(legacy.topics, dbs.topics), (legacy.hashes, dbs.hashes)] {
-            guard let old = try txn.openExisting(name, flags: Schema.flags(of: name)) else { continue }
-            let source = try txn.cursor(old)
-            let target = try txn.cursor(dbi)
-            var entry = try source.get(MDB_FIRST)
-            var previous: [UInt8]?
-            while let current = entry {
-                guard current.key.count == 4 else { throw .corrupt("a version 1 '\(name)' key of \(current.key.count) bytes") }
-                let key = IndexRuns.key(run: id, BigEndian.uint32(current.key))
-                _ = try target.put(key, Array(current.value), flags: previous == key ? MDB_APPENDDUP : MDB_APPEND)
-                previous = key
-                entry = try source.get(MDB_NEXT)
+    /// Rewrites the indexes of an older schema in this one's layout, then drops them.
+    ///
+    /// Version 1 kept one tree per index (`BE32(topic)` -> keys, `hash[0..<4]` -> sent): it
+    /// becomes one top-level run. Version 2 kept runs as keys `BE32(run) ++ subkey` (topic or
+    /// hash prefix) with the rest as values: each run keeps its number and level, and its
+    /// entries become `subkey ++ value` under the run's key. Either way the source is read in
+    /// key order, which is the target's order, so every put appends.
+    func migrateLegacyIndexes(from version: UInt32) throws(StoreError) {
+        if version == 1 {
+            let id = try nextRunID()
+            let legacy = Schema.version1IndexNames
+            for (name, dbi) in [(legacy.topics, dbs.topics), (legacy.hashes, dbs.hashes)] {
+                try copyLegacy(name, into: dbi, keyBytes: 4) { _ in id }
             }
-            try txn.dropDatabase(old)
+            try txn.put(dbs.runs, BigEndian.bytes(id), [IndexRuns.maximumLevel], flags: MDB_APPEND)
+            loadedRuns?.append(IndexRuns.Run(id: id, level: IndexRuns.maximumLevel))
+        } else if version == 2 {
+            let legacy = Schema.version2IndexNames
+            for (name, dbi) in [(legacy.topics, dbs.topics), (legacy.hashes, dbs.hashes)] {
+                try copyLegacy(name, into: dbi, keyBytes: 8) { BigEndian.uint32($0) }
+            }
         }
-        try txn.put(dbs.runs, BigEndian.bytes(id), [IndexRuns.maximumLevel], flags: MDB_APPEND)
-        loadedRuns?.append(IndexRuns.Run(id: id, level: IndexRuns.maximumLevel))
+    }
+
+    /// Copies one legacy index: each (key, value) becomes the value `key.suffix(4) ++ value`
+    /// under `BE32(run(key))`.
+    private func copyLegacy(_ name: String, into dbi: MDB_dbi, keyBytes: Int,
+                            run: (UnsafeRawBufferPointer) -> UInt32) throws(StoreError) {
+        guard let old = try txn.openExisting(name, flags: Schema.flags(of: name)) else { return }
+        let source = try txn.cursor(old)
+        let target = try txn.cursor(dbi)
+        var entry = try source.get(MDB_FIRST)
+        var previous: UInt32?
+        while let current = entry {
+            guard current.key.count == keyBytes else {
+                throw .corrupt("a legacy '\(name)' key of \(current.key.count) bytes")
+            }
+            let id = run(current.key)
+            let value = Array(current.key.suffix(4)) + Array(current.value)
+            guard try target.put(IndexRuns.key(run: id), value, flags: previous == id ? MDB_APPENDDUP : MDB_APPEND) else {
+                throw .corrupt("a legacy '\(name)' index is out of order")
+            }
+            previous = id
+            entry = try source.get(MDB_NEXT)
+        }
+        try txn.dropDatabase(old)
     }
 
     // MARK: Commit

@@ -15,6 +15,7 @@ struct EnvelopeSeal: AsyncParsableCommand {
 
             Example:
               mailvault envelope seal --ttl 50 --topic 0xdeadbeef --data 0x01020304 --pow 0.2
+              mailvault envelope seal --ttl 50 --topic 0xdeadbeef --data 0x01020304 --pow 0.2 --packet hello.rlp
             """
     )
 
@@ -38,6 +39,9 @@ struct EnvelopeSeal: AsyncParsableCommand {
 
     @Option(help: "Searches to run in parallel (default: one per core).")
     var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    @Option(name: .customLong("packet"), help: "Also write the sealed envelope to this file as a messages packet (an RLP list of one envelope), ready for POST /v1/envelopes.")
+    var packetFile: String?
 
     func validate() throws {
         guard ttl > 0 else { throw ValidationError("--ttl must be at least 1") }
@@ -71,6 +75,13 @@ struct EnvelopeSeal: AsyncParsableCommand {
         json.add("rate", result.rate)
         json.add("threads", threads)
         json.add("kernel", KeccakKernel.best.implementation.rawValue)
+        if let packetFile {
+            do {
+                try Data(Envelope.encodePacket([result.envelope])).write(to: URL(fileURLWithPath: packetFile))
+            } catch {
+                throw CLIError("cannot write \(packetFile): \(error.localizedDescription)")
+            }
+        }
         print(json.text)
     }
 }

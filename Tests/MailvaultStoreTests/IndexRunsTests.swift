@@ -13,17 +13,37 @@ struct IndexRunsTests {
         for _ in 0..<50 {
             let lists = (0..<Int(random.next() % 6)).map { _ in
                 (0..<Int(random.next() % 40)).map { _ in
-                    (subkey: UInt32(random.next() % 5), value: [UInt8(random.next() % 4), UInt8(random.next() % 4)])
-                }.sorted(by: IndexRuns.precedes)
+                    HashIndexEntry(prefix: UInt32(random.next() % 5), sent: UInt32(random.next() % 4))
+                }.sorted()
             }
-            let merged = IndexRuns.merge(lists)
-            var plain: [(subkey: UInt32, value: [UInt8])] = []
-            for entry in lists.joined().sorted(by: IndexRuns.precedes)
-            where plain.last.map({ $0.subkey != entry.subkey || $0.value != entry.value }) ?? true {
-                plain.append(entry)
-            }
-            #expect(merged.map(\.subkey) == plain.map(\.subkey))
-            #expect(merged.map(\.value) == plain.map(\.value))
+            var plain: [HashIndexEntry] = []
+            for entry in lists.joined().sorted() where plain.last != entry { plain.append(entry) }
+            #expect(IndexRuns.merge(lists) == plain)
+            #expect(IndexRuns.sortedDistinct(Array(lists.joined()).shuffled()) == plain)
+        }
+    }
+
+    @Test("index entries sort as their bytes do (LMDB orders the values with memcmp)")
+    func entriesSortAsBytes() {
+        var random = SplitMix64(seed: 5)
+        let topics = (0..<200).map { _ in
+            TopicIndexEntry(topic: Topic(rawValue: UInt32(random.next() % 3) << 30 | UInt32(random.next() % 2)),
+                            key: StoreCursor(sent: UInt32(random.next() % 3) << 31,
+                                             hash: Hash256(w0: (random.next() % 2) << 63, w1: random.next(),
+                                                           w2: random.next(), w3: random.next())))
+        }
+        #expect(topics.sorted().map(\.bytes) == topics.map(\.bytes).sorted { $0.lexicographicallyPrecedes($1) })
+        for entry in topics {
+            #expect(entry.bytes == [UInt8](Topic(rawValue: entry.topic.rawValue).bytes) + entry.key.bytes)
+            #expect(entry.bytes.withUnsafeBytes { TopicIndexEntry(raw: $0) } == entry)
+        }
+        let hashes = (0..<200).map { _ in
+            HashIndexEntry(prefix: UInt32(truncatingIfNeeded: random.next()), sent: UInt32(truncatingIfNeeded: random.next()))
+        }
+        #expect(hashes.sorted().map(\.bytes) == hashes.map(\.bytes).sorted { $0.lexicographicallyPrecedes($1) })
+        for entry in hashes {
+            #expect(entry.bytes == BigEndian.bytes(entry.prefix) + BigEndian.bytes(entry.sent))
+            #expect(entry.bytes.withUnsafeBytes { HashIndexEntry(raw: $0) } == entry)
         }
     }
 
@@ -74,6 +94,24 @@ struct IndexRunsTests {
         store.close()
     }
 
+    @Test("runs of a single entry (commits of one envelope) merge without losing it")
+    func singleEntryRunsMerge() async throws {
+        let directory = TemporaryDirectory("single")
+        defer { directory.remove() }
+        let store = try EnvelopeStore.open(at: directory.path)
+        var factory = EnvelopeFactory(seed: 31)
+        var stored: [Envelope] = []
+        for index in 0..<IndexRuns.fanIn * IndexRuns.fanIn + 3 {
+            let envelope = factory.envelope(sent: UInt32(20_000 + index))
+            _ = try await store.ingest([envelope])
+            stored.append(envelope)
+            #expect(try store.presence(of: stored.map(\.hash)).allSatisfy { $0 })
+        }
+        let all = try store.hashes(StoreQuery(topics: factory.topics, limit: 1000))
+        #expect(all.entries.map { StoreCursor(sent: $0.sent, hash: $0.hash) } == stored.map(\.storeKey).sorted())
+        store.close()
+    }
+
     @Test("a version 1 store is migrated at open: its indexes become one run, every lookup still works")
     func migratesVersion1() async throws {
         let directory = TemporaryDirectory("migrate")
@@ -96,14 +134,61 @@ struct IndexRunsTests {
         }
         let dbs = store.dbs
         try store.environment.read { (txn) throws(StoreError) in
-            #expect(try txn.openExisting(Schema.legacyIndexNames.topics, flags: 0) == nil)
-            #expect(try txn.openExisting(Schema.legacyIndexNames.hashes, flags: 0) == nil)
+            #expect(try txn.openExisting(Schema.version1IndexNames.topics, flags: 0) == nil)
+            #expect(try txn.openExisting(Schema.version1IndexNames.hashes, flags: 0) == nil)
             #expect(try txn.count(dbs.topics) == envelopes.count)
         }
         // New commits add runs after the migrated one.
         let more = (0..<10).map { factory.envelope(sent: UInt32(9000 + $0)) }
         _ = try await store.ingest(more)
         #expect(try store.presence(of: (envelopes + more).map(\.hash)).allSatisfy { $0 })
+        store.close()
+    }
+
+    @Test("a version 2 store is migrated at open: each run keeps its number and level, every lookup still works")
+    func migratesVersion2() async throws {
+        let directory = TemporaryDirectory("migrate2")
+        defer { directory.remove() }
+        var factory = EnvelopeFactory(seed: 29, topicCount: 7)
+        var envelopes: [Envelope] = []
+        let runs: [IndexRuns.Run]
+        do {
+            let store = try EnvelopeStore.open(at: directory.path)
+            for batch in 0..<9 {
+                let more = (0..<40).map { factory.envelope(sent: UInt32(7000 + batch * 20 + $0 / 2)) }
+                _ = try await store.ingest(more)
+                envelopes += more
+            }
+            runs = try runDirectory(store)
+            try rewriteAsVersion2(store)
+            store.close()
+        }
+        #expect(runs.count > 1)
+        let store = try EnvelopeStore.open(at: directory.path)
+        #expect(try store.stats().schemaVersion == Schema.version)
+        #expect(try runDirectory(store) == runs)
+        #expect(try store.presence(of: envelopes.map(\.hash)).allSatisfy { $0 })
+        #expect(try store.envelope(hash: envelopes[17].hash) == envelopes[17])
+        #expect(try store.stats().topics == factory.topics.count)
+        for topic in factory.topics {
+            let page = try store.query(StoreQuery(topics: [topic], limit: 1000))
+            #expect(page.envelopes.map(\.storeKey) == envelopes.filter { $0.topic == topic }.map(\.storeKey).sorted())
+        }
+        let dbs = store.dbs
+        try store.environment.read { (txn) throws(StoreError) in
+            #expect(try txn.openExisting(Schema.version2IndexNames.topics, flags: 0) == nil)
+            #expect(try txn.openExisting(Schema.version2IndexNames.hashes, flags: 0) == nil)
+            #expect(try txn.count(dbs.topics) == envelopes.count)
+        }
+        // Later commits merge with the migrated runs.
+        for batch in 0..<4 {
+            let more = (0..<10).map { factory.envelope(sent: UInt32(9000 + batch * 10 + $0)) }
+            _ = try await store.ingest(more)
+            envelopes += more
+        }
+        #expect(try store.presence(of: envelopes.map(\.hash)).allSatisfy { $0 })
+        let all = try store.hashes(StoreQuery(topics: factory.topics, limit: 1000))
+        #expect(all.entries.map { StoreCursor(sent: $0.sent, hash: $0.hash) } == envelopes.map(\.storeKey).sorted())
         store.close()
     }
 
@@ -123,13 +208,35 @@ struct IndexRunsTests {
                 let cursor = try txn.cursor(dbi)
                 var entry = try cursor.get(MDB_FIRST)
                 while let current = entry {
-                    try txn.put(legacy, Array(current.key.suffix(4)), Array(current.value))
+                    try txn.put(legacy, Array(current.value.prefix(4)), Array(current.value.dropFirst(4)))
                     entry = try cursor.get(MDB_NEXT)
                 }
                 try txn.clear(dbi)
             }
             try txn.clear(dbs.runs)
             try txn.put(dbs.meta, Schema.Meta.schema, BigEndian.bytes(UInt32(1)))
+        }
+    }
+
+    /// Puts the store's indexes back into version 2's layout (keys `BE32(run) ++ subkey`, the
+    /// rest of each entry as sorted duplicates) and records version 2, as a version 2 build left it.
+    private func rewriteAsVersion2(_ store: EnvelopeStore) throws {
+        let dbs = store.dbs
+        try store.environment.write { (txn) throws(StoreError) in
+            let flags = MDB_DUPSORT | MDB_DUPFIXED | MDB_CREATE
+            let names = Schema.version2IndexNames
+            for (name, dbi) in [(names.topics, dbs.topics), (names.hashes, dbs.hashes)] {
+                guard let legacy = try txn.openExisting(name, flags: flags) else { throw StoreError.corrupt(name) }
+                let cursor = try txn.cursor(dbi)
+                var entry = try cursor.get(MDB_FIRST)
+                while let current = entry {
+                    try txn.put(legacy, Array(current.key) + Array(current.value.prefix(4)),
+                                Array(current.value.dropFirst(4)))
+                    entry = try cursor.get(MDB_NEXT)
+                }
+                try txn.clear(dbi)
+            }
+            try txn.put(dbs.meta, Schema.Meta.schema, BigEndian.bytes(UInt32(2)))
         }
     }
 }

@@ -131,6 +131,18 @@ struct CLITests {
         #expect(envelope.expiry == 1_700_000_050 && envelope.ttl == 50)
     }
 
+    @Test("seal --packet writes the sealed envelope as a one-envelope messages packet")
+    func sealPacket() throws {
+        let file = NSTemporaryDirectory() + "mailvault-seal-\(UUID().uuidString).rlp"
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let output = try CLI.run(["envelope", "seal", "--ttl", "50", "--topic", "0x01020304", "--data", "0xcafe",
+                                  "--pow", "0.1", "--expiry", "1700000050", "--packet", file])
+        #expect(output.status == 0, "\(output.stderr)")
+        let packet = try Envelope.decodePacket(Array(try Data(contentsOf: URL(fileURLWithPath: file))))
+        #expect(packet.count == 1)
+        #expect(try packet.first?.hash.description == CLI.json(output)["hash"] as? String)
+    }
+
     @Test("seal --threads runs that many searches and reports the kernel", arguments: [1, 3])
     func sealThreads(threads: Int) throws {
         let output = try CLI.run(["envelope", "seal", "--ttl", "50", "--topic", "0x01020304", "--data", "0xcafe",

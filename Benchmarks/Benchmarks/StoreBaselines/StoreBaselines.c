@@ -133,3 +133,49 @@ void baseline_statusgo_close(void) {
     if (statusgo_env) mdb_env_close(statusgo_env);
     statusgo_env = NULL;
 }
+
+int baseline_lmdb_print_pages(const char *directory, const char *const *names, size_t name_count,
+                              double per) {
+    MDB_env *env;
+    int rc = mdb_env_create(&env);
+    if (rc) return rc;
+    mdb_env_set_maxdbs(env, 32);
+    mdb_env_set_mapsize(env, (size_t)1 << 36);
+    rc = mdb_env_open(env, directory, MDB_RDONLY, 0644);
+    if (rc) { mdb_env_close(env); return rc; }
+    MDB_txn *txn;
+    rc = mdb_txn_begin(env, NULL, MDB_RDONLY, &txn);
+    if (rc) { mdb_env_close(env); return rc; }
+    for (size_t i = 0; i < name_count && !rc; i++) {
+        MDB_dbi dbi;
+        MDB_stat st;
+        if (mdb_dbi_open(txn, names[i], 0, &dbi)) continue;
+        rc = mdb_stat(txn, dbi, &st);
+        if (rc) break;
+        size_t pages = st.ms_branch_pages + st.ms_leaf_pages + st.ms_overflow_pages;
+        printf("%-12s entries %9zu  depth %u  branch %7zu  leaf %7zu  overflow %8zu  bytes/envelope %8.1f\n",
+               names[i], st.ms_entries, st.ms_depth, st.ms_branch_pages, st.ms_leaf_pages,
+               st.ms_overflow_pages, (double)pages * st.ms_psize / per);
+    }
+    // Free list: database 0, transaction id -> page number list whose first word is its length.
+    size_t free_pages = 0;
+    MDB_cursor *cursor;
+    if (mdb_cursor_open(txn, 0, &cursor) == 0) {
+        MDB_val k, v;
+        int c = mdb_cursor_get(cursor, &k, &v, MDB_FIRST);
+        while (c == 0) {
+            free_pages += *(size_t *)v.mv_data;
+            c = mdb_cursor_get(cursor, &k, &v, MDB_NEXT);
+        }
+        mdb_cursor_close(cursor);
+    }
+    MDB_stat all;
+    mdb_env_stat(env, &all);
+    MDB_envinfo info;
+    mdb_env_info(env, &info);
+    printf("%-12s pages %zu  free %zu  bytes/envelope %8.1f (free %.1f)\n", "file", info.me_last_pgno + 1,
+           free_pages, (double)(info.me_last_pgno + 1) * all.ms_psize / per, (double)free_pages * all.ms_psize / per);
+    mdb_txn_abort(txn);
+    mdb_env_close(env);
+    return rc;
+}

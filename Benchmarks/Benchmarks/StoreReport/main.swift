@@ -149,6 +149,16 @@ if arguments.count > 3, arguments[3] == "store-only" {
     report("ratio store(precomputed)/c_loop", result.rate / cRate, "x")
     report("c_lmdb_loop bytes written/rlp", Double(cWritten) / Double(rlpBytes), "x")
     report("mailvault_store bytes written/rlp", Double(result.written) / Double(rlpBytes), "x")
+    report("mailvault_store file/rlp", Double(result.stats.fileBytes) / Double(rlpBytes), "x")
+    report("mailvault_store used pages/rlp", Double(result.stats.usedBytes) / Double(rlpBytes), "x")
+    print("# pages per database, as bytes per envelope (RLP \(rlpBytes / ingestCount) bytes per envelope)")
+    let names = ["meta", "envelopes", "topicIndex", "hashIndex", "tiers", "blocks", "blockInfo", "runs"]
+    let cNames = names.map { strdup($0) }
+    defer { cNames.forEach { free($0) } }
+    let pointers = cNames.map { UnsafePointer($0) }
+    _ = pointers.withUnsafeBufferPointer { buffer in
+        baseline_lmdb_print_pages(scratch + "/store-only", buffer.baseAddress, names.count, Double(ingestCount))
+    }
     exit(0)
 }
 let storeHashing = try measureStore(directory: scratch + "/store-hashing", precomputed: false)

@@ -31,4 +31,10 @@ long baseline_statusgo_query(const char *directory, uint32_t from, uint32_t to, 
 /// Closes the environment kept open by baseline_statusgo_query.
 void baseline_statusgo_close(void);
 
+/// Prints the pages each named database of the LMDB environment in `directory` uses, as bytes
+/// per envelope (`per` envelopes), and the file's pages and free-list pages. mdb_stat does not
+/// count the pages of sorted-duplicate sub-databases; they show as the file's unaccounted rest.
+int baseline_lmdb_print_pages(const char *directory, const char *const *names, size_t name_count,
+                              double per);
+
 #endif

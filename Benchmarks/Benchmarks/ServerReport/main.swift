@@ -1,0 +1,160 @@
+import Foundation
+import MailvaultCore
+import MailvaultStore
+
+// The in-process half of the server benchmark (Benchmarks/server-bench runs the HTTP half with
+// wrk against `mailvault serve` and prints the ratios):
+//   ServerReport populate DIR COUNT        a store of COUNT envelopes (256-byte payloads, 1000
+//                                          topics, sent times spread over 30 days)
+//   ServerReport query DIR SECONDS THREADS the same 1-topic, 50-result first pages wrk asks for,
+//                                          on THREADS threads: queries/s, p50, p99
+//   ServerReport ingest DIR SECONDS TASKS  durable ingest of batches of 100 1 KiB envelopes from
+//                                          TASKS concurrent callers: envelopes/s
+// Every figure is one line `name value unit`.
+
+/// The store's time span and topics, shared with Benchmarks/wrk/query.lua.
+enum Layout {
+    static let base: UInt32 = 1_700_000_000
+    static let span: UInt32 = 30 * 86_400
+    static let topics = 1000
+    static func topic(_ index: Int) -> Topic { Topic(rawValue: 0x5000_0000 + UInt32(index)) }
+}
+
+struct Generator {
+    var state: UInt64
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+    mutating func bytes(_ count: Int) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(count + 8)
+        while out.count < count { withUnsafeBytes(of: next()) { out.append(contentsOf: $0) } }
+        return Array(out.prefix(count))
+    }
+}
+
+func seconds(_ duration: Duration) -> Double {
+    Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+}
+
+func report(_ name: String, _ value: Double, _ unit: String) {
+    print("\(name) \(value) \(unit)")
+}
+
+func fail(_ message: String) -> Never {
+    FileHandle.standardError.write(Data("ServerReport: \(message)\n".utf8))
+    exit(1)
+}
+
+/// The query wrk's script sends for a random draw: one topic, from a random time in the first
+/// 29 days to the end, first page of 50.
+func randomQuery(_ generator: inout Generator) -> StoreQuery {
+    let topic = Layout.topic(Int(generator.next() % UInt64(Layout.topics)))
+    let from = Layout.base + UInt32(generator.next() % UInt64(Layout.span - 86_400))
+    return StoreQuery(from: from, to: Layout.base + Layout.span, topics: [topic], limit: 50)
+}
+
+func populate(_ directory: String, count: Int) throws {
+    let store = try EnvelopeStore.open(at: directory)
+    defer { store.close() }
+    if try store.stats().envelopes >= count { return }
+    var generator = Generator(state: 42)
+    let batch = 10_000
+    for start in stride(from: 0, to: count, by: batch) {
+        var envelopes: [Envelope] = []
+        envelopes.reserveCapacity(batch)
+        for index in start..<min(start + batch, count) {
+            let sent = Layout.base + UInt32(UInt64(index) * UInt64(Layout.span) / UInt64(count))
+            envelopes.append(Envelope(expiry: sent + 3600, ttl: 3600, topic: Layout.topic(Int(generator.next() % 1000)),
+                                      data: generator.bytes(256), nonce: generator.next()))
+        }
+        _ = try store.ingestAndWait(envelopes)
+    }
+}
+
+func measureQueries(_ directory: String, duration: Double, threads: Int) throws {
+    let store = try EnvelopeStore.open(at: directory, configuration: StoreConfiguration(readOnly: true))
+    defer { store.close() }
+    let lock = NSLock()
+    var latencies: [Double] = []
+    var results = 0
+    let deadline = Date().addingTimeInterval(duration)
+    let group = DispatchGroup()
+    for thread in 0..<threads {
+        group.enter()
+        Thread {
+            var generator = Generator(state: UInt64(thread) + 7)
+            var local: [Double] = []
+            var returned = 0
+            while Date() < deadline {
+                let query = randomQuery(&generator)
+                let start = ContinuousClock.now
+                returned += (try? store.query(query).envelopes.count) ?? 0
+                local.append(seconds(ContinuousClock.now - start))
+            }
+            lock.lock()
+            latencies += local
+            results += returned
+            lock.unlock()
+            group.leave()
+        }.start()
+    }
+    group.wait()
+    latencies.sort()
+    report("inprocess_query_rate", Double(latencies.count) / duration, "queries/s")
+    report("inprocess_query_p50", latencies[latencies.count / 2] * 1000, "ms")
+    report("inprocess_query_p99", latencies[latencies.count * 99 / 100] * 1000, "ms")
+    report("inprocess_query_results", Double(results) / Double(latencies.count), "envelopes/query")
+}
+
+func measureIngest(_ directory: String, duration: Double, tasks: Int) async throws {
+    try? FileManager.default.removeItem(atPath: directory)
+    let store = try EnvelopeStore.open(at: directory)
+    var generator = Generator(state: 99)
+    // Prebuilt batches of 100 envelopes of 1 KiB, stamped now, so that the timing is the store's.
+    let now = UInt32(Date().timeIntervalSince1970)
+    let batches = (0..<Int(duration * 1000)).map { _ in
+        (0..<100).map { _ in
+            Envelope(expiry: now + 50, ttl: 50, topic: Layout.topic(Int(generator.next() % 1000)),
+                     data: generator.bytes(1024), nonce: generator.next())
+        }
+    }
+    let start = ContinuousClock.now
+    let stored = try await withThrowingTaskGroup(of: Int.self) { group in
+        for task in 0..<tasks {
+            group.addTask {
+                var count = 0
+                var index = task
+                while index < batches.count, seconds(ContinuousClock.now - start) < duration {
+                    count += try await store.ingest(batches[index]).count
+                    index += tasks
+                }
+                return count
+            }
+        }
+        return try await group.reduce(0, +)
+    }
+    let elapsed = seconds(ContinuousClock.now - start)
+    store.close()
+    report("inprocess_ingest_rate", Double(stored) / elapsed, "envelopes/s")
+}
+
+let arguments = CommandLine.arguments
+guard arguments.count >= 4 else { fail("usage: ServerReport populate DIR COUNT | query DIR SECONDS THREADS | ingest DIR SECONDS TASKS") }
+let directory = arguments[2]
+switch arguments[1] {
+case "populate":
+    try populate(directory, count: Int(arguments[3]) ?? fail("COUNT must be an integer"))
+case "query":
+    guard arguments.count >= 5 else { fail("query DIR SECONDS THREADS") }
+    try measureQueries(directory, duration: Double(arguments[3]) ?? 10, threads: Int(arguments[4]) ?? 2)
+case "ingest":
+    guard arguments.count >= 5 else { fail("ingest DIR SECONDS TASKS") }
+    try await measureIngest(directory, duration: Double(arguments[3]) ?? 10, tasks: Int(arguments[4]) ?? 16)
+default:
+    fail("unknown mode \(arguments[1])")
+}
