@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "MailvaultStore", targets: ["MailvaultStore"]),
         .library(name: "MailvaultAPI", targets: ["MailvaultAPI"]),
         .library(name: "MailvaultServer", targets: ["MailvaultServer"]),
+        .library(name: "MailvaultAccountability", targets: ["MailvaultAccountability"]),
         .executable(name: "mailvault", targets: ["mailvault"]),
         // The C API (Docs/CAPI.md): one header, Sources/MailvaultC/include/mailvault.h.
         .library(name: "MailvaultC", type: .dynamic, targets: ["MailvaultC"]),
@@ -68,11 +69,21 @@ let package = Package(
         // The HTTP API's wire formats: query strings, JSON and RLP bodies in, JSON out. No
         // networking, so that clients, fuzz targets and the server share one parser.
         .target(name: "MailvaultAPI", dependencies: ["MailvaultCore", "MailvaultStore"]),
+        // Provider accountability (issue 8): keys, signed descriptors, receipts, checkpoints,
+        // evidence of omission. secp256k1 comes from the system's libsecp256k1.
+        .systemLibrary(
+            name: "CSecp256k1",
+            path: "Sources/CSecp256k1",
+            pkgConfig: "libsecp256k1",
+            providers: [.apt(["libsecp256k1-dev"])]
+        ),
+        .target(name: "MailvaultAccountability", dependencies: ["MailvaultCore", "MailvaultStore", "CSecp256k1"]),
         // The thin HTTP server: routing, limits, metrics, live push. Envelope logic stays below.
         .target(
             name: "MailvaultServer",
             dependencies: [
                 "MailvaultAPI",
+                "MailvaultAccountability",
                 "MailvaultStore",
                 "MailvaultCore",
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -91,6 +102,7 @@ let package = Package(
                 "MailvaultCore",
                 "MailvaultStore",
                 "MailvaultServer",
+                "MailvaultAccountability",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -117,11 +129,12 @@ let package = Package(
         .testTarget(
             name: "MailvaultServerTests",
             dependencies: ["MailvaultServer", "MailvaultAPI", "MailvaultStore", "MailvaultCore", "MailvaultTestSupport",
+                           "MailvaultAccountability",
                            .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(
             name: "mailvaultTests",
-            dependencies: ["mailvault", "MailvaultCore"]
+            dependencies: ["mailvault", "MailvaultCore", "MailvaultStore", "MailvaultAccountability"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -3,8 +3,9 @@ import MailvaultStore
 
 /// The JSON and RLP answers of the API, written byte by byte (see `JSONBuffer`).
 public enum APIResponseBody {
-    /// `{"envelopes":[...],"cursor":"0x…"|null}` for a history page.
-    public static func envelopes(_ page: QueryPage) -> [UInt8] {
+    /// `{"envelopes":[...],"cursor":"0x…"|null,"receipt":{…}}` for a history page; `receipt` is
+    /// the signed receipt's JSON, written as it is.
+    public static func envelopes(_ page: QueryPage, receipt: [UInt8]? = nil) -> [UInt8] {
         let payload = page.envelopes.reduce(0) { $0 + $1.encoded.count }
         var out = JSONBuffer(capacity: 64 + 2 * payload + 200 * page.envelopes.count)
         out.raw("{\"envelopes\":[")
@@ -14,6 +15,10 @@ public enum APIResponseBody {
         }
         out.raw("],\"cursor\":")
         cursor(page.next, into: &out)
+        if let receipt {
+            out.raw(",\"receipt\":")
+            out.raw(bytes: receipt)
+        }
         out.raw("}")
         return out.bytes
     }
@@ -32,8 +37,9 @@ public enum APIResponseBody {
         return out.bytes
     }
 
-    /// `{"hashes":[{"sent","hash","topic"}...],"cursor":"0x…"|null}` for a hashes-only page.
-    public static func hashes(_ page: HashPage) -> [UInt8] {
+    /// `{"hashes":[{"sent","hash","topic"}...],"cursor":"0x…"|null,"receipt":{…}}` for a
+    /// hashes-only page.
+    public static func hashes(_ page: HashPage, receipt: [UInt8]? = nil) -> [UInt8] {
         var out = JSONBuffer(capacity: 64 + 120 * page.entries.count)
         out.raw("{\"hashes\":[")
         for (index, entry) in page.entries.enumerated() {
@@ -48,6 +54,10 @@ public enum APIResponseBody {
         }
         out.raw("],\"cursor\":")
         cursor(page.next, into: &out)
+        if let receipt {
+            out.raw(",\"receipt\":")
+            out.raw(bytes: receipt)
+        }
         out.raw("}")
         return out.bytes
     }

@@ -3,6 +3,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
+import MailvaultAccountability
 import MailvaultAPI
 import MailvaultCore
 import MailvaultStore
@@ -15,6 +16,8 @@ struct EnvelopeRoutes: Sendable {
 
     /// The header that carries the next cursor of an RLP history page.
     static let cursorHeader = HTTPField.Name("Mailvault-Cursor")!
+    /// The header that carries the signed receipt of an RLP history page (base64 of its JSON).
+    static let receiptHeader = HTTPField.Name("Mailvault-Receipt")!
 
     func register(on router: Router<ServerContext>) {
         router.post("/v1/envelopes") { request, context in try await ingest(request, context) }
@@ -24,6 +27,8 @@ struct EnvelopeRoutes: Sendable {
         router.post("/v1/presence") { request, context in try await presence(request, context) }
         router.get("/v1/subscribe") { request, context in try subscribe(request, context) }
         router.get("/v1/stats") { request, context in try stats(request, context) }
+        router.get("/v1/provider") { request, context in try descriptor(request, context) }
+        router.get("/v1/checkpoints") { request, context in try checkpoints(request, context) }
         router.get("/health") { _, _ in try health() }
         router.get("/metrics") { _, _ in metrics() }
     }
@@ -84,6 +89,7 @@ struct EnvelopeRoutes: Sendable {
                 }
             }
             metrics.archived.increment(by: Double(stored.count))
+            if !stored.isEmpty { server.provider.ingested(at: now) }
             server.hub.publish(stored, hashes: storedHashes)
         }
         return json(APIResponseBody.ingest(outcomes.map { $0! }))
@@ -92,24 +98,38 @@ struct EnvelopeRoutes: Sendable {
     // MARK: Reads
 
     func query(_ request: Request, _ context: ServerContext) throws(APIError) -> Response {
-        let query = try QueryParameters.history(try QueryString(request.uri.query ?? ""), now: server.clock())
+        let now = server.clock()
+        let query = try QueryParameters.history(try QueryString(request.uri.query ?? ""), now: now)
         var page = try read(request, context) { () throws(StoreError) in try server.store.query(query) }
         server.metrics.query(filter: LiveFilter(topics: query.topics, bloom: query.bloom).kind)
         trim(&page)
+        if let dropped = server.configuration.faultDropTopic {
+            let kept = page.envelopes.indices.filter { page.envelopes[$0].topic != dropped }
+            page = QueryPage(envelopes: kept.map { page.envelopes[$0] }, hashes: kept.map { page.hashes[$0] }, next: page.next)
+        }
+        let keys = zip(page.envelopes, page.hashes).map { StoreCursor(sent: $0.sentTime, hash: $1) }
+        let receipt = server.provider.receipt(endpoint: "envelopes", query: query, keys: keys, next: page.next, now: now)
         if wantsRLP(request) {
             var headers: HTTPFields = [.contentType: IngestBody.rlpMediaType]
             headers[EnvelopeRoutes.cursorHeader] = page.next?.description ?? ""
+            headers[EnvelopeRoutes.receiptHeader] = Data(receipt.json).base64EncodedString()
             return Response(status: .ok, headers: headers,
                             body: ResponseBody(byteBuffer: ByteBuffer(bytes: APIResponseBody.envelopesRLP(page))))
         }
-        return json(APIResponseBody.envelopes(page))
+        return json(APIResponseBody.envelopes(page, receipt: receipt.json))
     }
 
     func hashes(_ request: Request, _ context: ServerContext) throws(APIError) -> Response {
-        let query = try QueryParameters.history(try QueryString(request.uri.query ?? ""), now: server.clock())
-        let page = try read(request, context) { () throws(StoreError) in try server.store.hashes(query) }
+        let now = server.clock()
+        let query = try QueryParameters.history(try QueryString(request.uri.query ?? ""), now: now)
+        var page = try read(request, context) { () throws(StoreError) in try server.store.hashes(query) }
         server.metrics.query(filter: LiveFilter(topics: query.topics, bloom: query.bloom).kind)
-        return json(APIResponseBody.hashes(page))
+        if let dropped = server.configuration.faultDropTopic {
+            page = HashPage(entries: page.entries.filter { $0.topic != dropped }, next: page.next)
+        }
+        let keys = page.entries.map { StoreCursor(sent: $0.sent, hash: $0.hash) }
+        let receipt = server.provider.receipt(endpoint: "hashes", query: query, keys: keys, next: page.next, now: now)
+        return json(APIResponseBody.hashes(page, receipt: receipt.json))
     }
 
     func envelope(_ request: Request, _ context: ServerContext) throws(APIError) -> Response {
@@ -154,6 +174,26 @@ struct EnvelopeRoutes: Sendable {
         try QueryString(request.uri.query ?? "").requireOnly([])
         let stats = try read(request, context) { () throws(StoreError) in try server.store.stats() }
         return json(APIResponseBody.stats(stats))
+    }
+
+    func descriptor(_ request: Request, _ context: ServerContext) throws(APIError) -> Response {
+        try QueryString(request.uri.query ?? "").requireOnly([])
+        return json(server.provider.descriptor(now: server.clock()).document.json)
+    }
+
+    func checkpoints(_ request: Request, _ context: ServerContext) throws(APIError) -> Response {
+        let fields = try QueryString(request.uri.query ?? "")
+        try fields.requireOnly(["from", "to"])
+        let query = try QueryParameters.history(try QueryString(fields.fields.map { "\($0.name)=\($0.value)" }
+            .joined(separator: "&")), now: server.clock())
+        let documents = server.provider.checkpoints(from: query.from, to: query.to, limit: StoreQuery.maximumLimit)
+        var body = Array("{\"checkpoints\":[".utf8)
+        for (index, document) in documents.enumerated() {
+            if index > 0 { body.append(UInt8(ascii: ",")) }
+            body += document.json
+        }
+        body += Array("]}".utf8)
+        return json(body)
     }
 
     func health() throws(APIError) -> Response {

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Logging
+import MailvaultAccountability
 import MailvaultAPI
 import MailvaultCore
 import MailvaultStore
@@ -24,6 +25,7 @@ public final class MailvaultServer: Service, Sendable {
     let queryLimiter: RateLimiter
     let gate: QueryGate
     let policy: IngestPolicy
+    let provider: ProviderState
     let clock: @Sendable () -> UInt32
     private let onListening: @Sendable (Int) async -> Void
 
@@ -46,6 +48,11 @@ public final class MailvaultServer: Service, Sendable {
         queryLimiter = RateLimiter(limit: configuration.queryRate)
         gate = QueryGate(capacity: configuration.maximumConcurrentQueries)
         policy = configuration.ingestPolicy
+        if configuration.providerKey == nil {
+            logger.warning("no provider key configured: signing with a key made for this run only")
+        }
+        provider = ProviderState(configuration: configuration, key: configuration.providerKey ?? ProviderKey.generate(),
+                                 now: clock(), logger: logger)
     }
 
     /// Serves until graceful shutdown (or cancellation).
@@ -60,7 +67,8 @@ public final class MailvaultServer: Service, Sendable {
             router: router,
             configuration: ApplicationConfiguration(address: .hostname(configuration.host, port: port),
                                                     serverName: "mailvault/\(MailvaultServer.version)"),
-            services: [RetentionSweeper(server: self), KeepAliveTicker(hub: hub, interval: configuration.keepAliveInterval)],
+            services: [RetentionSweeper(server: self), CheckpointRecorder(server: self),
+                       KeepAliveTicker(hub: hub, interval: configuration.keepAliveInterval)],
             onServerRunning: { channel in
                 let bound = channel.localAddress?.port ?? port
                 logger.info("listening", metadata: ["address": "\(channel.localAddress.map { "\($0)" } ?? "?")"])

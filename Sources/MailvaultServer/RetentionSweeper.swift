@@ -37,3 +37,23 @@ struct KeepAliveTicker: Service {
         }
     }
 }
+
+/// Signs a checkpoint every `checkpointInterval` seconds (which also marks the node alive for
+/// its coverage record) and records the time of a clean stop.
+struct CheckpointRecorder: Service {
+    let server: MailvaultServer
+
+    func run() async throws {
+        let interval = Duration.seconds(Int(max(1, server.configuration.checkpointInterval)))
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+            if Task.isShuttingDownGracefully || Task.isCancelled { break }
+            do {
+                try server.provider.checkpoint(store: server.store, now: server.clock())
+            } catch {
+                server.logger.error("checkpoint failed", metadata: ["error": "\(error)"])
+            }
+        }
+        server.provider.stopped(at: server.clock())
+    }
+}

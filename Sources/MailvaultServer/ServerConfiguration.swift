@@ -1,3 +1,4 @@
+import MailvaultAccountability
 import MailvaultCore
 import MailvaultStore
 
@@ -39,6 +40,20 @@ public struct ServerConfiguration: Sendable {
     public var keepAliveInterval: UInt32 = 15
     /// Take the client's address from `X-Forwarded-For` (only behind a trusted reverse proxy).
     public var trustForwardedFor = false
+    /// The provider's identity, which signs the descriptor, receipts and checkpoints. When `nil`
+    /// the server makes a key for this run only (its receipts then name a throwaway identity).
+    public var providerKey: ProviderKey?
+    /// The URLs clients reach this node at, published in the descriptor.
+    public var endpoints: [String] = []
+    /// Seconds between signed checkpoints (which also mark the node alive).
+    public var checkpointInterval: UInt32 = 300
+    /// Seconds a signed descriptor is valid.
+    public var descriptorLifetime: UInt32 = 3600
+    /// Figures of the operator's last `mailvault bench`, published in the descriptor.
+    public var benchmark: [String: Double]?
+    /// Test-only fault: envelopes of this topic are left out of every answer (still signed), to
+    /// show that audits catch a provider that withholds messages.
+    public var faultDropTopic: Topic?
 
     /// The defaults.
     public init() {}

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import MailvaultAccountability
 import MailvaultCore
 import MailvaultServer
 import MailvaultStore
@@ -63,6 +64,14 @@ struct ServeCommand: AsyncParsableCommand {
     var maximumSubscribers: Int?
     @Option(name: .customLong("trust-forwarded-for"), help: "Rate-limit by X-Forwarded-For (only behind a trusted proxy): true or false [MAILVAULT_TRUST_FORWARDED_FOR, default false].")
     var trustForwardedFor: Bool?
+    @Option(name: .customLong("key-file"), help: "The provider's secp256k1 key (64 hex digits, mode 600); created on first start [MAILVAULT_KEY_FILE, default DATA_DIR/provider.key].")
+    var keyFile: String?
+    @Option(name: .customLong("public-url"), help: "A URL clients reach this node at, published in the signed descriptor (repeatable) [MAILVAULT_PUBLIC_URLS, comma-separated].")
+    var publicURLs: [String] = []
+    @Option(name: .customLong("checkpoint-interval"), help: "Seconds between signed checkpoints [MAILVAULT_CHECKPOINT_INTERVAL, default 300].")
+    var checkpointInterval: UInt32?
+    @Option(name: .customLong("fault-drop-topic"), help: .hidden)
+    var faultDropTopic: String?
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical [MAILVAULT_LOG_LEVEL, default info].")
     var logLevel: String?
 
@@ -98,6 +107,19 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.maximumSubscribers = try settings.value(maximumSubscribers, "max-subscribers",
                                                               configuration.maximumSubscribers)
         configuration.trustForwardedFor = try settings.value(trustForwardedFor, "trust-forwarded-for", false)
+        configuration.checkpointInterval = try settings.value(checkpointInterval, "checkpoint-interval",
+                                                              configuration.checkpointInterval)
+        configuration.endpoints = publicURLs.isEmpty
+            ? (environment["MAILVAULT_PUBLIC_URLS"].map { $0.split(separator: ",").map(String.init) } ?? [])
+            : publicURLs
+        if let faultDropTopic {
+            do {
+                configuration.faultDropTopic = try Topic(hex: faultDropTopic)
+            } catch {
+                throw CLIError("invalid --fault-drop-topic: \(error)")
+            }
+        }
+        let keyPath = try settings.value(keyFile, "key-file", configuration.dataDirectory + "/provider.key")
         let level = try settings.value(logLevel, "log-level", "info")
         try Settings.validate(configuration)
 
@@ -117,6 +139,15 @@ struct ServeCommand: AsyncParsableCommand {
             store = try EnvelopeStore.open(at: configuration.dataDirectory, configuration: configuration.store)
         } catch {
             throw CLIError("cannot open the store in \(configuration.dataDirectory): \(error)")
+        }
+        do {
+            configuration.providerKey = try ProviderKey.load(path: keyPath, create: true)
+        } catch {
+            store.close()
+            throw CLIError("\(error)")
+        }
+        if let key = configuration.providerKey {
+            FileHandle.standardOutput.write(Data("provider address=\(key.address) publicKey=\(Hex.encode(key.publicKey, prefix: true))\n".utf8))
         }
         let host = configuration.host
         let server = MailvaultServer(configuration: configuration, store: store, logger: logger, onListening: { port in

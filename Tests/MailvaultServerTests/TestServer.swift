@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import MailvaultAccountability
 import MailvaultCore
 import MailvaultServer
 import MailvaultStore
@@ -22,6 +23,7 @@ final class TestServer: Sendable {
         var configuration = ServerConfiguration()
         configuration.port = 0
         configuration.minimumPoW = 0
+        configuration.providerKey = ProviderKey.generate()
         configure(&configuration)
         let directory = NSTemporaryDirectory() + "mailvault-server-\(UUID().uuidString)"
         configuration.dataDirectory = directory

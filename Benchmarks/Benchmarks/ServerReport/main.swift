@@ -1,6 +1,7 @@
 import Foundation
 import MailvaultCore
 import MailvaultStore
+import Synchronization
 
 // The in-process half of the server benchmark (Benchmarks/server-bench runs the HTTP half with
 // wrk against `mailvault serve` and prints the ratios):
@@ -79,9 +80,7 @@ func populate(_ directory: String, count: Int) throws {
 func measureQueries(_ directory: String, duration: Double, threads: Int) throws {
     let store = try EnvelopeStore.open(at: directory, configuration: StoreConfiguration(readOnly: true))
     defer { store.close() }
-    let lock = NSLock()
-    var latencies: [Double] = []
-    var results = 0
+    let collected = Mutex<(latencies: [Double], results: Int)>(([], 0))
     let deadline = Date().addingTimeInterval(duration)
     let group = DispatchGroup()
     for thread in 0..<threads {
@@ -96,15 +95,16 @@ func measureQueries(_ directory: String, duration: Double, threads: Int) throws 
                 returned += (try? store.query(query).envelopes.count) ?? 0
                 local.append(seconds(ContinuousClock.now - start))
             }
-            lock.lock()
-            latencies += local
-            results += returned
-            lock.unlock()
+            collected.withLock {
+                $0.latencies += local
+                $0.results += returned
+            }
             group.leave()
         }.start()
     }
     group.wait()
-    latencies.sort()
+    let (unsorted, results) = collected.withLock { $0 }
+    let latencies = unsorted.sorted()
     report("inprocess_query_rate", Double(latencies.count) / duration, "queries/s")
     report("inprocess_query_p50", latencies[latencies.count / 2] * 1000, "ms")
     report("inprocess_query_p99", latencies[latencies.count * 99 / 100] * 1000, "ms")
@@ -148,7 +148,8 @@ guard arguments.count >= 4 else { fail("usage: ServerReport populate DIR COUNT |
 let directory = arguments[2]
 switch arguments[1] {
 case "populate":
-    try populate(directory, count: Int(arguments[3]) ?? fail("COUNT must be an integer"))
+    guard let count = Int(arguments[3]) else { fail("COUNT must be an integer") }
+    try populate(directory, count: count)
 case "query":
     guard arguments.count >= 5 else { fail("query DIR SECONDS THREADS") }
     try measureQueries(directory, duration: Double(arguments[3]) ?? 10, threads: Int(arguments[4]) ?? 2)

@@ -1,0 +1,107 @@
+import MailvaultCore
+import MailvaultStore
+
+/// What a provider signs for every history or hashes page it serves: the query as it understood
+/// it, what it returned (count, first and last key, a commitment to the ordered list of keys),
+/// where the next page starts, and the coverage it vouches for.
+///
+/// The commitment is a hash chain over the returned keys (`ReceiptCommitment`): a verifier holding
+/// the page's key list recomputes it in one pass. A Merkle root would also allow proving that one
+/// key is in a page without the rest, but proving that a key is *missing* needs the whole list
+/// either way, and the chain is simpler to check in any language.
+public struct QueryReceipt: Codable, Sendable, Equatable {
+    /// The query's parameters after defaults were applied.
+    public struct Query: Codable, Sendable, Equatable {
+        public var from: UInt32
+        public var to: UInt32
+        public var topics: [String]
+        public var bloom: String?
+        public var limit: Int
+        public var cursor: String?
+    }
+
+    /// Format version of this document.
+    public var version = 1
+    /// `envelopes` or `hashes`: which endpoint answered.
+    public var endpoint: String
+    /// The provider's address.
+    public var provider: String
+    /// keccak256 of the signed descriptor in force when the page was served.
+    public var descriptor: String
+    /// The server's clock when it answered (Unix seconds).
+    public var serverTime: UInt32
+    public var query: Query
+    /// Envelopes in the page.
+    public var count: Int
+    /// Keys (36-byte `sent ++ hash`, hex) of the first and last envelope; `nil` on an empty page.
+    public var first: String?
+    public var last: String?
+    /// `ReceiptCommitment` over the page's keys, in order.
+    public var commitment: String
+    /// Where the next page starts; `nil` when the query is complete.
+    public var next: String?
+    /// What the provider vouches to hold.
+    public var coverage: Coverage
+
+    /// The receipt for a page of `keys` answering `query`.
+    public init(endpoint: String, provider: ProviderAddress, descriptor: Hash256, serverTime: UInt32,
+                query: StoreQuery, keys: [StoreCursor], next: StoreCursor?, coverage: Coverage) {
+        self.endpoint = endpoint
+        self.provider = provider.description
+        self.descriptor = descriptor.description
+        self.serverTime = serverTime
+        self.query = Query(from: query.from, to: query.to, topics: query.topics.map(\.description),
+                           bloom: query.topics.isEmpty ? query.bloom.map(\.description) : nil,
+                           limit: query.limit, cursor: query.cursor?.description)
+        count = keys.count
+        first = keys.first?.description
+        last = keys.last?.description
+        commitment = ReceiptCommitment.chain(keys).description
+        self.next = next?.description
+        self.coverage = coverage
+    }
+}
+
+/// What a provider vouches to hold: every envelope it accepted whose sent time is at or after
+/// `from`, younger than its retention (`maximumAge`, longer for PoW tiers), at or above
+/// `minimumPoW`, outside the `gaps` (intervals when the node was down, recorded by the node).
+public struct Coverage: Codable, Sendable, Equatable {
+    /// The oldest sent time covered.
+    public var from: UInt32
+    /// Retention: envelopes older than this (seconds, by sent time) may have been deleted.
+    public var maximumAge: UInt32
+    /// The node's minimum PoW: envelopes below it were never accepted.
+    public var minimumPoW: Double
+    /// The newest ingest the node made (Unix seconds), if any.
+    public var newestIngest: UInt32?
+    /// Closed intervals of sent times the node may have missed (downtime).
+    public var gaps: [[UInt32]]
+
+    public init(from: UInt32, maximumAge: UInt32, minimumPoW: Double, newestIngest: UInt32?, gaps: [[UInt32]]) {
+        self.from = from
+        self.maximumAge = maximumAge
+        self.minimumPoW = minimumPoW
+        self.newestIngest = newestIngest
+        self.gaps = gaps
+    }
+
+    /// Whether an envelope sent at `sent` is covered at `time`.
+    public func covers(sent: UInt32, at time: UInt32) -> Bool {
+        guard sent >= from else { return false }
+        if UInt64(sent) + UInt64(maximumAge) < UInt64(time) { return false }
+        return !gaps.contains { $0.count == 2 && $0[0] <= sent && sent <= $0[1] }
+    }
+}
+
+/// The commitment to an ordered list of keys: `c₀ = keccak256("mailvault/v1/receipt-chain")`,
+/// `cᵢ = keccak256(cᵢ₋₁ ++ keyᵢ)` with each key the 36 bytes `BE32(sent) ++ hash`.
+public enum ReceiptCommitment {
+    /// The chain over `keys`, in order.
+    public static func chain(_ keys: [StoreCursor]) -> Hash256 {
+        var link = Keccak256.hash(Array("mailvault/v1/receipt-chain".utf8))
+        for key in keys {
+            link = Keccak256.hash(link.bytes + key.bytes)
+        }
+        return link
+    }
+}

@@ -1,0 +1,86 @@
+import Foundation
+import MailvaultCore
+
+/// A JSON document signed by a provider: the signature covers the document's exact bytes, so
+/// verifiers never need to re-serialise anything.
+///
+/// The digest is `keccak256("mailvault/v1/" ++ kind ++ 0x00 ++ document)`: the domain prefix and
+/// the kind keep a signature over one kind of document (a receipt) from being replayed as
+/// another (a descriptor), or as an Ethereum transaction or message.
+public struct SignedDocument: Sendable, Equatable {
+    /// What the document is: `descriptor`, `receipt` or `checkpoint`.
+    public let kind: String
+    /// The document, UTF-8 JSON, exactly as signed.
+    public let document: [UInt8]
+    /// The provider's signature over `digest`.
+    public let signature: RecoverableSignature
+    /// The address that claims to have signed.
+    public let signer: ProviderAddress
+
+    /// The digest a provider signs for `document` of `kind`.
+    public static func digest(kind: String, document: [UInt8]) -> Hash256 {
+        Keccak256.hash(Array("mailvault/v1/\(kind)".utf8) + [0] + document)
+    }
+
+    /// Signs `document` with `key`.
+    public init(kind: String, document: [UInt8], key: ProviderKey) {
+        self.kind = kind
+        self.document = document
+        signature = key.sign(digest: SignedDocument.digest(kind: kind, document: document))
+        signer = key.address
+    }
+
+    /// Checks that `signature` over the document recovers to `signer`.
+    public func verify() throws(AccountabilityError) {
+        let recovered = try signature.signer(digest: SignedDocument.digest(kind: kind, document: document))
+        guard recovered == signer else { throw .wrongSigner(claimed: "\(signer)", recovered: "\(recovered)") }
+    }
+
+    /// `{"kind","document","signature","signer"}`, the document as a JSON string.
+    public var json: [UInt8] {
+        let object: [String: String] = ["kind": kind, "document": String(decoding: document, as: UTF8.self),
+                                        "signature": signature.description, "signer": signer.description]
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return Array((try? encoder.encode(object)) ?? Data())
+    }
+
+    /// Parses the form `json` writes (no signature check: call `verify()`).
+    public init(json: [UInt8]) throws(AccountabilityError) {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(json)) as? [String: Any] else {
+            throw .malformedDocument("not a JSON object")
+        }
+        try self.init(object: object)
+    }
+
+    /// Parses an already decoded JSON object.
+    public init(object: [String: Any]) throws(AccountabilityError) {
+        guard let kind = object["kind"] as? String, let document = object["document"] as? String,
+              let signatureText = object["signature"] as? String, let signerText = object["signer"] as? String else {
+            throw .malformedDocument("kind, document, signature and signer are required strings")
+        }
+        guard let bytes = try? Hex.decode(signatureText), let signature = RecoverableSignature(bytes: bytes) else {
+            throw .malformedDocument("the signature is not 65 bytes of hex")
+        }
+        self.kind = kind
+        self.document = Array(document.utf8)
+        self.signature = signature
+        signer = try ProviderAddress(hex: signerText)
+    }
+
+    /// The document decoded as `T`.
+    public func decode<T: Decodable>(_ type: T.Type) throws(AccountabilityError) -> T {
+        do {
+            return try JSONDecoder().decode(type, from: Data(document))
+        } catch {
+            throw .malformedDocument("the \(kind) does not decode: \(error)")
+        }
+    }
+
+    /// Encodes a document deterministically (sorted keys) for signing.
+    public static func encode<T: Encodable>(_ value: T) -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return Array((try? encoder.encode(value)) ?? Data())
+    }
+}

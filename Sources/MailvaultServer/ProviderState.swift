@@ -1,0 +1,178 @@
+import Foundation
+import Logging
+import MailvaultAccountability
+import MailvaultCore
+import MailvaultStore
+import Synchronization
+
+/// The provider's accountable state: its key, what it vouches to cover (with the gaps it
+/// recorded itself), its signed descriptor and its signed checkpoints.
+///
+/// Persisted in the data directory as `coverage.json` (first start, gaps, last time alive,
+/// descriptor sequence) and `checkpoints.jsonl` (one signed checkpoint per line), so that a
+/// restart keeps the history and records the downtime as a gap.
+final class ProviderState: Sendable {
+    struct Record: Codable {
+        var since: UInt32
+        var gaps: [[UInt32]]
+        var lastAlive: UInt32
+        var sequence: UInt64
+        var checkpointedTo: UInt32?
+    }
+
+    let key: ProviderKey
+    private let configuration: ServerConfiguration
+    private let directory: String
+    private let state: Mutex<(record: Record, descriptor: SignedDocument?, digest: Hash256, newestIngest: UInt32?,
+                              checkpoints: [SignedDocument])>
+
+    init(configuration: ServerConfiguration, key: ProviderKey, now: UInt32, logger: Logger) {
+        self.configuration = configuration
+        self.key = key
+        directory = configuration.dataDirectory
+        var record = ProviderState.read(directory + "/coverage.json")
+            ?? Record(since: now, gaps: [], lastAlive: now, sequence: 0, checkpointedTo: nil)
+        // Down for longer than a checkpoint interval (plus slack): envelopes sent meanwhile may
+        // never have reached this node, and its receipts must say so.
+        if now > record.lastAlive, now - record.lastAlive > configuration.checkpointInterval + 60 {
+            record.gaps.append([record.lastAlive, now])
+            logger.notice("recorded a coverage gap for the downtime", metadata: ["from": "\(record.lastAlive)", "to": "\(now)"])
+        }
+        record.lastAlive = now
+        let checkpoints = ProviderState.readCheckpoints(directory + "/checkpoints.jsonl")
+        state = Mutex((record, nil, .zero, nil, checkpoints))
+        persist()
+    }
+
+    /// What the provider vouches for now.
+    var coverage: Coverage {
+        state.withLock { current in
+            Coverage(from: current.record.since, maximumAge: configuration.store.retention.maximumAge,
+                     minimumPoW: configuration.minimumPoW, newestIngest: current.newestIngest, gaps: current.record.gaps)
+        }
+    }
+
+    /// Notes a successful ingest at `time`.
+    func ingested(at time: UInt32) {
+        state.withLock { $0.newestIngest = time }
+    }
+
+    /// The descriptor in force and its digest, re-signed when it expired.
+    func descriptor(now: UInt32) -> (document: SignedDocument, digest: Hash256) {
+        if let current = state.withLock({ current -> (SignedDocument, Hash256)? in
+            guard let document = current.descriptor,
+                  let body = try? document.decode(ProviderDescriptor.self), body.expires > now + 60 else { return nil }
+            return (document, current.digest)
+        }) {
+            return current
+        }
+        let coverage = self.coverage
+        let sequence = state.withLock { current -> UInt64 in
+            current.record.sequence += 1
+            return current.record.sequence
+        }
+        let retention = configuration.store.retention
+        let body = ProviderDescriptor(
+            publicKey: Hex.encode(key.publicKey, prefix: true), address: key.address.description,
+            software: "mailvault/\(MailvaultServer.version)", endpoints: configuration.endpoints,
+            minimumPoW: configuration.minimumPoW, maximumEnvelopeSize: configuration.maximumEnvelopeSize,
+            retention: .init(maximumAge: retention.maximumAge,
+                             tiers: retention.tiers.map { .init(minimumPoW: $0.minimumPoW, maximumAge: $0.maximumAge) },
+                             maximumBytes: retention.maximumBytes),
+            limits: .init(maximumPageSize: StoreQuery.maximumLimit, maximumTopics: StoreQuery.maximumTopics,
+                          maximumBatch: configuration.maximumBatch, maximumBodyBytes: configuration.maximumBodyBytes,
+                          ingestRate: configuration.ingestRate.perSecond, ingestBurst: configuration.ingestRate.burst,
+                          queryRate: configuration.queryRate.perSecond, queryBurst: configuration.queryRate.burst,
+                          maximumConcurrentQueries: configuration.maximumConcurrentQueries),
+            coverage: coverage, benchmark: configuration.benchmark, sequence: sequence, issuedAt: now,
+            expires: now + configuration.descriptorLifetime)
+        let document = SignedDocument(kind: "descriptor", document: SignedDocument.encode(body), key: key)
+        let digest = SignedDocument.digest(kind: document.kind, document: document.document)
+        state.withLock {
+            $0.descriptor = document
+            $0.digest = digest
+        }
+        persist()
+        return (document, digest)
+    }
+
+    /// A signed receipt for a page.
+    func receipt(endpoint: String, query: StoreQuery, keys: [StoreCursor], next: StoreCursor?, now: UInt32) -> SignedDocument {
+        let digest = descriptor(now: now).digest
+        let body = QueryReceipt(endpoint: endpoint, provider: key.address, descriptor: digest, serverTime: now,
+                                query: query, keys: keys, next: next, coverage: coverage)
+        return SignedDocument(kind: "receipt", document: SignedDocument.encode(body), key: key)
+    }
+
+    /// Signs a checkpoint of sent times from the last one's end to `now`, from the store as it
+    /// is, and records that the node is alive.
+    func checkpoint(store: EnvelopeStore, now: UInt32) throws(StoreError) {
+        let from = state.withLock { current in current.record.checkpointedTo.map { $0 &+ 1 } ?? current.record.since }
+        guard from <= now else { return }
+        var count = 0
+        var fingerprint = (UInt64(0), UInt64(0), UInt64(0), UInt64(0))
+        var query = StoreQuery(from: from, to: now, limit: StoreQuery.maximumLimit)
+        while true {
+            let page = try store.hashes(query)
+            for entry in page.entries {
+                count += 1
+                fingerprint.0 ^= entry.hash.w0
+                fingerprint.1 ^= entry.hash.w1
+                fingerprint.2 ^= entry.hash.w2
+                fingerprint.3 ^= entry.hash.w3
+            }
+            guard let next = page.next else { break }
+            query.cursor = next
+        }
+        let hash = Hash256(w0: fingerprint.0, w1: fingerprint.1, w2: fingerprint.2, w3: fingerprint.3)
+        let body = Checkpoint(provider: key.address.description, from: from, to: now, count: count,
+                              fingerprint: hash.description, serverTime: now)
+        let document = SignedDocument(kind: "checkpoint", document: SignedDocument.encode(body), key: key)
+        state.withLock {
+            $0.checkpoints.append(document)
+            $0.record.checkpointedTo = now
+            $0.record.lastAlive = now
+        }
+        if let handle = FileHandle(forWritingAtPath: directory + "/checkpoints.jsonl")
+            ?? (FileManager.default.createFile(atPath: directory + "/checkpoints.jsonl", contents: nil)
+                ? FileHandle(forWritingAtPath: directory + "/checkpoints.jsonl") : nil) {
+            handle.seekToEndOfFile()
+            handle.write(Data(document.json + [10]))
+            try? handle.close()
+        }
+        persist()
+    }
+
+    /// Signed checkpoints whose interval overlaps `from...to`, oldest first, at most `limit`.
+    func checkpoints(from: UInt32, to: UInt32, limit: Int) -> [SignedDocument] {
+        state.withLock { current in
+            Array(current.checkpoints.filter { document in
+                guard let body = try? document.decode(Checkpoint.self) else { return false }
+                return body.from <= to && body.to >= from
+            }.prefix(limit))
+        }
+    }
+
+    /// Records the time of a clean stop, so that the next start measures the downtime from it.
+    func stopped(at now: UInt32) {
+        state.withLock { $0.record.lastAlive = now }
+        persist()
+    }
+
+    private func persist() {
+        let record = state.withLock { $0.record }
+        let path = directory + "/coverage.json"
+        try? Data(SignedDocument.encode(record)).write(to: URL(fileURLWithPath: path + ".tmp"))
+        _ = rename(path + ".tmp", path)
+    }
+
+    private static func read(_ path: String) -> Record? {
+        guard let data = FileManager.default.contents(atPath: path) else { return nil }
+        return try? JSONDecoder().decode(Record.self, from: data)
+    }
+
+    private static func readCheckpoints(_ path: String) -> [SignedDocument] {
+        guard let data = FileManager.default.contents(atPath: path) else { return [] }
+        return data.split(separator: 10).compactMap { try? SignedDocument(json: Array($0)) }
+    }
+}
