@@ -105,3 +105,8 @@ BODIES = {
 }
 for name, text in BODIES.items():
     write("FuzzIngestJSON", name, text.encode())
+
+# Store paging: five bytes pick from, to, limit, a topic subset and bloom-or-topics.
+for name, seed in {"all-topics": bytes([0, 59, 7, 0x3F, 0]), "bloom": bytes([10, 30, 3, 0x05, 0x80]),
+                   "none": bytes([5, 5, 1, 0, 0])}.items():
+    write("FuzzStorePaging", name, seed)

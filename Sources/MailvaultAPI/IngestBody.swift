@@ -28,8 +28,8 @@ public enum IngestBody {
         do {
             return try Envelope.decodePacket(body)
         } catch {
-            throw APIError(status: 400, code: "malformedRLP", message: "the body is not an RLP list of envelopes: \(error)",
-                           parameter: error.code)
+            throw APIError(status: 400, code: "malformedRLP",
+                           message: "the body is not an RLP list of envelopes: \(error) (rule \(error.code))")
         }
     }
 

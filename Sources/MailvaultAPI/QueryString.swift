@@ -36,8 +36,10 @@ public struct QueryString: Sendable {
     /// reported instead of silently widening a query.
     public func requireOnly(_ allowed: Set<String>) throws(APIError) {
         if let unknown = fields.first(where: { !allowed.contains($0.name) }) {
+            let expected = allowed.isEmpty ? "this endpoint takes no parameters"
+                                           : "expected one of: \(allowed.sorted().joined(separator: ", "))"
             throw APIError(status: 400, code: "unknownParameter",
-                           message: "\(unknown.name) is not a parameter of this endpoint (expected one of: \(allowed.sorted().joined(separator: ", ")))",
+                           message: "\(unknown.name) is not a parameter of this endpoint (\(expected))",
                            parameter: unknown.name)
         }
     }

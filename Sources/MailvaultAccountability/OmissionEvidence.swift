@@ -73,15 +73,14 @@ public struct OmissionEvidence: Sendable {
             matches = true
         }
         guard matches else { return refuse("the envelope's topic \(envelope.topic) is not one the query asked for") }
-        // The page covers keys after the cursor, up to its last key when more pages follow, or to
-        // the end of the range when it was the last page.
+        // The page covers keys after the cursor, up to its next cursor when more pages follow (the
+        // next page starts after it; an honest page's next cursor is its last key), or to the end
+        // of the range when it was the last page.
         if let cursorText = body.query.cursor, let cursor = try OmissionEvidence.keys([cursorText]).first, key <= cursor {
             return refuse("the envelope comes before the page's cursor, so an earlier page covers it")
         }
-        if body.next != nil {
-            guard let last = keys.last, key < last else {
-                return refuse("the envelope comes after the page's last key and more pages follow")
-            }
+        if let nextText = body.next, let next = try OmissionEvidence.keys([nextText]).first, key > next {
+            return refuse("the envelope comes after the page's next cursor, so a later page covers it")
         }
         guard body.coverage.covers(sent: key.sent, at: body.serverTime) else {
             return refuse("the envelope's sent time \(key.sent) is outside the coverage the provider vouched for")

@@ -88,7 +88,7 @@ struct EnvelopeRoutes: Sendable {
                     metrics.duplicates.increment()
                 }
             }
-            metrics.archived.increment(by: Double(stored.count))
+            metrics.archived.increment(by: stored.count)
             if !stored.isEmpty { server.provider.ingested(at: now) }
             server.hub.publish(stored, hashes: storedHashes)
         }
@@ -98,6 +98,7 @@ struct EnvelopeRoutes: Sendable {
     // MARK: Reads
 
     func query(_ request: Request, _ context: ServerContext) throws(APIError) -> Response {
+        try limit(server.queryLimiter, context, request, counter: server.metrics.rateLimitedQuery)
         let now = server.clock()
         let query = try QueryParameters.history(try QueryString(request.uri.query ?? ""), now: now)
         var page = try read(request, context) { () throws(StoreError) in try server.store.query(query) }
@@ -120,6 +121,7 @@ struct EnvelopeRoutes: Sendable {
     }
 
     func hashes(_ request: Request, _ context: ServerContext) throws(APIError) -> Response {
+        try limit(server.queryLimiter, context, request, counter: server.metrics.rateLimitedQuery)
         let now = server.clock()
         let query = try QueryParameters.history(try QueryString(request.uri.query ?? ""), now: now)
         var page = try read(request, context) { () throws(StoreError) in try server.store.hashes(query) }
@@ -133,6 +135,7 @@ struct EnvelopeRoutes: Sendable {
     }
 
     func envelope(_ request: Request, _ context: ServerContext) throws(APIError) -> Response {
+        try limit(server.queryLimiter, context, request, counter: server.metrics.rateLimitedQuery)
         try QueryString(request.uri.query ?? "").requireOnly([])
         let text = context.parameters.get("hash") ?? ""
         let bytes: [UInt8]
@@ -171,6 +174,7 @@ struct EnvelopeRoutes: Sendable {
     }
 
     func stats(_ request: Request, _ context: ServerContext) throws(APIError) -> Response {
+        try limit(server.queryLimiter, context, request, counter: server.metrics.rateLimitedQuery)
         try QueryString(request.uri.query ?? "").requireOnly([])
         let stats = try read(request, context) { () throws(StoreError) in try server.store.stats() }
         return json(APIResponseBody.stats(stats))
@@ -221,7 +225,7 @@ struct EnvelopeRoutes: Sendable {
     func subscribe(_ request: Request, _ context: ServerContext) throws(APIError) -> Response {
         try limit(server.queryLimiter, context, request, counter: server.metrics.rateLimitedQuery)
         let filter = try QueryParameters.subscription(try QueryString(request.uri.query ?? ""))
-        guard let events = server.hub.subscribe(filter) else {
+        guard let events = server.hub.subscribe(filter, client: client(context, request)) else {
             throw .unavailable("subscriptionsFull", "the server takes no more live subscriptions now", retryAfter: 5)
         }
         let headers: HTTPFields = [.contentType: "text/event-stream", .cacheControl: "no-cache"]
@@ -235,11 +239,11 @@ struct EnvelopeRoutes: Sendable {
 
     // MARK: Helpers
 
-    /// Rate limit, then the concurrency gate, then the store call, with store errors mapped.
+    /// The concurrency gate, then the store call, with store errors mapped (the caller has
+    /// taken its rate-limit token before parsing).
     private func read<T>(_ request: Request, _ context: ServerContext,
                          _ body: () throws(StoreError) -> T) throws(APIError) -> T {
-        try limit(server.queryLimiter, context, request, counter: server.metrics.rateLimitedQuery)
-        return try withGate { () throws(APIError) in
+        try withGate { () throws(APIError) in
             do throws(StoreError) {
                 return try body()
             } catch {
@@ -265,14 +269,17 @@ struct EnvelopeRoutes: Sendable {
         }
     }
 
-    /// The client's address: the socket's peer, or the first `X-Forwarded-For` entry when the
-    /// operator said a trusted proxy sets it.
-    private func client(_ context: ServerContext, _ request: Request) -> String {
+    /// The client's address: the socket's peer or, when the operator said a trusted proxy sets
+    /// it, the last `X-Forwarded-For` entry (the one the proxy itself appended; earlier entries
+    /// come from the client and can be forged). IPv6 clients are counted per /64, since one host
+    /// usually holds a whole /64.
+    func client(_ context: ServerContext, _ request: Request) -> String {
+        var address = context.remoteAddress?.ipAddress ?? "unknown"
         if server.configuration.trustForwardedFor, let forwarded = request.headers[HTTPField.Name("X-Forwarded-For")!],
-           let first = forwarded.split(separator: ",").first {
-            return first.trimmingCharacters(in: .whitespaces)
+           let last = forwarded.split(separator: ",").last {
+            address = last.trimmingCharacters(in: .whitespaces)
         }
-        return context.remoteAddress?.ipAddress ?? "unknown"
+        return ClientAddress.bucket(address)
     }
 
     private func collect(_ request: Request) async throws(APIError) -> [UInt8] {
@@ -284,6 +291,9 @@ struct EnvelopeRoutes: Sendable {
             let buffer = try await request.body.collect(upTo: limit)
             return Array(buffer.readableBytesView)
         } catch let error as HTTPError where error.status == .contentTooLarge {
+            throw .bodyTooLarge(limit: limit)
+        } catch is NIOTooManyBytesError {
+            // A chunked body (no Content-Length) that ran past the limit.
             throw .bodyTooLarge(limit: limit)
         } catch {
             throw APIError(status: 400, code: "bodyUnreadable", message: "the request body could not be read")
@@ -318,7 +328,7 @@ struct EnvelopeRoutes: Sendable {
     private func storeFailure(_ error: StoreError, doing operation: String) -> APIError {
         switch error {
         case .diskFull:
-            server.logger.critical("disk full: ingest refused", metadata: ["operation": "\(operation)"])
+            server.logger.critical("disk full", metadata: ["operation": "\(operation)"])
             return APIError(status: 507, code: "diskFull", message: "the server's disk is full; nothing was stored")
         case .closed:
             return .unavailable("shuttingDown", "the server is shutting down")

@@ -42,8 +42,9 @@ public final class MailvaultServer: Service, Sendable {
         self.logger = logger
         self.clock = clock
         self.onListening = onListening
-        hub = SubscriptionHub(capacity: configuration.maximumSubscribers, bufferSize: configuration.subscriberBuffer,
-                              metrics: metrics)
+        hub = SubscriptionHub(capacity: configuration.maximumSubscribers,
+                              perClient: configuration.maximumSubscribersPerClient,
+                              bufferSize: configuration.subscriberBuffer, metrics: metrics)
         ingestLimiter = RateLimiter(limit: configuration.ingestRate)
         queryLimiter = RateLimiter(limit: configuration.queryRate)
         gate = QueryGate(capacity: configuration.maximumConcurrentQueries)

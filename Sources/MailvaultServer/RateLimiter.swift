@@ -9,7 +9,7 @@ final class RateLimiter: Sendable {
     }
 
     private let limit: RateLimit
-    private let buckets = Mutex<[String: Bucket]>([:])
+    private let buckets = Mutex<(table: [String: Bucket], pruned: ContinuousClock.Instant)>(([:], .now))
     /// Above this many tracked clients, buckets that have refilled completely are forgotten.
     private let pruneThreshold = 10_000
 
@@ -20,15 +20,20 @@ final class RateLimiter: Sendable {
     /// Takes a token for `client`; returns `nil` when allowed, else the seconds to wait.
     func acquire(_ client: String, now: ContinuousClock.Instant = .now) -> Int? {
         guard limit.isEnabled else { return nil }
-        return buckets.withLock { buckets in
-            var bucket = buckets[client] ?? Bucket(tokens: limit.burst, updated: now)
+        return buckets.withLock { state in
+            var bucket = state.table[client] ?? Bucket(tokens: limit.burst, updated: now)
             let elapsed = Double((now - bucket.updated).components.seconds)
                 + Double((now - bucket.updated).components.attoseconds) / 1e18
             bucket.tokens = min(limit.burst, bucket.tokens + max(0, elapsed) * limit.perSecond)
             bucket.updated = now
             defer {
-                buckets[client] = bucket
-                if buckets.count > pruneThreshold { prune(&buckets, now: now) }
+                state.table[client] = bucket
+                // At most once a second, so that a table of active clients above the threshold
+                // does not cost a scan per request.
+                if state.table.count > pruneThreshold, now - state.pruned > .seconds(1) {
+                    prune(&state.table, now: now)
+                    state.pruned = now
+                }
             }
             if bucket.tokens >= 1 {
                 bucket.tokens -= 1

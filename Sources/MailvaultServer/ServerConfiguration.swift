@@ -34,6 +34,8 @@ public struct ServerConfiguration: Sendable {
     public var maximumConcurrentQueries = 64
     /// Open live subscriptions allowed at once.
     public var maximumSubscribers = 1000
+    /// Open live subscriptions one client may hold.
+    public var maximumSubscribersPerClient = 10
     /// Events buffered per subscriber; a subscriber that falls this far behind is dropped.
     public var subscriberBuffer = 256
     /// Seconds between keep-alive comments on idle subscriptions.

@@ -13,8 +13,9 @@ final class ServerMetrics: Sendable {
 
     /// status-go: envelopes processed (every envelope posted, whatever became of it).
     let envelopes: CoreMetrics.Counter
-    /// status-go: envelopes saved in the database (counted as they are stored).
-    let archived: CoreMetrics.Meter
+    /// status-go: envelopes saved in the database (status-go exported it as a gauge it only ever
+    /// increased; here it is a counter, which is what it measures).
+    let archived: CoreMetrics.Counter
     /// status-go: failures storing an envelope.
     let archiveFailures: CoreMetrics.Counter
     /// status-go: size of envelopes saved.
@@ -54,7 +55,7 @@ final class ServerMetrics: Sendable {
         self.factory = factory
 
         envelopes = CoreMetrics.Counter(label: "mailserver_envelopes_total", factory: factory)
-        archived = CoreMetrics.Meter(label: "mailserver_archived_envelopes_total", dimensions: [("db", "lmdb")], factory: factory)
+        archived = CoreMetrics.Counter(label: "mailserver_archived_envelopes_total", dimensions: [("db", "lmdb")], factory: factory)
         archiveFailures = CoreMetrics.Counter(label: "mailserver_archived_envelopes_failures_total", dimensions: [("db", "lmdb")],
                                   factory: factory)
         archivedSize = CoreMetrics.Recorder(label: "mailserver_archived_envelope_size_bytes", dimensions: [("db", "lmdb")],

@@ -13,6 +13,7 @@ final class SubscriptionHub: Sendable {
 
     private struct Subscriber {
         var filter: LiveFilter
+        var client: String
         var continuation: Events.Continuation
     }
 
@@ -24,22 +25,26 @@ final class SubscriptionHub: Sendable {
 
     private let state = Mutex(State())
     private let capacity: Int
+    private let perClient: Int
     private let bufferSize: Int
     private let metrics: ServerMetrics
 
-    init(capacity: Int, bufferSize: Int, metrics: ServerMetrics) {
+    init(capacity: Int, perClient: Int, bufferSize: Int, metrics: ServerMetrics) {
         self.capacity = capacity
+        self.perClient = max(1, perClient)
         self.bufferSize = max(1, bufferSize)
         self.metrics = metrics
     }
 
-    /// Registers a subscriber; `nil` when the hub is full or closed.
-    func subscribe(_ filter: LiveFilter) -> Events? {
+    /// Registers a subscriber; `nil` when the hub is full, the client holds its share already, or
+    /// the hub is closed.
+    func subscribe(_ filter: LiveFilter, client: String) -> Events? {
         let (stream, continuation) = Events.makeStream(bufferingPolicy: .bufferingOldest(bufferSize))
         let id: UInt64? = state.withLock { state in
-            guard !state.closed, state.subscribers.count < capacity else { return nil }
+            guard !state.closed, state.subscribers.count < capacity,
+                  state.subscribers.values.lazy.filter({ $0.client == client }).count < perClient else { return nil }
             state.nextID += 1
-            state.subscribers[state.nextID] = Subscriber(filter: filter, continuation: continuation)
+            state.subscribers[state.nextID] = Subscriber(filter: filter, client: client, continuation: continuation)
             return state.nextID
         }
         guard let id else {

@@ -62,6 +62,8 @@ struct ServeCommand: AsyncParsableCommand {
     var maximumConcurrentQueries: Int?
     @Option(name: .customLong("max-subscribers"), help: "Live subscriptions open at once [MAILVAULT_MAX_SUBSCRIBERS, default 1000].")
     var maximumSubscribers: Int?
+    @Option(name: .customLong("max-subscribers-per-client"), help: "Live subscriptions one client may hold [MAILVAULT_MAX_SUBSCRIBERS_PER_CLIENT, default 10].")
+    var maximumSubscribersPerClient: Int?
     @Option(name: .customLong("trust-forwarded-for"), help: "Rate-limit by X-Forwarded-For (only behind a trusted proxy): true or false [MAILVAULT_TRUST_FORWARDED_FOR, default false].")
     var trustForwardedFor: Bool?
     @Option(name: .customLong("key-file"), help: "The provider's secp256k1 key (64 hex digits, mode 600); created on first start [MAILVAULT_KEY_FILE, default DATA_DIR/provider.key].")
@@ -89,6 +91,7 @@ struct ServeCommand: AsyncParsableCommand {
         let tiers = retentionTiers.isEmpty
             ? (environment["MAILVAULT_RETENTION_TIERS"].map { $0.split(separator: ",").map(String.init) } ?? [])
             : retentionTiers
+        settings.note("retention-tiers", tiers.isEmpty ? "none" : tiers.joined(separator: ","))
         let storeBytes: UInt64? = try settings.value(maximumStoreBytes, "max-store-bytes", nil)
         configuration.store.compressionLevel = try settings.value(compressionLevel, "compression-level", 3)
         configuration.store.retention = RetentionPolicy(maximumAge: try Settings.seconds(age, option: "--max-age"),
@@ -106,6 +109,8 @@ struct ServeCommand: AsyncParsableCommand {
                                                                     configuration.maximumConcurrentQueries)
         configuration.maximumSubscribers = try settings.value(maximumSubscribers, "max-subscribers",
                                                               configuration.maximumSubscribers)
+        configuration.maximumSubscribersPerClient = try settings.value(maximumSubscribersPerClient, "max-subscribers-per-client",
+                                                                       configuration.maximumSubscribersPerClient)
         configuration.trustForwardedFor = try settings.value(trustForwardedFor, "trust-forwarded-for", false)
         configuration.checkpointInterval = try settings.value(checkpointInterval, "checkpoint-interval",
                                                               configuration.checkpointInterval)
@@ -174,6 +179,11 @@ struct Settings {
 
     init(environment: [String: String]) {
         self.environment = environment
+    }
+
+    /// Records a setting resolved elsewhere, for the printout.
+    mutating func note(_ name: String, _ value: String) {
+        printed.append("\(name)=\(value)")
     }
 
     mutating func value<T: LosslessStringConvertible>(_ flag: T?, _ name: String, _ fallback: T) throws -> T {
@@ -246,8 +256,9 @@ struct Settings {
         guard configuration.ingestRate.perSecond >= 0, configuration.queryRate.perSecond >= 0 else {
             throw CLIError("rates must be 0 (no limit) or positive")
         }
-        guard configuration.maximumConcurrentQueries >= 1, configuration.maximumSubscribers >= 0 else {
-            throw CLIError("--max-concurrent-queries must be at least 1 and --max-subscribers at least 0")
+        guard configuration.maximumConcurrentQueries >= 1, configuration.maximumSubscribers >= 0,
+              configuration.maximumSubscribersPerClient >= 1 else {
+            throw CLIError("--max-concurrent-queries and --max-subscribers-per-client must be at least 1, --max-subscribers at least 0")
         }
         guard configuration.sweepInterval >= 1 else { throw CLIError("--sweep-interval must be at least 1") }
     }

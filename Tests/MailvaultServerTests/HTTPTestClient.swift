@@ -56,6 +56,17 @@ struct HTTPTestClient: Sendable {
         }
     }
 
+    /// Sends `text` as the whole request (for requests the helpers above cannot express).
+    func raw(_ text: String) async throws -> Reply {
+        let port = port
+        return try await onThread {
+            let socket = try Socket(port: port)
+            defer { socket.close() }
+            try socket.send(Array(text.utf8))
+            return try HTTPTestClient.parse(try socket.readToEnd())
+        }
+    }
+
     /// Opens a Server-Sent Events stream and returns once the server has accepted it; the
     /// returned stream yields each `data:` line's text.
     func subscribe(_ path: String) async throws -> EventStream {

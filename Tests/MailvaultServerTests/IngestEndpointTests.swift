@@ -87,6 +87,14 @@ struct IngestEndpointTests {
             #expect(reply.headers["content-type"] == "application/json")
         }
         #expect(try server.store.stats().envelopes == 0)
+        // A chunked body (no Content-Length) that runs past the limit is refused the same way.
+        let chunked = try await server.client.raw(
+            "POST /v1/envelopes HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/x-rlp\r\n"
+                + "Transfer-Encoding: chunked\r\n\r\n" + String(repeating: "400\r\n" + String(repeating: "a", count: 1024) + "\r\n", count: 8)
+                + "0\r\n\r\n")
+        #expect(chunked.status == 413)
+        #expect(try chunked.error().code == "bodyTooLarge")
+        #expect(try server.store.stats().envelopes == 0)
         try await server.stop()
     }
 }

@@ -59,6 +59,31 @@ struct LiveAndLimitsTests {
         try await server.stop()
     }
 
+    /// Behind a proxy, the bucket is the entry the proxy appended (the last), not one the client
+    /// wrote itself.
+    @Test func forwardedForCountsTheProxysEntry() async throws {
+        let server = try await TestServer.start {
+            $0.trustForwardedFor = true
+            $0.queryRate = RateLimit(perSecond: 0.01, burst: 1)
+        }
+        let first = try await server.client.get("/v1/stats", headers: ["X-Forwarded-For": "1.1.1.1, 203.0.113.7"])
+        let forged = try await server.client.get("/v1/stats", headers: ["X-Forwarded-For": "2.2.2.2, 203.0.113.7"])
+        let other = try await server.client.get("/v1/stats", headers: ["X-Forwarded-For": "1.1.1.1, 203.0.113.8"])
+        let statuses: [Int] = [first.status, forged.status, other.status]
+        #expect(statuses == [200, 429, 200])
+        try await server.stop()
+    }
+
+    @Test func oneClientCannotHoldEverySubscription() async throws {
+        let server = try await TestServer.start { $0.maximumSubscribersPerClient = 1 }
+        let stream = try await server.client.subscribe("/v1/subscribe")
+        let second = try await server.client.get("/v1/subscribe")
+        #expect(second.status == 503)
+        #expect(try second.error().code == "subscriptionsFull")
+        stream.close()
+        try await server.stop()
+    }
+
     @Test func statsHealthAndMetrics() async throws {
         let server = try await TestServer.start()
         _ = try await server.client.post("/v1/envelopes", body: Envelope.encodePacket([Fixtures.envelope(1), Fixtures.envelope(2)]),
@@ -69,7 +94,7 @@ struct LiveAndLimitsTests {
         #expect(try await server.client.get("/health").text == #"{"status":"ok"}"#)
         let metrics = try await server.client.get("/metrics")
         #expect(metrics.headers["content-type"]?.hasPrefix("text/plain") == true)
-        for line in ["mailserver_envelopes_total 2", #"mailserver_archived_envelopes_total{db="lmdb"} 2.0"#,
+        for line in ["mailserver_envelopes_total 2", #"mailserver_archived_envelopes_total{db="lmdb"} 2"#,
                      #"mailserver_envelope_queries_total{filter="topics",history="true"} 1"#, "mailvault_store_envelopes 2.0"] {
             #expect(metrics.text.contains(line), "\(line)")
         }

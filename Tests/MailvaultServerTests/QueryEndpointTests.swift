@@ -115,8 +115,11 @@ struct QueryEndpointTests {
         let missing = try await server.client.get("/v2/anything")
         #expect(try missing.status == 404 && missing.error().code == "notFound")
         let method = try await server.client.request("DELETE", "/v1/envelopes")
-        #expect((400..<500).contains(method.status))
-        #expect(try method.error().code != nil)
+        #expect(method.status == 405 && method.headers["allow"] == "GET, POST")
+        #expect(try method.error().code == "methodNotAllowed")
+        let lookup = try await server.client.request("POST", "/v1/envelopes/0x00")
+        #expect(lookup.status == 405 && lookup.headers["allow"] == "GET")
+        #expect(try await server.client.get("/v1/provider?x=1").error().code == "unknownParameter")
         try await server.stop()
     }
 }
