@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "MailvaultAPI", targets: ["MailvaultAPI"]),
         .library(name: "MailvaultServer", targets: ["MailvaultServer"]),
         .library(name: "MailvaultAccountability", targets: ["MailvaultAccountability"]),
+        .library(name: "MailvaultAudit", targets: ["MailvaultAudit"]),
         .executable(name: "mailvault", targets: ["mailvault"]),
         // The C API (Docs/CAPI.md): one header, Sources/MailvaultC/include/mailvault.h.
         .library(name: "MailvaultC", type: .dynamic, targets: ["MailvaultC"]),
@@ -78,6 +79,12 @@ let package = Package(
             providers: [.apt(["libsecp256k1-dev"])]
         ),
         .target(name: "MailvaultAccountability", dependencies: ["MailvaultCore", "MailvaultStore", "CSecp256k1"]),
+        // The user's side of accountability: a provider client over URLSession, cross-provider
+        // audits that turn omissions into evidence, and the ranking built on the same figures.
+        .target(
+            name: "MailvaultAudit",
+            dependencies: ["MailvaultAccountability", "MailvaultAPI", "MailvaultStore", "MailvaultCore"]
+        ),
         // The thin HTTP server: routing, limits, metrics, live push. Envelope logic stays below.
         .target(
             name: "MailvaultServer",
@@ -103,6 +110,7 @@ let package = Package(
                 "MailvaultStore",
                 "MailvaultServer",
                 "MailvaultAccountability",
+                "MailvaultAudit",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -129,12 +137,17 @@ let package = Package(
         .testTarget(
             name: "MailvaultServerTests",
             dependencies: ["MailvaultServer", "MailvaultAPI", "MailvaultStore", "MailvaultCore", "MailvaultTestSupport",
-                           "MailvaultAccountability",
+                           "MailvaultAccountability", "MailvaultAudit",
                            .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(
             name: "mailvaultTests",
             dependencies: ["mailvault", "MailvaultCore", "MailvaultStore", "MailvaultAccountability"]
+        ),
+        .testTarget(
+            name: "MailvaultAccountabilityTests",
+            dependencies: ["MailvaultAccountability", "MailvaultStore", "MailvaultCore"],
+            resources: [.copy("Vectors")]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -110,3 +110,43 @@ for name, text in BODIES.items():
 for name, seed in {"all-topics": bytes([0, 59, 7, 0x3F, 0]), "bloom": bytes([10, 30, 3, 0x05, 0x80]),
                    "none": bytes([5, 5, 1, 0, 0])}.items():
     write("FuzzStorePaging", name, seed)
+
+
+# Evidence files and signed documents (Sources/MailvaultAccountability), signed with coincurve
+# (an independent secp256k1) when it is installed: pip install coincurve pycryptodome.
+def evidence_seeds():
+    try:
+        import coincurve
+        from Crypto.Hash import keccak
+    except ImportError:
+        print("coincurve or pycryptodome missing: FuzzEvidence seeds not written")
+        return
+
+    def k256(data):
+        return keccak.new(digest_bits=256, data=data).digest()
+
+    key = coincurve.PrivateKey(bytes(range(1, 33)))
+    address = "0x" + k256(key.public_key.format(compressed=False)[1:])[-20:].hex()
+
+    def sign(kind, document):
+        digest = k256(b"mailvault/v1/" + kind.encode() + b"\x00" + document)
+        signature = key.sign_recoverable(digest, hasher=None)
+        return {"kind": kind, "document": document.decode(), "signature": "0x" + signature.hex(), "signer": address}
+
+    envelope = envelopes[0]
+    key_hex = "0x" + (1700000000).to_bytes(4, "big").hex() + "ab" * 32
+    chain = k256(b"mailvault/v1/receipt-chain")
+    chain = k256(chain + bytes.fromhex(key_hex[2:]))
+    receipt = {
+        "commitment": "0x" + chain.hex(), "count": 1, "coverage": {"from": 0, "gaps": [], "maximumAge": 2592000,
+        "minimumPoW": 0}, "descriptor": "0x" + "00" * 32, "endpoint": "hashes", "first": key_hex, "last": key_hex,
+        "provider": address, "query": {"from": 0, "limit": 100, "to": 4294967295, "topics": []},
+        "serverTime": 1700000000, "version": 1}
+    signed = sign("receipt", json.dumps(receipt, sort_keys=True, separators=(",", ":")).encode())
+    write("FuzzEvidence", "signed-receipt", json.dumps(signed).encode())
+    evidence = {"receipt": signed, "keys": [key_hex], "envelope": "0x" + envelope.hex()}
+    write("FuzzEvidence", "evidence", json.dumps(evidence).encode())
+    write("FuzzEvidence", "evidence-no-keys", json.dumps({**evidence, "keys": []}).encode())
+
+
+evidence_seeds()

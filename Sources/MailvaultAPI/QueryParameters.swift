@@ -18,12 +18,7 @@ public enum QueryParameters {
     /// (1…1000, default 100) and `cursor` (36 bytes of hex). Unknown parameters are refused.
     public static func history(_ query: QueryString, now: UInt32) throws(APIError) -> StoreQuery {
         try query.requireOnly(historyNames)
-        let from = try query["from"].map { (text) throws(APIError) in try uint32(text, name: "from") } ?? 0
-        let defaultTo = now > UInt32.max - defaultLookAhead ? UInt32.max : now + defaultLookAhead
-        let to = try query["to"].map { (text) throws(APIError) in try uint32(text, name: "to") } ?? defaultTo
-        guard from <= to else {
-            throw .invalidParameter("from", "from (\(from)) is after to (\(to))")
-        }
+        let (from, to) = try timeRange(query, now: now)
         var limit = StoreQuery.defaultLimit
         if let text = query["limit"] {
             guard let value = Int(text), text.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }),
@@ -42,6 +37,17 @@ public enum QueryParameters {
         }
         let filter = try topicFilter(query)
         return StoreQuery(from: from, to: to, topics: filter.topics, bloom: filter.bloom, limit: limit, cursor: cursor)
+    }
+
+    /// `from` (default 0) and `to` (default `now + 60`), inclusive, with `from <= to`.
+    public static func timeRange(_ query: QueryString, now: UInt32) throws(APIError) -> (from: UInt32, to: UInt32) {
+        let from = try query["from"].map { (text) throws(APIError) in try uint32(text, name: "from") } ?? 0
+        let defaultTo = now > UInt32.max - defaultLookAhead ? UInt32.max : now + defaultLookAhead
+        let to = try query["to"].map { (text) throws(APIError) in try uint32(text, name: "to") } ?? defaultTo
+        guard from <= to else {
+            throw .invalidParameter("from", "from (\(from)) is after to (\(to))")
+        }
+        return (from, to)
     }
 
     /// A subscription's filter: `topics` or `bloom` or neither (everything). Unknown parameters

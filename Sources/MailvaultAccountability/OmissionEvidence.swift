@@ -48,10 +48,18 @@ public struct OmissionEvidence: Sendable {
               keys.first?.description == body.first, keys.last?.description == body.last else {
             return refuse("the key list does not match the receipt's commitment")
         }
+        // A signed list out of order is the provider's fault, but "missing from it" would then not
+        // mean "missing from the range", so such a list proves nothing either way.
+        guard zip(keys, keys.dropFirst()).allSatisfy({ $0 < $1 }) else {
+            return refuse("the signed key list is not in ascending (sent, hash) order")
+        }
         // The envelope: well formed (it was decoded strictly), with a PoW the provider accepts.
         let pow = envelope.pow()
         guard envelope.ttl > 0, pow >= body.coverage.minimumPoW else {
             return refuse("the envelope's PoW \(pow) is below the provider's minimum \(body.coverage.minimumPoW)")
+        }
+        if let maximum = body.coverage.maximumEnvelopeSize, envelope.size > maximum {
+            return refuse("the envelope's size \(envelope.size) exceeds the provider's maximum \(maximum)")
         }
         let key = StoreCursor(sent: envelope.sentTime, hash: envelope.hash)
         // Compared field by field: a receipt with `from > to` is signed input, not a range to build.

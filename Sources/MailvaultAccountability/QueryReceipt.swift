@@ -76,13 +76,17 @@ public struct Coverage: Codable, Sendable, Equatable {
     public var newestIngest: UInt32?
     /// Closed intervals of sent times the node may have missed (downtime).
     public var gaps: [[UInt32]]
+    /// The largest envelope (20 + data bytes) the node accepts; larger ones were never stored.
+    public var maximumEnvelopeSize: Int?
 
-    public init(from: UInt32, maximumAge: UInt32, minimumPoW: Double, newestIngest: UInt32?, gaps: [[UInt32]]) {
+    public init(from: UInt32, maximumAge: UInt32, minimumPoW: Double, newestIngest: UInt32?, gaps: [[UInt32]],
+                maximumEnvelopeSize: Int? = nil) {
         self.from = from
         self.maximumAge = maximumAge
         self.minimumPoW = minimumPoW
         self.newestIngest = newestIngest
         self.gaps = gaps
+        self.maximumEnvelopeSize = maximumEnvelopeSize
     }
 
     /// Whether an envelope sent at `sent` is covered at `time`.

@@ -181,16 +181,19 @@ struct EnvelopeRoutes: Sendable {
     }
 
     func descriptor(_ request: Request, _ context: ServerContext) throws(APIError) -> Response {
+        try limit(server.queryLimiter, context, request, counter: server.metrics.rateLimitedQuery)
         try QueryString(request.uri.query ?? "").requireOnly([])
         return json(server.provider.descriptor(now: server.clock()).document.json)
     }
 
     func checkpoints(_ request: Request, _ context: ServerContext) throws(APIError) -> Response {
+        try limit(server.queryLimiter, context, request, counter: server.metrics.rateLimitedQuery)
         let fields = try QueryString(request.uri.query ?? "")
         try fields.requireOnly(["from", "to"])
-        let query = try QueryParameters.history(try QueryString(fields.fields.map { "\($0.name)=\($0.value)" }
-            .joined(separator: "&")), now: server.clock())
-        let documents = server.provider.checkpoints(from: query.from, to: query.to, limit: StoreQuery.maximumLimit)
+        let range = try QueryParameters.timeRange(fields, now: server.clock())
+        let documents = try withGate { () throws(APIError) in
+            server.provider.checkpoints(from: range.from, to: range.to, limit: StoreQuery.maximumLimit)
+        }
         var body = Array("{\"checkpoints\":[".utf8)
         for (index, document) in documents.enumerated() {
             if index > 0 { body.append(UInt8(ascii: ",")) }

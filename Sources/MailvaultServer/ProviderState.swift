@@ -12,6 +12,20 @@ import Synchronization
 /// descriptor sequence) and `checkpoints.jsonl` (one signed checkpoint per line), so that a
 /// restart keeps the history and records the downtime as a gap.
 final class ProviderState: Sendable {
+    /// A signed checkpoint with its interval, decoded once.
+    struct StoredCheckpoint {
+        let document: SignedDocument
+        let from: UInt32
+        let to: UInt32
+
+        init?(_ document: SignedDocument) {
+            guard let body = try? document.decode(Checkpoint.self) else { return nil }
+            self.document = document
+            from = body.from
+            to = body.to
+        }
+    }
+
     struct Record: Codable {
         var since: UInt32
         var gaps: [[UInt32]]
@@ -21,14 +35,16 @@ final class ProviderState: Sendable {
     }
 
     let key: ProviderKey
+    private let logger: Logger
     private let configuration: ServerConfiguration
     private let directory: String
     private let state: Mutex<(record: Record, descriptor: SignedDocument?, digest: Hash256, newestIngest: UInt32?,
-                              checkpoints: [SignedDocument])>
+                              checkpoints: [StoredCheckpoint])>
 
     init(configuration: ServerConfiguration, key: ProviderKey, now: UInt32, logger: Logger) {
         self.configuration = configuration
         self.key = key
+        self.logger = logger
         directory = configuration.dataDirectory
         var record = ProviderState.read(directory + "/coverage.json")
             ?? Record(since: now, gaps: [], lastAlive: now, sequence: 0, checkpointedTo: nil)
@@ -48,7 +64,8 @@ final class ProviderState: Sendable {
     var coverage: Coverage {
         state.withLock { current in
             Coverage(from: current.record.since, maximumAge: configuration.store.retention.maximumAge,
-                     minimumPoW: configuration.minimumPoW, newestIngest: current.newestIngest, gaps: current.record.gaps)
+                     minimumPoW: configuration.minimumPoW, newestIngest: current.newestIngest, gaps: current.record.gaps,
+                     maximumEnvelopeSize: configuration.maximumEnvelopeSize)
         }
     }
 
@@ -128,28 +145,48 @@ final class ProviderState: Sendable {
         let body = Checkpoint(provider: key.address.description, from: from, to: now, count: count,
                               fingerprint: hash.description, serverTime: now)
         let document = SignedDocument(kind: "checkpoint", document: SignedDocument.encode(body), key: key)
+        // Kept only once it is on disk, so that a full disk skips a checkpoint (the next one
+        // covers the interval) instead of serving one the node cannot remember.
+        try ProviderState.appendLine(document.json, to: directory + "/checkpoints.jsonl")
         state.withLock {
-            $0.checkpoints.append(document)
+            if let stored = StoredCheckpoint(document) { $0.checkpoints.append(stored) }
             $0.record.checkpointedTo = now
             $0.record.lastAlive = now
         }
-        if let handle = FileHandle(forWritingAtPath: directory + "/checkpoints.jsonl")
-            ?? (FileManager.default.createFile(atPath: directory + "/checkpoints.jsonl", contents: nil)
-                ? FileHandle(forWritingAtPath: directory + "/checkpoints.jsonl") : nil) {
-            handle.seekToEndOfFile()
-            handle.write(Data(document.json + [10]))
-            try? handle.close()
-        }
         persist()
+    }
+
+    /// Appends `line` and a newline whole or not at all: a failed write (a full disk) is cut
+    /// back off, and a line left unfinished by an earlier crash is ended first.
+    private static func appendLine(_ line: [UInt8], to path: String) throws(StoreError) {
+        let fd = open(path, O_RDWR | O_APPEND | O_CREAT, 0o644)
+        guard fd >= 0 else { throw .io(operation: "open", path: path, errno: errno) }
+        defer { close(fd) }
+        let size = lseek(fd, 0, SEEK_END)
+        var bytes = line + [10]
+        if size > 0 {
+            var last: UInt8 = 0
+            if pread(fd, &last, 1, size - 1) == 1, last != 10 { bytes.insert(10, at: 0) }
+        }
+        let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        guard written == bytes.count, fsync(fd) == 0 else {
+            let error = errno
+            _ = ftruncate(fd, size)
+            throw error == ENOSPC ? .diskFull : .io(operation: "write", path: path, errno: error)
+        }
     }
 
     /// Signed checkpoints whose interval overlaps `from...to`, oldest first, at most `limit`.
     func checkpoints(from: UInt32, to: UInt32, limit: Int) -> [SignedDocument] {
         state.withLock { current in
-            Array(current.checkpoints.filter { document in
-                guard let body = try? document.decode(Checkpoint.self) else { return false }
-                return body.from <= to && body.to >= from
-            }.prefix(limit))
+            // Checkpoints are appended in time order with disjoint intervals: find the first that
+            // ends at or after `from`, then take while they start at or before `to`.
+            var low = 0, high = current.checkpoints.count
+            while low < high {
+                let middle = (low + high) / 2
+                if current.checkpoints[middle].to < from { low = middle + 1 } else { high = middle }
+            }
+            return current.checkpoints[low...].prefix { $0.from <= to }.prefix(limit).map(\.document)
         }
     }
 
@@ -162,8 +199,13 @@ final class ProviderState: Sendable {
     private func persist() {
         let record = state.withLock { $0.record }
         let path = directory + "/coverage.json"
-        try? Data(SignedDocument.encode(record)).write(to: URL(fileURLWithPath: path + ".tmp"))
-        _ = rename(path + ".tmp", path)
+        do {
+            try Data(SignedDocument.encode(record)).write(to: URL(fileURLWithPath: path + ".tmp"))
+            guard rename(path + ".tmp", path) == 0 else { throw POSIXError(.init(rawValue: errno) ?? .EIO) }
+        } catch {
+            // The previous record stays in place; coverage is re-derived from it at the next start.
+            logger.error("cannot write coverage.json", metadata: ["error": "\(error)"])
+        }
     }
 
     private static func read(_ path: String) -> Record? {
@@ -171,8 +213,8 @@ final class ProviderState: Sendable {
         return try? JSONDecoder().decode(Record.self, from: data)
     }
 
-    private static func readCheckpoints(_ path: String) -> [SignedDocument] {
+    private static func readCheckpoints(_ path: String) -> [StoredCheckpoint] {
         guard let data = FileManager.default.contents(atPath: path) else { return [] }
-        return data.split(separator: 10).compactMap { try? SignedDocument(json: Array($0)) }
+        return data.split(separator: 10).compactMap { (try? SignedDocument(json: Array($0))).flatMap(StoredCheckpoint.init) }
     }
 }

@@ -11,11 +11,13 @@ struct RequestMiddleware: RouterMiddleware {
                 next: (Request, ServerContext) async throws -> Response) async throws -> Response {
         let start = ContinuousClock.now
         let response: Response
+        var routed = true
         do {
             response = try await next(request, context)
         } catch let error as APIError {
             response = error.response
         } catch let error as HTTPError where error.status == .notFound {
+            routed = false
             response = RequestMiddleware.unrouted(request).response
         } catch let error as HTTPError {
             response = APIError(status: Int(error.status.code), code: HTTPErrorCode.code(for: error.status),
@@ -28,7 +30,7 @@ struct RequestMiddleware: RouterMiddleware {
         if answer.status == .methodNotAllowed, let allowed = RequestMiddleware.methods(for: request.uri.path) {
             answer.headers[.allow] = allowed.joined(separator: ", ")
         }
-        server.metrics.request(endpoint: "\(request.method) \(context.endpointPath ?? "unmatched")",
+        server.metrics.request(endpoint: "\(request.method) \(routed ? context.endpointPath ?? "unmatched" : "unmatched")",
                                status: Int(answer.status.code), duration: ContinuousClock.now - start)
         return answer
     }

@@ -14,7 +14,10 @@ struct Mailvault: AsyncParsableCommand {
             """,
         version: MailvaultVersion.string,
         subcommands: [ServeCommand.self, EnvelopeCommand.self, ImportCommand.self, ExportCommand.self, QueryCommand.self,
-                      StatsCommand.self, CompactCommand.self, BenchCommand.self]
+                      StatsCommand.self, CompactCommand.self, BenchCommand.self,
+                      EvidenceCommand.self,
+                      AuditCommand.self,
+                      ProvidersCommand.self]
     )
 
     /// Runs the command line, turning every failure into one line on standard error and a

@@ -117,6 +117,7 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.endpoints = publicURLs.isEmpty
             ? (environment["MAILVAULT_PUBLIC_URLS"].map { $0.split(separator: ",").map(String.init) } ?? [])
             : publicURLs
+        settings.note("public-urls", configuration.endpoints.isEmpty ? "none" : configuration.endpoints.joined(separator: ","))
         if let faultDropTopic {
             do {
                 configuration.faultDropTopic = try Topic(hex: faultDropTopic)

@@ -114,4 +114,24 @@ struct ProviderEndpointTests {
         let third = ProviderState(configuration: configuration, key: key, now: 1_005_030, logger: Logger(label: "t"))
         #expect(third.coverage.gaps.count == 1)
     }
+
+    /// A line left unfinished by a crash (or a full disk) does not swallow the next checkpoint.
+    @Test func checkpointsSurviveATornLastLine() throws {
+        let directory = NSTemporaryDirectory() + "mailvault-provider-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try Data("{\"kind\":\"checkpoint\",\"docu".utf8).write(to: URL(fileURLWithPath: directory + "/checkpoints.jsonl"))
+        var configuration = ServerConfiguration()
+        configuration.dataDirectory = directory
+        let store = try EnvelopeStore.open(at: directory + "/store")
+        defer { store.close() }
+        _ = try store.ingestAndWait([Fixtures.envelope(1, sentOffset: 5)])
+        let key = ProviderKey.generate()
+        let state = ProviderState(configuration: configuration, key: key, now: TestServer.now, logger: Logger(label: "t"))
+        try state.checkpoint(store: store, now: TestServer.now + 10)
+        let reloaded = ProviderState(configuration: configuration, key: key, now: TestServer.now + 11, logger: Logger(label: "t"))
+        let documents = reloaded.checkpoints(from: 0, to: .max, limit: 10)
+        #expect(documents.count == 1)
+        #expect(try documents.first?.decode(Checkpoint.self).count == 1)
+    }
 }
