@@ -62,6 +62,30 @@ public struct QueryReceipt: Codable, Sendable, Equatable {
     }
 }
 
+extension QueryReceipt {
+    /// The receipt as the JSON document a provider signs: the same fields and sorted keys as
+    /// `SignedDocument.encode` writes, built directly because a server signs one per page.
+    public var document: [UInt8] {
+        func string(_ text: String?) -> String { text.map { "\"\($0)\"" } ?? "null" }
+        func optional(_ name: String, _ text: String?) -> String { text.map { "\"\(name)\":\"\($0)\"," } ?? "" }
+        var coverageText = "{\"from\":\(coverage.from),\"gaps\":[\(coverage.gaps.map { "[\($0.map(String.init).joined(separator: ","))]" }.joined(separator: ","))]"
+        coverageText += ",\"maximumAge\":\(coverage.maximumAge)"
+        if let size = coverage.maximumEnvelopeSize { coverageText += ",\"maximumEnvelopeSize\":\(size)" }
+        coverageText += ",\"minimumPoW\":\(coverage.minimumPoW.isFinite ? "\(coverage.minimumPoW)" : "0")"
+        if let newest = coverage.newestIngest { coverageText += ",\"newestIngest\":\(newest)" }
+        coverageText += "}"
+        var queryText = "{"
+        queryText += optional("bloom", query.bloom) + optional("cursor", query.cursor)
+        queryText += "\"from\":\(query.from),\"limit\":\(query.limit),\"to\":\(query.to),"
+        queryText += "\"topics\":[\(query.topics.map { "\"\($0)\"" }.joined(separator: ","))]}"
+        var text = "{\"commitment\":\(string(commitment)),\"count\":\(count),\"coverage\":\(coverageText),"
+        text += "\"descriptor\":\(string(descriptor)),\"endpoint\":\(string(endpoint)),"
+        text += optional("first", first) + optional("last", last) + optional("next", next)
+        text += "\"provider\":\(string(provider)),\"query\":\(queryText),\"serverTime\":\(serverTime),\"version\":\(version)}"
+        return Array(text.utf8)
+    }
+}
+
 /// What a provider vouches to hold: every envelope it accepted whose sent time is at or after
 /// `from`, younger than its retention (`maximumAge`, longer for PoW tiers), at or above
 /// `minimumPoW`, outside the `gaps` (intervals when the node was down, recorded by the node).
@@ -103,8 +127,19 @@ public enum ReceiptCommitment {
     /// The chain over `keys`, in order.
     public static func chain(_ keys: [StoreCursor]) -> Hash256 {
         var link = Keccak256.hash(Array("mailvault/v1/receipt-chain".utf8))
+        // Each step hashes 68 bytes (the previous link and a key) from one stack buffer: a page
+        // of a thousand keys costs a thousand permutations and no allocation.
+        var words = (UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt32(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0))
         for key in keys {
-            link = Keccak256.hash(link.bytes + key.bytes)
+            words = (link.w0.bigEndian, link.w1.bigEndian, link.w2.bigEndian, link.w3.bigEndian, key.sent.bigEndian,
+                     key.hash.w0.bigEndian, key.hash.w1.bigEndian, key.hash.w2.bigEndian, key.hash.w3.bigEndian)
+            link = withUnsafeBytes(of: &words) { raw in
+                var hasher = Keccak256()
+                hasher.update(UnsafeRawBufferPointer(rebasing: raw[0..<32]))
+                hasher.update(UnsafeRawBufferPointer(rebasing: raw[32..<36]))
+                hasher.update(UnsafeRawBufferPointer(rebasing: raw[40..<72]))
+                return hasher.finalize()
+            }
         }
         return link
     }

@@ -36,13 +36,34 @@ public struct SignedDocument: Sendable, Equatable {
         guard recovered == signer else { throw .wrongSigner(claimed: "\(signer)", recovered: "\(recovered)") }
     }
 
-    /// `{"kind","document","signature","signer"}`, the document as a JSON string.
+    /// `{"document","kind","signature","signer"}` (sorted keys), the document as a JSON string.
     public var json: [UInt8] {
-        let object: [String: String] = ["kind": kind, "document": String(decoding: document, as: UTF8.self),
-                                        "signature": signature.description, "signer": signer.description]
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return Array((try? encoder.encode(object)) ?? Data())
+        var out: [UInt8] = []
+        out.reserveCapacity(document.count + kind.utf8.count + 260)
+        out += Array("{\"document\":\"".utf8)
+        SignedDocument.escape(document, into: &out)
+        out += Array("\",\"kind\":\"".utf8)
+        SignedDocument.escape(Array(kind.utf8), into: &out)
+        out += Array("\",\"signature\":\"\(signature)\",\"signer\":\"\(signer)\"}".utf8)
+        return out
+    }
+
+    /// JSON string escaping of UTF-8 bytes (quotes, backslashes and control characters).
+    private static func escape(_ bytes: [UInt8], into out: inout [UInt8]) {
+        let hex: [UInt8] = Array("0123456789abcdef".utf8)
+        for byte in bytes {
+            switch byte {
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"):
+                out.append(UInt8(ascii: "\\"))
+                out.append(byte)
+            case 0..<0x20:
+                out += Array("\\u00".utf8)
+                out.append(hex[Int(byte >> 4)])
+                out.append(hex[Int(byte & 0xF)])
+            default:
+                out.append(byte)
+            }
+        }
     }
 
     /// Parses the form `json` writes (no signature check: call `verify()`).

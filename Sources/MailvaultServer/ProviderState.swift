@@ -38,8 +38,17 @@ final class ProviderState: Sendable {
     private let logger: Logger
     private let configuration: ServerConfiguration
     private let directory: String
-    private let state: Mutex<(record: Record, descriptor: SignedDocument?, digest: Hash256, newestIngest: UInt32?,
-                              checkpoints: [StoredCheckpoint])>
+    /// What changes while the node runs.
+    private struct Live {
+        var record: Record
+        var descriptor: SignedDocument?
+        var digest = Hash256.zero
+        var expires: UInt32 = 0
+        var newestIngest: UInt32?
+        var checkpoints: [StoredCheckpoint]
+    }
+
+    private let state: Mutex<Live>
 
     init(configuration: ServerConfiguration, key: ProviderKey, now: UInt32, logger: Logger) {
         self.configuration = configuration
@@ -56,7 +65,7 @@ final class ProviderState: Sendable {
         }
         record.lastAlive = now
         let checkpoints = ProviderState.readCheckpoints(directory + "/checkpoints.jsonl")
-        state = Mutex((record, nil, .zero, nil, checkpoints))
+        state = Mutex(Live(record: record, checkpoints: checkpoints))
         persist()
     }
 
@@ -77,8 +86,7 @@ final class ProviderState: Sendable {
     /// The descriptor in force and its digest, re-signed when it expired.
     func descriptor(now: UInt32) -> (document: SignedDocument, digest: Hash256) {
         if let current = state.withLock({ current -> (SignedDocument, Hash256)? in
-            guard let document = current.descriptor,
-                  let body = try? document.decode(ProviderDescriptor.self), body.expires > now + 60 else { return nil }
+            guard let document = current.descriptor, current.expires > now + 60 else { return nil }
             return (document, current.digest)
         }) {
             return current
@@ -108,6 +116,7 @@ final class ProviderState: Sendable {
         state.withLock {
             $0.descriptor = document
             $0.digest = digest
+            $0.expires = body.expires
         }
         persist()
         return (document, digest)
@@ -118,7 +127,7 @@ final class ProviderState: Sendable {
         let digest = descriptor(now: now).digest
         let body = QueryReceipt(endpoint: endpoint, provider: key.address, descriptor: digest, serverTime: now,
                                 query: query, keys: keys, next: next, coverage: coverage)
-        return SignedDocument(kind: "receipt", document: SignedDocument.encode(body), key: key)
+        return SignedDocument(kind: "receipt", document: body.document, key: key)
     }
 
     /// Signs a checkpoint of sent times from the last one's end to `now`, from the store as it

@@ -1,6 +1,7 @@
 import MailvaultCore
 import CoreMetrics
 import Prometheus
+import Synchronization
 
 /// The server's metrics, kept in a Prometheus registry of its own and exposed at `/metrics`.
 ///
@@ -10,6 +11,9 @@ import Prometheus
 final class ServerMetrics: Sendable {
     let registry = PrometheusCollectorRegistry()
     private let factory: PrometheusMetricsFactory
+    /// The per-endpoint handles, made once each (a lookup in the registry costs a lock and
+    /// several allocations, too much per request).
+    private let requestMetrics = Mutex<[String: (CoreMetrics.Counter, CoreMetrics.Timer)]>([:])
 
     /// status-go: envelopes processed (every envelope posted, whatever became of it).
     let envelopes: CoreMetrics.Counter
@@ -22,6 +26,8 @@ final class ServerMetrics: Sendable {
     let archivedSize: CoreMetrics.Recorder
     /// Envelopes refused by the ingest rules, by reason.
     private let rejected: [String: CoreMetrics.Counter]
+    /// status-go's query counter per filter kind.
+    private let queries: [String: CoreMetrics.Counter]
     /// Envelopes posted again.
     let duplicates: CoreMetrics.Counter
     /// PoW of stored envelopes.
@@ -64,6 +70,10 @@ final class ServerMetrics: Sendable {
         rejected = Dictionary(uniqueKeysWithValues: reasons.map {
             ($0, CoreMetrics.Counter(label: "mailvault_ingest_rejected_total", dimensions: [("reason", $0)], factory: factory))
         })
+        queries = Dictionary(uniqueKeysWithValues: ["topics", "bloom", "all"].map {
+            ($0, CoreMetrics.Counter(label: "mailserver_envelope_queries_total", dimensions: [("filter", $0), ("history", "true")],
+                                     factory: factory))
+        })
         duplicates = CoreMetrics.Counter(label: "mailvault_ingest_duplicates_total", factory: factory)
         pow = CoreMetrics.Recorder(label: "mailvault_envelope_pow", factory: factory)
         rateLimitedIngest = CoreMetrics.Counter(label: "mailvault_rate_limited_total", dimensions: [("class", "ingest")], factory: factory)
@@ -86,16 +96,23 @@ final class ServerMetrics: Sendable {
 
     /// status-go's query counter, labelled by filter kind.
     func query(filter: String) {
-        CoreMetrics.Counter(label: "mailserver_envelope_queries_total", dimensions: [("filter", filter), ("history", "true")],
-                factory: factory).increment()
+        queries[filter]?.increment()
     }
 
     /// The latency of one request to `endpoint` that ended with `status`.
     func request(endpoint: String, status: Int, duration: Duration) {
-        CoreMetrics.Counter(label: "mailvault_http_requests_total", dimensions: [("endpoint", endpoint), ("status", "\(status)")],
-                factory: factory).increment()
-        CoreMetrics.Timer(label: "mailvault_request_duration_seconds", dimensions: [("endpoint", endpoint)], factory: factory)
-            .recordNanoseconds(duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
+        let (counter, timer) = requestMetrics.withLock { cache in
+            let key = "\(endpoint) \(status)"
+            if let cached = cache[key] { return cached }
+            let made = (CoreMetrics.Counter(label: "mailvault_http_requests_total",
+                                            dimensions: [("endpoint", endpoint), ("status", "\(status)")], factory: factory),
+                        CoreMetrics.Timer(label: "mailvault_request_duration_seconds", dimensions: [("endpoint", endpoint)],
+                                          factory: factory))
+            cache[key] = made
+            return made
+        }
+        counter.increment()
+        timer.recordNanoseconds(duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
     }
 
     /// The registry in Prometheus's text format.
