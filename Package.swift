@@ -12,6 +12,9 @@ let package = Package(
         .library(name: "MailvaultAccountability", targets: ["MailvaultAccountability"]),
         .library(name: "MailvaultAudit", targets: ["MailvaultAudit"]),
         .executable(name: "mailvault", targets: ["mailvault"]),
+        // The deterministic workload generator the tests, the benchmarks and `mailvault bench`
+        // share (and the locator of the built binary for CLI tests).
+        .library(name: "MailvaultTestSupport", targets: ["MailvaultTestSupport"]),
         // The C API (Docs/CAPI.md): one header, Sources/MailvaultC/include/mailvault.h.
         .library(name: "MailvaultC", type: .dynamic, targets: ["MailvaultC"]),
         .library(name: "MailvaultCStatic", type: .static, targets: ["MailvaultC"]),
@@ -111,6 +114,7 @@ let package = Package(
                 "MailvaultServer",
                 "MailvaultAccountability",
                 "MailvaultAudit",
+                "MailvaultTestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -142,7 +146,7 @@ let package = Package(
         ),
         .testTarget(
             name: "mailvaultTests",
-            dependencies: ["mailvault", "MailvaultCore", "MailvaultStore", "MailvaultAccountability"]
+            dependencies: ["mailvault", "MailvaultCore", "MailvaultStore", "MailvaultAccountability", "MailvaultTestSupport"]
         ),
         .testTarget(
             name: "MailvaultAccountabilityTests",

@@ -41,6 +41,7 @@ let package = Package(
             dependencies: [
                 .product(name: "MailvaultStore", package: root),
                 .product(name: "MailvaultCore", package: root),
+                .product(name: "MailvaultTestSupport", package: root),
             ],
             path: "Benchmarks/ServerReport"
         ),

@@ -37,15 +37,7 @@ public enum IngestBody {
     /// `ttl` (integers 0…2³²−1), `topic` (4 bytes of hex), `data` (hex), `nonce` (integer
     /// 0…2⁶⁴−1). Unknown fields are refused.
     public static func decodeJSON(_ body: [UInt8]) throws(APIError) -> [Envelope] {
-        do {
-            return try JSONDecoder().decode(Body.self, from: Data(body)).envelopes.map(\.envelope)
-        } catch let error as APIError {
-            throw error
-        } catch let error as DecodingError {
-            throw JSONErrors.apiError(error)
-        } catch {
-            throw .malformedBody("the body is not valid JSON")
-        }
+        try JSONErrors.decode(Body.self, from: body).envelopes.map(\.envelope)
     }
 
     private struct Body: Decodable {
@@ -120,6 +112,19 @@ enum JSONErrors {
         if let unknown = container.allKeys.first(where: { !allowed.contains($0.stringValue) }) {
             throw APIError.malformedBody("unknown field '\(unknown.stringValue)' (expected \(allowed.sorted().joined(separator: ", ")))",
                                          field: path(container.codingPath + [unknown]))
+        }
+    }
+
+    /// Decodes a whole body, every failure an API error.
+    static func decode<T: Decodable>(_ type: T.Type, from body: [UInt8]) throws(APIError) -> T {
+        do {
+            return try JSONDecoder().decode(type, from: Data(body))
+        } catch let error as APIError {
+            throw error
+        } catch let error as DecodingError {
+            throw apiError(error)
+        } catch {
+            throw .malformedBody("the body is not valid JSON")
         }
     }
 

@@ -8,16 +8,7 @@ public enum PresenceBody {
 
     /// The hashes, each exactly 32 bytes of hex.
     public static func decode(_ body: [UInt8]) throws(APIError) -> [Hash256] {
-        let texts: [String]
-        do {
-            texts = try JSONDecoder().decode(Body.self, from: Data(body)).hashes
-        } catch let error as APIError {
-            throw error
-        } catch let error as DecodingError {
-            throw JSONErrors.apiError(error)
-        } catch {
-            throw .malformedBody("the body is not valid JSON")
-        }
+        let texts = try JSONErrors.decode(Body.self, from: body).hashes
         guard texts.count <= maximumHashes else {
             throw .malformedBody("at most \(maximumHashes) hashes per request, got \(texts.count)", field: "hashes")
         }

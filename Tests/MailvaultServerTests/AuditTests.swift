@@ -165,18 +165,7 @@ enum MailvaultBinary {
         let stderr: String
     }
 
-    static let url: URL = {
-        var directory = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
-        while directory.path != "/" {
-            let candidate = directory.appendingPathComponent("mailvault")
-            var isDirectory: ObjCBool = false
-            if FileManager.default.fileExists(atPath: candidate.path, isDirectory: &isDirectory), !isDirectory.boolValue {
-                return candidate
-            }
-            directory = directory.deletingLastPathComponent()
-        }
-        return URL(fileURLWithPath: ".build/debug/mailvault")
-    }()
+    static let url = MailvaultExecutable.url
 
     static func run(_ arguments: [String]) throws -> Output {
         let process = Process()

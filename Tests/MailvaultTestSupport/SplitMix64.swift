@@ -1,5 +1,5 @@
-/// A small deterministic generator (SplitMix64) so that property tests, the crash probe and
-/// other test helpers repeat exactly from a seed.
+/// A small deterministic generator (SplitMix64) so that property tests, the crash probe, the
+/// benchmarks and `mailvault bench` repeat exactly from a seed.
 public struct SplitMix64: RandomNumberGenerator, Sendable {
     private var state: UInt64
 
@@ -14,5 +14,15 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
+    }
+
+    /// `count` bytes: the next values' little-endian bytes, back to back (random-looking, like an
+    /// encrypted payload).
+    public mutating func bytes(_ count: Int) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(count + 8)
+        while out.count < count { withUnsafeBytes(of: next()) { out.append(contentsOf: $0) } }
+        out.removeLast(out.count - count)
+        return out
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import MailvaultCore
+import MailvaultTestSupport
 import Testing
 
 /// Runs the built `mailvault` binary as a user or script would.
@@ -10,19 +11,7 @@ struct CLI {
         let stderr: String
     }
 
-    static let binary: URL = {
-        let testBinary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-        var directory = testBinary.deletingLastPathComponent()
-        while !directory.path.isEmpty, directory.path != "/" {
-            let candidate = directory.appendingPathComponent("mailvault")
-            var isDirectory: ObjCBool = false
-            if FileManager.default.fileExists(atPath: candidate.path, isDirectory: &isDirectory), !isDirectory.boolValue {
-                return candidate
-            }
-            directory = directory.deletingLastPathComponent()
-        }
-        return URL(fileURLWithPath: ".build/debug/mailvault")
-    }()
+    static let binary = MailvaultExecutable.url
 
     static func run(_ arguments: [String], stdin: String? = nil) throws -> Output {
         let process = Process()

@@ -1,6 +1,7 @@
 import Foundation
 import MailvaultCore
 import MailvaultStore
+import MailvaultTestSupport
 import Synchronization
 
 // The in-process half of the server benchmark (Benchmarks/server-bench runs the HTTP half with
@@ -21,22 +22,6 @@ enum Layout {
     static func topic(_ index: Int) -> Topic { Topic(rawValue: 0x5000_0000 + UInt32(index)) }
 }
 
-struct Generator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func bytes(_ count: Int) -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(count + 8)
-        while out.count < count { withUnsafeBytes(of: next()) { out.append(contentsOf: $0) } }
-        return Array(out.prefix(count))
-    }
-}
 
 func seconds(_ duration: Duration) -> Double {
     Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
@@ -53,7 +38,7 @@ func fail(_ message: String) -> Never {
 
 /// The query wrk's script sends for a random draw: one topic, from a random time in the first
 /// 29 days to the end, first page of 50.
-func randomQuery(_ generator: inout Generator) -> StoreQuery {
+func randomQuery(_ generator: inout SplitMix64) -> StoreQuery {
     let topic = Layout.topic(Int(generator.next() % UInt64(Layout.topics)))
     let from = Layout.base + UInt32(generator.next() % UInt64(Layout.span - 86_400))
     return StoreQuery(from: from, to: Layout.base + Layout.span, topics: [topic], limit: 50)
@@ -63,7 +48,7 @@ func populate(_ directory: String, count: Int) throws {
     let store = try EnvelopeStore.open(at: directory)
     defer { store.close() }
     if try store.stats().envelopes >= count { return }
-    var generator = Generator(state: 42)
+    var generator = SplitMix64(seed: 42)
     let batch = 10_000
     for start in stride(from: 0, to: count, by: batch) {
         var envelopes: [Envelope] = []
@@ -86,7 +71,7 @@ func measureQueries(_ directory: String, duration: Double, threads: Int) throws 
     for thread in 0..<threads {
         group.enter()
         Thread {
-            var generator = Generator(state: UInt64(thread) + 7)
+            var generator = SplitMix64(seed: UInt64(thread) + 7)
             var local: [Double] = []
             var returned = 0
             while Date() < deadline {
@@ -114,7 +99,7 @@ func measureQueries(_ directory: String, duration: Double, threads: Int) throws 
 func measureIngest(_ directory: String, duration: Double, tasks: Int) async throws {
     try? FileManager.default.removeItem(atPath: directory)
     let store = try EnvelopeStore.open(at: directory)
-    var generator = Generator(state: 99)
+    var generator = SplitMix64(seed: 99)
     // Prebuilt batches of 100 envelopes of 1 KiB, stamped now, so that the timing is the store's.
     let now = UInt32(Date().timeIntervalSince1970)
     let batches = (0..<Int(duration * 1000)).map { _ in
