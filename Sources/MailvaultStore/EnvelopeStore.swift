@@ -24,6 +24,8 @@ public final class EnvelopeStore: @unchecked Sendable {
     let dbs: Databases
     let codec: RecordCodec
     let blockCapacity: Int
+    /// Which blocks hold schema 3's records; fixed once the schema is prepared at open.
+    private(set) var blockFormats = BlockFormats(firstVersion4Block: 0)
     private let lock: DirectoryLock?
     private var writer: StoreWriter?
 
@@ -45,11 +47,14 @@ public final class EnvelopeStore: @unchecked Sendable {
         codec = RecordCodec(level: configuration.compressionLevel)
         blockCapacity = Schema.blockPages * (try environment.info().pageSize) - 16
         try prepareSchema()
+        let meta = dbs.meta
+        blockFormats = try environment.read { (txn) throws(StoreError) in try BlockFormats.read(txn, meta) }
         if !configuration.readOnly {
             let (dbs, codec, retention, capacity) = (dbs, codec, configuration.retention, blockCapacity)
             writer = StoreWriter(environment: environment) { (txn) throws(StoreError) in
                 try WriteContext(txn: txn, dbs: dbs, codec: codec, retention: retention, blockCapacity: capacity)
             }
+            if configuration.dictionary != nil { try prepareDictionary() }
         }
     }
 
@@ -84,7 +89,11 @@ public final class EnvelopeStore: @unchecked Sendable {
             throw .unsupportedSchema(found: version, supported: Schema.version)
         }
         guard !configuration.readOnly else {
-            guard state.0 != nil else { throw .corrupt("\(directory) holds no Mailvault store") }
+            guard let version = state.0 else { throw .corrupt("\(directory) holds no Mailvault store") }
+            // An older layout is migrated only by a writer; reading it as this one would be wrong.
+            guard version == Schema.version else {
+                throw .invalidArgument("\(directory) holds schema \(version); open it once read-write to migrate it to \(Schema.version)")
+            }
             return
         }
         // Older versions migrate here, in this one transaction, so a crash leaves them intact.
@@ -100,6 +109,82 @@ public final class EnvelopeStore: @unchecked Sendable {
             try context.finish()
             try txn.put(dbs.meta, Schema.Meta.tiers, retention.tierSignature)
         }
+    }
+
+    // MARK: zstd dictionary
+
+    /// At open with a dictionary policy: use the newest recorded dictionary, or train one when
+    /// there are enough samples.
+    private func prepareDictionary() throws(StoreError) {
+        let meta = dbs.meta
+        let newest = try environment.read { (txn) throws(StoreError) -> (UInt32, [UInt8])? in
+            let source = DictionarySource(txn: txn, meta: meta)
+            guard let id = try source.newest(), let bytes = try source.bytes(of: id) else { return nil }
+            return (id, bytes)
+        }
+        if let (id, bytes) = newest {
+            try codec.use(dictionary: id, bytes: bytes)
+            return
+        }
+        guard let (bytes, _) = try dictionaryTraining() else { return }
+        let box = DictionaryBox()
+        try activeWriter().submitAndWait(weight: 0) { (context) throws(StoreError) in
+            box.id = try context.addDictionary(bytes)
+        }
+        try codec.use(dictionary: box.id, bytes: bytes)
+    }
+
+    /// Trains a new zstd dictionary from the newest compressible records (at most
+    /// `DictionaryPolicy.samples`), records it under the next id, and compresses new records
+    /// with it from then on. Records compressed with earlier dictionaries stay readable.
+    ///
+    /// Returns `nil` (and changes nothing) when fewer than `DictionaryPolicy.minimumSamples`
+    /// compressible records are stored, or zstd's trainer finds nothing to learn. Fails with
+    /// `invalidArgument` when the store was opened without a dictionary policy or with
+    /// compression off. A store with a policy trains its first dictionary by itself: at open,
+    /// or in the first `sweep` that finds enough samples.
+    public func trainDictionary() async throws(StoreError) -> StoreDictionary? {
+        guard configuration.dictionary != nil, configuration.compressionLevel > 0 else {
+            throw .invalidArgument("the store was opened without a zstd dictionary policy or with compression off")
+        }
+        let writer = try activeWriter()
+        guard let (bytes, samples) = try dictionaryTraining() else { return nil }
+        let box = DictionaryBox()
+        try await writer.submit(weight: 0) { (context) throws(StoreError) in
+            box.id = try context.addDictionary(bytes)
+        }
+        try codec.use(dictionary: box.id, bytes: bytes)
+        return StoreDictionary(id: box.id, bytes: bytes.count, samples: samples)
+    }
+
+    /// A dictionary trained from the newest compressible records, and how many it used; `nil`
+    /// when there are too few of them. Reads at most 8 records per sample wanted, so a store of
+    /// mostly encrypted payloads is not read whole.
+    private func dictionaryTraining() throws(StoreError) -> ([UInt8], Int)? {
+        guard let policy = configuration.dictionary, configuration.compressionLevel > 0 else { return nil }
+        let (dbs, formats, codec) = (dbs, blockFormats, codec)
+        let samples = try environment.read { (txn) throws(StoreError) -> [[UInt8]] in
+            let dictionaries = DictionarySource(txn: txn, meta: dbs.meta)
+            var samples: [[UInt8]] = []
+            let cursor = try txn.cursor(dbs.envelopes)
+            var entry = try cursor.get(MDB_LAST)
+            var scanned = 0
+            while let current = entry, samples.count < policy.samples, scanned < 8 * policy.samples {
+                scanned += 1
+                let location = try Location(raw: current.value)
+                guard let block = try txn.get(dbs.blocks, BigEndian.bytes(location.block)) else {
+                    throw .corrupt("block \(location.block) is missing")
+                }
+                let record = try Record.parse(block: block, at: Int(location.offset),
+                                              format: formats.format(of: location.block))
+                if record.kind != .raw { samples.append(try codec.rlp(of: record, dictionaries: dictionaries)) }
+                entry = try cursor.get(MDB_PREV)
+            }
+            return samples
+        }
+        guard samples.count >= max(1, policy.minimumSamples),
+              let bytes = DictionaryTrainer.train(samples, maximumBytes: policy.maximumBytes) else { return nil }
+        return (bytes, samples.count)
     }
 
     private func activeWriter() throws(StoreError) -> StoreWriter {
@@ -190,13 +275,12 @@ public final class EnvelopeStore: @unchecked Sendable {
             let (keys, next) = try selectKeys(txn, query)
             var envelopes: [Envelope] = []
             envelopes.reserveCapacity(keys.count)
-            for (key, _) in keys {
-                guard let envelope = try load(txn, key: key) else {
-                    throw .corrupt("the index names \(key) but the envelope is missing")
-                }
-                envelopes.append(envelope)
+            for selected in keys {
+                envelopes.append(try withRecord(txn, at: selected.location) { (record) throws(StoreError) in
+                    try codec.envelope(of: record, dictionaries: DictionarySource(txn: txn, meta: dbs.meta))
+                })
             }
-            return QueryPage(envelopes: envelopes, hashes: keys.map(\.0.hash), next: next)
+            return QueryPage(envelopes: envelopes, hashes: keys.map(\.key.hash), next: next)
         }
     }
 
@@ -207,17 +291,14 @@ public final class EnvelopeStore: @unchecked Sendable {
             let (keys, next) = try selectKeys(txn, query)
             var entries: [HashEntry] = []
             entries.reserveCapacity(keys.count)
-            for (key, knownTopic) in keys {
+            for selected in keys {
                 let topic: Topic
-                if let knownTopic {
-                    topic = knownTopic
+                if let known = selected.topic {
+                    topic = known
                 } else {
-                    guard let record = try withRecord(txn, key: key, { (record) throws(StoreError) in record.topic }) else {
-                        throw .corrupt("the index names \(key) but the envelope is missing")
-                    }
-                    topic = record
+                    topic = try withRecord(txn, at: selected.location) { (record) throws(StoreError) in record.topic }
                 }
-                entries.append(HashEntry(sent: key.sent, hash: key.hash, topic: topic))
+                entries.append(HashEntry(sent: selected.key.sent, hash: selected.key.hash, topic: topic))
             }
             return HashPage(entries: entries, next: next)
         }
@@ -260,13 +341,13 @@ public final class EnvelopeStore: @unchecked Sendable {
         return nil
     }
 
-    /// Up to `limit` keys of the page, each with its topic when the plan knows it, and the
-    /// next cursor (the last key returned) when more remain.
-    private func selectKeys(_ txn: Transaction, _ query: StoreQuery) throws(StoreError)
-        -> ([(StoreCursor, Topic?)], StoreCursor?)
-    {
+    /// A key a query selected: where its record lies, and its topic when the plan knows it.
+    private typealias SelectedKey = (key: StoreCursor, location: Location, topic: Topic?)
+
+    /// Up to `limit` keys of the page and the next cursor (the last key returned) when more remain.
+    private func selectKeys(_ txn: Transaction, _ query: StoreQuery) throws(StoreError) -> ([SelectedKey], StoreCursor?) {
         guard let range = query.keyRange else { return ([], nil) }
-        var keys: [(StoreCursor, Topic?)] = []
+        var keys: [SelectedKey] = []
         keys.reserveCapacity(query.limit + 1)
         switch query.filter {
         case .all:
@@ -275,7 +356,7 @@ public final class EnvelopeStore: @unchecked Sendable {
             while let current = entry, keys.count <= query.limit {
                 let key = StoreCursor(raw: current.key)
                 guard key <= range.upperBound else { break }
-                keys.append((key, nil))
+                keys.append((key, try Location(raw: current.value), nil))
                 entry = try cursor.get(MDB_NEXT)
             }
         case .topics(let topics):
@@ -286,17 +367,30 @@ public final class EnvelopeStore: @unchecked Sendable {
             try merge(txn, topics: topics, range: range, limit: query.limit, into: &keys)
         }
         guard keys.count > query.limit else { return (keys, nil) }
-        keys.removeLast()
-        return (keys, keys.last?.0)
+        keys.removeLast(keys.count - query.limit)
+        return (keys, keys.last?.key)
     }
 
     private func merge(_ txn: Transaction, topics: Set<Topic>, range: ClosedRange<StoreCursor>, limit: Int,
-                       into keys: inout [(StoreCursor, Topic?)]) throws(StoreError) {
+                       into keys: inout [SelectedKey]) throws(StoreError) {
         guard !topics.isEmpty else { return }
         var merge = try TopicMerge(txn: txn, dbi: dbs.topics, runs: try IndexRuns.runs(txn, dbs), topics: topics,
                                    range: range)
-        while keys.count <= limit, let (key, topic) = try merge.next() {
-            keys.append((key, topic))
+        let primary = try txn.cursor(dbs.envelopes)
+        var search = [UInt8](repeating: 0, count: StoreCursor.byteCount)
+        var candidates: [(StoreCursor, Location)] = []
+        while keys.count <= limit, let (prefix, first, more) = try merge.next() {
+            try KeyResolver.keys(withPrefix: prefix, primary: primary, search: &search, into: &candidates)
+            // The common case, resolved as `KeyResolver.resolve` does without building its arrays.
+            if candidates.count == 1, more.isEmpty {
+                if range.contains(candidates[0].0) { keys.append((candidates[0].0, candidates[0].1, first)) }
+                continue
+            }
+            let resolved = try KeyResolver.resolve(topics: [first] + more, candidates: candidates.map(\.0), range: range) {
+                (index) throws(StoreError) -> Topic in
+                try withRecord(txn, at: candidates[index].1) { (record) throws(StoreError) in record.topic }
+            }
+            for (index, topic) in resolved { keys.append((candidates[index].0, candidates[index].1, topic)) }
         }
     }
 
@@ -315,7 +409,7 @@ public final class EnvelopeStore: @unchecked Sendable {
                 let topic = BigEndian.uint32(current.value)
                 topics.insert(Topic(rawValue: topic))
                 guard topic < UInt32.max else { break }
-                let next = TopicIndexEntry(topic: Topic(rawValue: topic + 1), key: StoreCursor.first(sent: 0))
+                let next = TopicIndexEntry(topic: Topic(rawValue: topic + 1), sent: 0, prefix: 0)
                 entry = try cursor.get(MDB_GET_BOTH_RANGE, key: runKey, value: next.bytes)
             }
         }
@@ -326,15 +420,23 @@ public final class EnvelopeStore: @unchecked Sendable {
     private func withRecord<T>(_ txn: Transaction, key: StoreCursor,
                                _ body: (Record) throws(StoreError) -> T) throws(StoreError) -> T? {
         guard let raw = try txn.get(dbs.envelopes, key.bytes) else { return nil }
-        let location = try Location(raw: raw)
+        return try withRecord(txn, at: try Location(raw: raw), body)
+    }
+
+    /// Runs `body` on the record at `location`, in place.
+    private func withRecord<T>(_ txn: Transaction, at location: Location,
+                               _ body: (Record) throws(StoreError) -> T) throws(StoreError) -> T {
         guard let block = try txn.get(dbs.blocks, BigEndian.bytes(location.block)) else {
             throw .corrupt("block \(location.block) is missing")
         }
-        return try body(try Record.parse(block: block, at: Int(location.offset)))
+        return try body(try Record.parse(block: block, at: Int(location.offset),
+                                         format: blockFormats.format(of: location.block)))
     }
 
     private func load(_ txn: Transaction, key: StoreCursor) throws(StoreError) -> Envelope? {
-        try withRecord(txn, key: key) { (record) throws(StoreError) in try codec.envelope(of: record) }
+        try withRecord(txn, key: key) { (record) throws(StoreError) in
+            try codec.envelope(of: record, dictionaries: DictionarySource(txn: txn, meta: dbs.meta))
+        }
     }
 
     // MARK: Stats
@@ -402,6 +504,10 @@ public final class EnvelopeStore: @unchecked Sendable {
             }
             report.commitStep()
             if report.report.expired + report.report.evicted - before.expired - before.evicted < budget { break }
+        }
+        // Sweeps run periodically: the first one that finds enough samples trains the dictionary.
+        if configuration.dictionary != nil, configuration.compressionLevel > 0, codec.dictionaryInUse == nil {
+            _ = try await trainDictionary()
         }
         return report.report
     }
@@ -476,6 +582,11 @@ private final class PreparedChunks: @unchecked Sendable {
         defer { lock.unlock() }
         return Array(chunks.joined())
     }
+}
+
+/// The id the writer gave a new dictionary, read by the caller after the commit.
+private final class DictionaryBox: @unchecked Sendable {
+    var id: UInt32 = 0
 }
 
 /// Results written by the writer thread, read by the caller after the commit.

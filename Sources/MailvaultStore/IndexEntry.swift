@@ -19,9 +19,73 @@ extension IndexEntry {
     }
 }
 
-/// A topic index entry: `BE32(topic) ++ key(36)`. A run's entries sort by topic, then by key,
-/// so one topic's envelopes are contiguous and in the archive's order.
+/// A topic index entry: `BE32(topic) ++ BE32(sent) ++ hash[0..<8]`, 16 bytes. A run's entries
+/// sort by topic, then by sent time and hash prefix, so one topic's envelopes are contiguous
+/// and in the archive's order. The rest of the key is found in the primary index, which holds
+/// every key starting with `sent ++ hash[0..<8]` next to each other (`TopicMerge`); when several
+/// envelopes share that prefix (a 64-bit hash-prefix collision within one second, possible
+/// only on purpose), their records' topics tell them apart.
 struct TopicIndexEntry: IndexEntry, Hashable {
+    static let byteCount = 16
+
+    let topic: Topic
+    let sent: UInt32
+    /// The first 8 bytes of the hash, as a big-endian integer.
+    let prefix: UInt64
+
+    init(topic: Topic, sent: UInt32, prefix: UInt64) {
+        self.topic = topic
+        self.sent = sent
+        self.prefix = prefix
+    }
+
+    init(topic: Topic, key: StoreCursor) {
+        self.init(topic: topic, sent: key.sent, prefix: key.hash.w0)
+    }
+
+    init(raw: UnsafeRawBufferPointer) {
+        topic = Topic(rawValue: BigEndian.uint32(raw))
+        sent = BigEndian.uint32(raw, at: 4)
+        prefix = BigEndian.uint64(raw, at: 8)
+    }
+
+    /// The primary key's first 12 bytes that this entry names.
+    var keyPrefix: KeyPrefix { KeyPrefix(sent: sent, prefix: prefix) }
+
+    func write(to out: UnsafeMutableRawPointer) {
+        out.storeBytes(of: topic.rawValue.bigEndian, toByteOffset: 0, as: UInt32.self)
+        out.storeBytes(of: sent.bigEndian, toByteOffset: 4, as: UInt32.self)
+        out.storeBytes(of: prefix.bigEndian, toByteOffset: 8, as: UInt64.self)
+    }
+
+    static func < (lhs: TopicIndexEntry, rhs: TopicIndexEntry) -> Bool {
+        (lhs.topic.rawValue, lhs.sent, lhs.prefix) < (rhs.topic.rawValue, rhs.sent, rhs.prefix)
+    }
+}
+
+/// The first 12 bytes of a primary key, `BE32(sent) ++ hash[0..<8]`: what a topic index entry
+/// names. Ordered as the keys that start with it.
+struct KeyPrefix: Hashable, Comparable {
+    let sent: UInt32
+    let prefix: UInt64
+
+    init(sent: UInt32, prefix: UInt64) {
+        self.sent = sent
+        self.prefix = prefix
+    }
+
+    init(_ key: StoreCursor) {
+        self.init(sent: key.sent, prefix: key.hash.w0)
+    }
+
+    /// The smallest key with this prefix.
+    var firstKey: StoreCursor { StoreCursor(sent: sent, hash: Hash256(w0: prefix, w1: 0, w2: 0, w3: 0)) }
+
+    static func < (lhs: KeyPrefix, rhs: KeyPrefix) -> Bool { (lhs.sent, lhs.prefix) < (rhs.sent, rhs.prefix) }
+}
+
+/// Schema 3's topic index entry, `BE32(topic) ++ key(36)`: read by the migration to schema 4.
+struct Version3TopicIndexEntry: IndexEntry, Hashable {
     static let byteCount = 4 + StoreCursor.byteCount
 
     let topic: Topic
@@ -34,7 +98,7 @@ struct TopicIndexEntry: IndexEntry, Hashable {
 
     init(raw: UnsafeRawBufferPointer) {
         topic = Topic(rawValue: BigEndian.uint32(raw))
-        key = StoreCursor(raw: UnsafeRawBufferPointer(rebasing: raw[4..<TopicIndexEntry.byteCount]))
+        key = StoreCursor(raw: UnsafeRawBufferPointer(rebasing: raw[4..<Version3TopicIndexEntry.byteCount]))
     }
 
     func write(to out: UnsafeMutableRawPointer) {
@@ -46,7 +110,7 @@ struct TopicIndexEntry: IndexEntry, Hashable {
         out.storeBytes(of: key.hash.w3.bigEndian, toByteOffset: 32, as: UInt64.self)
     }
 
-    static func < (lhs: TopicIndexEntry, rhs: TopicIndexEntry) -> Bool {
+    static func < (lhs: Version3TopicIndexEntry, rhs: Version3TopicIndexEntry) -> Bool {
         lhs.topic.rawValue != rhs.topic.rawValue ? lhs.topic.rawValue < rhs.topic.rawValue : lhs.key < rhs.key
     }
 }

@@ -47,9 +47,11 @@ enum IndexRuns {
     static func key(run: UInt32) -> [UInt8] { BigEndian.bytes(run) }
 
     /// Writes sorted, distinct entries as run `id`, which must sort after every key of the
-    /// database (it is the highest run number), so each put appends to the right edge.
+    /// database (it is the highest run number), so each put appends to the right edge. With
+    /// `appending` false (a migration rewriting a run in place) the run's key may lie anywhere;
+    /// its entries are still appended to it.
     static func write<Entry: IndexEntry>(_ entries: [Entry], run id: UInt32, into dbi: MDB_dbi,
-                                         _ txn: Transaction) throws(StoreError) {
+                                         _ txn: Transaction, appending: Bool = true) throws(StoreError) {
         guard !entries.isEmpty else { return }
         let cursor = try txn.cursor(dbi)
         let runKey = key(run: id)
@@ -59,7 +61,7 @@ enum IndexRuns {
         for entry in entries {
             entry.write(to: buffer.baseAddress!)
             let written = try withRawBytes(runKey) { (k) throws(StoreError) in
-                try cursor.put(k, UnsafeRawBufferPointer(buffer), flags: first ? MDB_APPEND : MDB_APPENDDUP)
+                try cursor.put(k, UnsafeRawBufferPointer(buffer), flags: first ? (appending ? MDB_APPEND : MDB_NODUPDATA) : MDB_APPENDDUP)
             }
             guard written else { throw .corrupt("index run \(id) was written out of order") }
             first = false

@@ -2,12 +2,13 @@ import CLMDB
 
 /// The database layout: names, flags and the version recorded in `meta` (see Docs/Storage.md).
 enum Schema {
-    /// Version 3: the layout described in Docs/Storage.md. Version 1 kept the topic and hash
+    /// Version 4: the layout described in Docs/Storage.md. Version 1 kept the topic and hash
     /// indexes as single random-keyed trees; version 2 kept them as runs keyed by
     /// `BE32(run) ++ subkey`; version 3 keeps each run as one key whose sorted duplicates are
-    /// fixed-size entries (see `IndexRuns`). A build refuses newer versions and migrates older
-    /// ones inside one write transaction at open.
-    static let version: UInt32 = 3
+    /// fixed-size entries (see `IndexRuns`); version 4 shortens topic entries to 16 bytes and
+    /// record headers to 6 bytes for raw records, and adds zstd dictionaries. A build refuses
+    /// newer versions and migrates older ones inside one write transaction at open.
+    static let version: UInt32 = 4
 
     /// Blocks are sized to fill whole LMDB overflow pages: 16 pages of 4096 bytes, less the
     /// 16-byte page header LMDB puts in front of an overflow value.
@@ -38,6 +39,49 @@ enum Schema {
         static let nextBlock = Array("nextBlock".utf8)
         static let openBlock = Array("openBlock".utf8)
         static let tiers = Array("tiers".utf8)
+        /// BE32: blocks numbered below it were written by schema 3 and keep its records
+        /// (absent in stores created by schema 4).
+        static let version3Blocks = Array("version3Blocks".utf8)
+        /// BE32: the newest zstd dictionary's id (absent: none was trained).
+        static let dictionaries = Array("dictionaries".utf8)
+
+        /// The key of zstd dictionary `id`: "dictionary" ++ BE32(id).
+        static func dictionary(_ id: UInt32) -> [UInt8] { Array("dictionary".utf8) + BigEndian.bytes(id) }
+    }
+}
+
+/// Which record format each block holds: schema 3's blocks keep their records after the
+/// migration to schema 4 (rewriting them would rewrite the whole store); they are read as
+/// they are and re-encoded when compaction moves their records.
+struct BlockFormats: Sendable {
+    /// The first block written by schema 4.
+    let firstVersion4Block: UInt32
+
+    func format(of block: UInt32) -> Record.Format {
+        block < firstVersion4Block ? .version3 : .version4
+    }
+
+    static func read(_ txn: Transaction, _ meta: MDB_dbi) throws(StoreError) -> BlockFormats {
+        guard let raw = try txn.get(meta, Schema.Meta.version3Blocks) else { return BlockFormats(firstVersion4Block: 0) }
+        guard raw.count == 4 else { throw .corrupt("meta value 'version3Blocks' has \(raw.count) bytes") }
+        return BlockFormats(firstVersion4Block: BigEndian.uint32(raw))
+    }
+}
+
+/// The zstd dictionaries a transaction sees, for records that need one the codec has not loaded.
+struct DictionarySource {
+    let txn: Transaction
+    let meta: MDB_dbi
+
+    func bytes(of id: UInt32) throws(StoreError) -> [UInt8]? {
+        try txn.get(meta, Schema.Meta.dictionary(id)).map { Array($0) }
+    }
+
+    /// The newest dictionary's id, if any.
+    func newest() throws(StoreError) -> UInt32? {
+        guard let raw = try txn.get(meta, Schema.Meta.dictionaries) else { return nil }
+        guard raw.count == 4 else { throw .corrupt("meta value 'dictionaries' has \(raw.count) bytes") }
+        return BigEndian.uint32(raw)
     }
 }
 

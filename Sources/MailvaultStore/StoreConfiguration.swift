@@ -8,13 +8,19 @@ public struct StoreConfiguration: Hashable, Sendable {
     public var initialMapBytes: Int
     /// Open read-only: no ingest, sweep or schema initialisation (for tools beside a running node).
     public var readOnly: Bool
+    /// A zstd dictionary for compressible records, trained from the store's own records; `nil`
+    /// (the default) compresses each record on its own. Records compressed with a dictionary
+    /// read back whatever this says.
+    public var dictionary: DictionaryPolicy?
 
-    /// A configuration; the defaults are zstd level 3, 30-day retention, a 64 MiB first map.
+    /// A configuration; the defaults are zstd level 3 without a dictionary, 30-day retention,
+    /// a 64 MiB first map.
     public init(compressionLevel: Int32 = 3, retention: RetentionPolicy = RetentionPolicy(),
-                initialMapBytes: Int = 64 << 20, readOnly: Bool = false) {
+                initialMapBytes: Int = 64 << 20, readOnly: Bool = false, dictionary: DictionaryPolicy? = nil) {
         self.compressionLevel = compressionLevel
         self.retention = retention
         self.initialMapBytes = initialMapBytes
         self.readOnly = readOnly
+        self.dictionary = dictionary
     }
 }

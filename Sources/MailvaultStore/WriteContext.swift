@@ -13,6 +13,8 @@ final class WriteContext {
     let retention: RetentionPolicy
     let tiers: [RetentionTier]
     let blockCapacity: Int
+    /// Which blocks hold schema 3's records (changed only by the migration).
+    private(set) var blockFormats: BlockFormats
 
     private(set) var count: UInt64
     private(set) var rawBytes: UInt64
@@ -51,6 +53,7 @@ final class WriteContext {
         storedBytes = try WriteContext.meta64(txn, dbs, Schema.Meta.storedBytes)
         compressed = try WriteContext.meta64(txn, dbs, Schema.Meta.compressed)
         nextBlock = UInt32(truncatingIfNeeded: try WriteContext.meta64(txn, dbs, Schema.Meta.nextBlock))
+        blockFormats = try BlockFormats.read(txn, dbs.meta)
         if let raw = try txn.get(dbs.meta, Schema.Meta.openBlock), raw.count == 4 {
             let id = BigEndian.uint32(raw)
             if let block = try txn.get(dbs.blocks, BigEndian.bytes(id)) {
@@ -74,7 +77,7 @@ final class WriteContext {
     func insert(_ item: PreparedEnvelope) throws(StoreError) -> Bool {
         let keyBytes = item.key.bytes
         if try txn.get(dbs.envelopes, keyBytes) != nil { return false }
-        if item.record.first == Record.Kind.zstd.rawValue { compressed += 1 }
+        if Record.kind(ofEncoded: item.record) != .raw { compressed += 1 }
         let location = try append(record: item.record)
         try putPrimary(keyBytes, location)
         pendingTopics.append(TopicIndexEntry(topic: item.topic, key: item.key))
@@ -212,26 +215,23 @@ final class WriteContext {
         let keyBytes = key.bytes
         guard let raw = try txn.get(dbs.envelopes, keyBytes) else { return }
         let location = try Location(raw: raw)
-        let (topic, pow, length, rawLength, kind) = try withBlock(location.block) { (block) throws(StoreError) in
-            let record = try Record.parse(block: block, at: Int(location.offset))
-            return (record.topic, record.pow, record.length, RecordCodec.rawLength(of: record), record.kind)
+        let (topic, pow, length, rawLength, kind) = try withRecord(at: location) { (record) throws(StoreError) in
+            (record.topic, record.pow, record.length, RecordCodec.rawLength(of: record), record.kind)
         }
         try txn.delete(dbs.envelopes, keyBytes)
         if lastKey == keyBytes { lastKeyLoaded = false }
-        // An envelope's topic entry lies in exactly one run; which one is not recorded.
-        let topicEntry = TopicIndexEntry(topic: topic, key: key).bytes
-        for run in try runs().reversed() {
-            if try txn.delete(dbs.topics, IndexRuns.key(run: run.id), value: topicEntry) { break }
+        let (hashShared, topicShared) = try sharedEntries(of: key, topic: topic)
+        if !topicShared {
+            // The entry may lie in several runs, one per envelope that had it when it was added.
+            let topicEntry = TopicIndexEntry(topic: topic, key: key).bytes
+            for run in try runs() {
+                try txn.delete(dbs.topics, IndexRuns.key(run: run.id), value: topicEntry)
+            }
         }
         if !tiers.isEmpty {
             try txn.delete(dbs.tiers, [retention.tier(forPoW: Double(pow), sorted: tiers)], value: keyBytes)
         }
-        // The hash index holds (hash prefix, sent); another envelope may share both.
-        let cursor = try txn.cursor(dbs.envelopes)
-        let prefix = Array(keyBytes[0..<8])
-        let shared = try cursor.get(MDB_SET_RANGE, key: prefix + [UInt8](repeating: 0, count: 28))
-            .map { $0.key.count >= 8 && $0.key.prefix(8).elementsEqual(prefix) } ?? false
-        if !shared {
+        if !hashShared {
             // Several runs may hold this (prefix, sent) pair, one for each envelope that had it.
             let hashEntry = HashIndexEntry(key: key).bytes
             for run in try runs() {
@@ -247,6 +247,38 @@ final class WriteContext {
             info.liveBytes -= UInt32(length)
         }
         touchedBlocks.insert(location.block)
+    }
+
+    /// Whether another stored envelope shares the removed `key`'s hash index entry (same sent
+    /// time and hash[0..<4]) or its topic index entry (same topic, sent time and hash[0..<8]).
+    /// Such envelopes sit next to where `key` was in the primary index; there is almost never one.
+    private func sharedEntries(of key: StoreCursor, topic: Topic) throws(StoreError) -> (hash: Bool, topic: Bool) {
+        let cursor = try txn.cursor(dbs.envelopes)
+        let hashPrefix = HashIndexEntry(key: key)
+        var shared = (hash: false, topic: false)
+        var entry = try cursor.get(MDB_SET_RANGE, key: StoreCursor(sent: key.sent, hash: Hash256(
+            w0: key.hash.w0 & 0xFFFF_FFFF_0000_0000, w1: 0, w2: 0, w3: 0)).bytes)
+        while let current = entry, current.key.count == StoreCursor.byteCount {
+            let other = StoreCursor(raw: current.key)
+            guard HashIndexEntry(key: other) == hashPrefix else { break }
+            shared.hash = true
+            if KeyPrefix(other) == KeyPrefix(key) {
+                let otherTopic = try withRecord(at: try Location(raw: current.value)) { (record) throws(StoreError) in
+                    record.topic
+                }
+                if otherTopic == topic { shared.topic = true }
+            }
+            entry = try cursor.get(MDB_NEXT)
+        }
+        return shared
+    }
+
+    /// Runs `body` on the record at `location`, as this transaction sees it.
+    func withRecord<T>(at location: Location, _ body: (Record) throws(StoreError) -> T) throws(StoreError) -> T {
+        let format = blockFormats.format(of: location.block)
+        return try withBlock(location.block) { (block) throws(StoreError) in
+            try body(try Record.parse(block: block, at: Int(location.offset), format: format))
+        }
     }
 
     /// Frees touched blocks that are empty, and moves the live records out of sparse ones.
@@ -278,16 +310,23 @@ final class WriteContext {
     /// still points at into the open block.
     private func relocate(block id: UInt32) throws(StoreError) -> Int {
         let block = try withBlock(id) { (raw) throws(StoreError) in Array(raw) }
+        let format = blockFormats.format(of: id)
+        let dictionaries = DictionarySource(txn: txn, meta: dbs.meta)
         var moved = 0
         var offset = 0
         try withRawBytes(block) { (raw) throws(StoreError) in
             while offset < raw.count {
-                let record = try Record.parse(block: raw, at: offset)
-                let envelope = try codec.envelope(of: record)
+                let record = try Record.parse(block: raw, at: offset, format: format)
+                let envelope = try codec.envelope(of: record, dictionaries: dictionaries)
                 let key = StoreCursor(sent: envelope.sentTime, hash: envelope.hash).bytes
                 if let current = try txn.get(dbs.envelopes, key),
                    try Location(raw: current) == Location(block: id, offset: UInt16(truncatingIfNeeded: offset)) {
-                    let bytes = Array(raw[offset..<(offset + record.length)])
+                    // A schema 3 record moves in the current format (same kind and payload).
+                    let bytes = format == .version4 ? Array(raw[offset..<(offset + record.length)])
+                        : Record.encode(kind: record.kind, topic: record.topic, pow: record.pow, payload: record.payload)
+                    if format == .version3 {
+                        storedBytes = storedBytes - UInt64(record.length) + UInt64(bytes.count)
+                    }
                     let location = try append(record: bytes)
                     try txn.put(dbs.envelopes, key, location.bytes)
                     moved += 1
@@ -373,14 +412,36 @@ final class WriteContext {
         loadedRuns = runs
     }
 
-    /// Rewrites the indexes of an older schema in this one's layout, then drops them.
+    /// Brings the indexes and blocks of an older schema to this one.
+    ///
+    /// Versions 1 and 2 first get version 3's index layout (`migrateToVersion3`). Version 3's
+    /// topic entries (`BE32(topic) ++ key`, 40 bytes) are then cut to version 4's 16 bytes,
+    /// run by run, and the blocks written so far are marked as holding version 3's records
+    /// (`meta/version3Blocks`); the open block is closed, so new records go to new blocks.
+    func migrateLegacyIndexes(from version: UInt32) throws(StoreError) {
+        if version <= 2 { try migrateToVersion3(from: version) }
+        guard version <= 3 else { return }
+        for run in try runs() {
+            let entries: [Version3TopicIndexEntry] = try IndexRuns.entries(of: run.id, in: dbs.topics, txn)
+            guard !entries.isEmpty else { continue }
+            try IndexRuns.delete(run: run.id, from: dbs.topics, txn)
+            // Cutting keys to prefixes keeps the order; entries that become equal are one.
+            let cut = IndexRuns.sortedDistinct(entries.map { TopicIndexEntry(topic: $0.topic, key: $0.key) })
+            try IndexRuns.write(cut, run: run.id, into: dbs.topics, txn, appending: false)
+        }
+        try closeOpenBlock()
+        blockFormats = BlockFormats(firstVersion4Block: nextBlock)
+        try txn.put(dbs.meta, Schema.Meta.version3Blocks, BigEndian.bytes(nextBlock))
+    }
+
+    /// Rewrites version 1's or 2's indexes in version 3's layout, then drops them.
     ///
     /// Version 1 kept one tree per index (`BE32(topic)` -> keys, `hash[0..<4]` -> sent): it
     /// becomes one top-level run. Version 2 kept runs as keys `BE32(run) ++ subkey` (topic or
     /// hash prefix) with the rest as values: each run keeps its number and level, and its
     /// entries become `subkey ++ value` under the run's key. Either way the source is read in
     /// key order, which is the target's order, so every put appends.
-    func migrateLegacyIndexes(from version: UInt32) throws(StoreError) {
+    private func migrateToVersion3(from version: UInt32) throws(StoreError) {
         if version == 1 {
             let id = try nextRunID()
             let legacy = Schema.version1IndexNames
@@ -419,6 +480,18 @@ final class WriteContext {
             entry = try source.get(MDB_NEXT)
         }
         try txn.dropDatabase(old)
+    }
+
+    // MARK: Dictionaries
+
+    /// Records a zstd dictionary under the next id and makes it the newest; returns the id.
+    func addDictionary(_ bytes: [UInt8]) throws(StoreError) -> UInt32 {
+        let newest = try DictionarySource(txn: txn, meta: dbs.meta).newest() ?? 0
+        guard newest < UInt32.max else { throw .corrupt("zstd dictionary ids are exhausted") }
+        let id = newest + 1
+        try txn.put(dbs.meta, Schema.Meta.dictionary(id), bytes)
+        try txn.put(dbs.meta, Schema.Meta.dictionaries, BigEndian.bytes(id))
+        return id
     }
 
     // MARK: Commit

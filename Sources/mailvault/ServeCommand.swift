@@ -44,6 +44,8 @@ struct ServeCommand: AsyncParsableCommand {
     var maximumStoreBytes: UInt64?
     @Option(name: .customLong("compression-level"), help: "zstd level for stored records, 0 stores raw [MAILVAULT_COMPRESSION_LEVEL, default 3].")
     var compressionLevel: Int32?
+    @Option(name: .customLong("zstd-dictionary"), help: "Train a zstd dictionary from stored envelopes and compress with it: true or false [MAILVAULT_ZSTD_DICTIONARY, default false].")
+    var zstdDictionary: Bool?
     @Option(name: .customLong("sweep-interval"), help: "Seconds between retention sweeps [MAILVAULT_SWEEP_INTERVAL, default 300].")
     var sweepInterval: UInt32?
     @Option(name: .customLong("max-body-bytes"), help: "Largest request body [MAILVAULT_MAX_BODY_BYTES, default 8388608].")
@@ -94,6 +96,9 @@ struct ServeCommand: AsyncParsableCommand {
         settings.note("retention-tiers", tiers.isEmpty ? "none" : tiers.joined(separator: ","))
         let storeBytes: UInt64? = try settings.value(maximumStoreBytes, "max-store-bytes", nil)
         configuration.store.compressionLevel = try settings.value(compressionLevel, "compression-level", 3)
+        if try settings.value(zstdDictionary, "zstd-dictionary", false) {
+            configuration.store.dictionary = DictionaryPolicy()
+        }
         configuration.store.retention = RetentionPolicy(maximumAge: try Settings.seconds(age, option: "--max-age"),
                                                         tiers: try tiers.map(Settings.tier), maximumBytes: storeBytes)
         configuration.sweepInterval = try settings.value(sweepInterval, "sweep-interval", configuration.sweepInterval)

@@ -34,9 +34,20 @@ struct IndexRunsTests {
         }
         #expect(topics.sorted().map(\.bytes) == topics.map(\.bytes).sorted { $0.lexicographicallyPrecedes($1) })
         for entry in topics {
-            #expect(entry.bytes == [UInt8](Topic(rawValue: entry.topic.rawValue).bytes) + entry.key.bytes)
+            #expect(entry.bytes == [UInt8](entry.topic.bytes) + BigEndian.bytes(entry.sent) + BigEndian.bytes(entry.prefix))
             #expect(entry.bytes.withUnsafeBytes { TopicIndexEntry(raw: $0) } == entry)
         }
+        let version3 = topics.map { Version3TopicIndexEntry(topic: $0.topic, key: StoreCursor(sent: $0.sent, hash: Hash256(
+            w0: $0.prefix, w1: random.next(), w2: random.next(), w3: random.next()))) }
+        #expect(version3.sorted().map(\.bytes) == version3.map(\.bytes).sorted { $0.lexicographicallyPrecedes($1) })
+        for entry in version3 {
+            #expect(entry.bytes == [UInt8](entry.topic.bytes) + entry.key.bytes)
+            #expect(entry.bytes.withUnsafeBytes { Version3TopicIndexEntry(raw: $0) } == entry)
+            // Cutting a version 3 entry keeps its order relative to the others.
+            #expect(TopicIndexEntry(topic: entry.topic, key: entry.key).keyPrefix == KeyPrefix(entry.key))
+        }
+        let cut = version3.sorted().map { TopicIndexEntry(topic: $0.topic, key: $0.key) }
+        #expect(zip(cut, cut.dropFirst()).allSatisfy { !($1 < $0) })
         let hashes = (0..<200).map { _ in
             HashIndexEntry(prefix: UInt32(truncatingIfNeeded: random.next()), sent: UInt32(truncatingIfNeeded: random.next()))
         }
@@ -121,6 +132,7 @@ struct IndexRunsTests {
         do {
             let store = try EnvelopeStore.open(at: directory.path)
             _ = try await store.ingest(envelopes)
+            try LegacyStores.rewriteAsVersion3(store)
             try rewriteAsVersion1(store)
             store.close()
         }
@@ -160,6 +172,7 @@ struct IndexRunsTests {
                 envelopes += more
             }
             runs = try runDirectory(store)
+            try LegacyStores.rewriteAsVersion3(store)
             try rewriteAsVersion2(store)
             store.close()
         }
@@ -192,13 +205,113 @@ struct IndexRunsTests {
         store.close()
     }
 
+    @Test("a version 3 store is migrated at open: topic entries are cut to 16 bytes, old blocks keep their records")
+    func migratesVersion3() async throws {
+        let directory = TemporaryDirectory("migrate3")
+        defer { directory.remove() }
+        var factory = EnvelopeFactory(seed: 37, topicCount: 6)
+        var random = SplitMix64(seed: 38)
+        var envelopes: [Envelope] = []
+        let runs: [IndexRuns.Run]
+        var before: (schema: UInt32, envelopes: Int, rawBytes: UInt64, storedBytes: UInt64, blocks: Int) = (0, 0, 0, 0, 0)
+        do {
+            let store = try EnvelopeStore.open(at: directory.path)
+            for _ in 0..<9 {
+                // Sent times spread over the whole range, so that every block mixes old and new.
+                let more = (0..<120).map { _ in factory.envelope(sent: UInt32(10_000 + random.next() % 1000), maximumLength: 1500) }
+                _ = try await store.ingest(more)
+                envelopes += more
+            }
+            runs = try runDirectory(store)
+            try LegacyStores.rewriteAsVersion3(store)
+            // Read from the databases: the store's own reads expect version 4's layout.
+            let dbs = store.dbs
+            before = try store.environment.read { (txn) throws(StoreError) in
+                (BigEndian.uint32(try txn.get(dbs.meta, Schema.Meta.schema)!),
+                 Int(try WriteContext.meta64(txn, dbs, Schema.Meta.count)),
+                 try WriteContext.meta64(txn, dbs, Schema.Meta.rawBytes),
+                 try WriteContext.meta64(txn, dbs, Schema.Meta.storedBytes), try txn.count(dbs.blocks))
+            }
+            store.close()
+        }
+        #expect(before.schema == 3)
+        let store = try EnvelopeStore.open(at: directory.path)
+        let stats = try store.stats()
+        #expect(stats.schemaVersion == Schema.version)
+        #expect((stats.envelopes, stats.rawBytes, stats.storedBytes) == (before.envelopes, before.rawBytes, before.storedBytes))
+        #expect(store.blockFormats.firstVersion4Block == UInt32(before.blocks))
+        #expect(try runDirectory(store) == runs)
+        let dbs = store.dbs
+        try store.environment.read { (txn) throws(StoreError) in
+            #expect(try txn.count(dbs.topics) == envelopes.count)
+            // The block that was open is closed: new records go to version 4 blocks.
+            #expect(try txn.get(dbs.meta, Schema.Meta.openBlock) == nil)
+        }
+        func checkAll(_ kept: [Envelope]) throws {
+            #expect(try store.presence(of: kept.map(\.hash)).allSatisfy { $0 })
+            for topic in factory.topics {
+                let page = try store.query(StoreQuery(topics: [topic], limit: 1000))
+                let expected = kept.filter { $0.topic == topic }.sorted { $0.storeKey < $1.storeKey }
+                #expect(page.envelopes == expected)
+            }
+            let filter = Bloom(topics: Array(factory.topics.prefix(2)))
+            let bloom = try store.hashes(StoreQuery(bloom: filter, limit: 1000))
+            #expect(bloom.entries.map { StoreCursor(sent: $0.sent, hash: $0.hash) }
+                == kept.filter { filter.matches($0.topic.bloom) }.map(\.storeKey).sorted())
+        }
+        try checkAll(envelopes)
+        #expect(try store.envelope(hash: envelopes[5].hash) == envelopes[5])
+
+        // New records land in version 4 blocks next to the old ones.
+        let more = (0..<50).map { _ in factory.envelope(sent: UInt32(10_000 + random.next() % 1000), maximumLength: 1500) }
+        _ = try await store.ingest(more)
+        envelopes += more
+        try checkAll(envelopes)
+        // Expiring most of every block compacts the old blocks: their live records move, re-encoded.
+        let cutoff: UInt32 = 10_850
+        let report = try await store.sweep(now: cutoff + RetentionPolicy().maximumAge)
+        let kept = envelopes.filter { $0.sentTime >= cutoff }
+        #expect(report.expired == envelopes.count - kept.count)
+        #expect(report.relocated > 0)
+        try checkAll(kept)
+        let after = try store.stats()
+        #expect(after.envelopes == kept.count)
+        #expect(after.rawBytes == kept.reduce(0) { $0 + UInt64($1.encoded.count) })
+        store.close()
+        let reopened = try EnvelopeStore.open(at: directory.path)
+        #expect(try reopened.presence(of: kept.map(\.hash)).allSatisfy { $0 })
+        #expect(try reopened.stats().storedBytes == after.storedBytes)
+        reopened.close()
+    }
+
+    @Test("a read-only open of an older schema is refused instead of misread")
+    func readOnlyOlderSchema() async throws {
+        let directory = TemporaryDirectory("readonly3")
+        defer { directory.remove() }
+        var factory = EnvelopeFactory(seed: 39)
+        do {
+            let store = try EnvelopeStore.open(at: directory.path)
+            _ = try await store.ingest((0..<20).map { factory.envelope(sent: UInt32(100 + $0)) })
+            try LegacyStores.rewriteAsVersion3(store)
+            store.close()
+        }
+        #expect(throws: StoreError.self) {
+            _ = try EnvelopeStore.open(at: directory.path, configuration: StoreConfiguration(readOnly: true))
+        }
+        try EnvelopeStore.open(at: directory.path).close()
+        let store = try EnvelopeStore.open(at: directory.path, configuration: StoreConfiguration(readOnly: true))
+        #expect(try store.stats().envelopes == 20)
+        store.close()
+    }
+
     private func runDirectory(_ store: EnvelopeStore) throws -> [IndexRuns.Run] {
         let dbs = store.dbs
         return try store.environment.read { (txn) throws(StoreError) in try IndexRuns.runs(txn, dbs) }
     }
 
-    /// Puts the store's indexes back into version 1's layout (single trees keyed by topic and
-    /// by hash prefix, no run directory) and records version 1, as a version 1 build left it.
+    /// Puts a store already in version 3's layout (`LegacyStores.rewriteAsVersion3`) into
+    /// version 1's (single trees keyed by topic and by hash prefix, no run directory) and
+    /// records version 1, as a version 1 build left it.
     private func rewriteAsVersion1(_ store: EnvelopeStore) throws {
         let dbs = store.dbs
         try store.environment.write { (txn) throws(StoreError) in
@@ -218,8 +331,8 @@ struct IndexRunsTests {
         }
     }
 
-    /// Puts the store's indexes back into version 2's layout (keys `BE32(run) ++ subkey`, the
-    /// rest of each entry as sorted duplicates) and records version 2, as a version 2 build left it.
+    /// Puts a store already in version 3's layout into version 2's (keys `BE32(run) ++ subkey`,
+    /// the rest of each entry as sorted duplicates) and records version 2, as a version 2 build left it.
     private func rewriteAsVersion2(_ store: EnvelopeStore) throws {
         let dbs = store.dbs
         try store.environment.write { (txn) throws(StoreError) in

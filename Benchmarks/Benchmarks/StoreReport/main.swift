@@ -9,7 +9,7 @@ import StoreBaselines
 //   2. bytes on disk per random-payload envelope / its RLP size;
 //   3. a 10-topic query returning 100 envelopes from 1,000,000 over 30 days, median and p99,
 //      vs status-go's scan of the time range;
-//   4. zstd ratio on random and on compressible payloads.
+//   4. zstd ratio on random and on compressible payloads, with and without a zstd dictionary.
 // Usage: StoreReport [ingest-count] [query-store-count] (defaults 200000 and 1000000).
 
 let arguments = CommandLine.arguments
@@ -202,6 +202,23 @@ report("c_lmdb_loop file/rlp", Double(fileSize(cDirectory + "/data.mdb")) / Doub
 report("sqlite file+wal/rlp",
        Double(fileSize(sqlitePath) + fileSize(sqlitePath + "-wal")) / Double(rlpBytes), "x")
 report("zstd ratio, random payloads", storeHashing.stats.compressionRatio, "raw/stored")
+do {
+    // The figure above has every RLP 1049 bytes, so 62 records fill a block almost exactly;
+    // sizes spread over 0.75-1.25 KiB show what block tails cost when records do not fit so well.
+    let varied: [Envelope] = (0..<50_000).map { index in
+        let sent = base + UInt32(index / 40)
+        return Envelope(expiry: sent + 50, ttl: 50, topic: Topic(rawValue: UInt32(generator.next() % 1000)),
+                        data: generator.bytes(768 + Int(generator.next() % 513)), nonce: generator.next())
+    }
+    let store = try EnvelopeStore.open(at: scratch + "/varied")
+    for start in stride(from: 0, to: varied.count, by: 1000) {
+        _ = try store.ingestAndWait(Array(varied[start..<(start + 1000)]))
+    }
+    let stats = try store.stats()
+    report("mailvault_store file/rlp, random payloads of 768-1280 bytes", Double(stats.fileBytes) / Double(stats.rawBytes), "x")
+    store.close()
+    try? FileManager.default.removeItem(atPath: scratch + "/varied")
+}
 for directory in ["/store-hashing", "/store-precomputed", "/store-two", "/c-lmdb"] {
     try? FileManager.default.removeItem(atPath: scratch + directory)
 }
@@ -222,16 +239,80 @@ let textEnvelopes: [Envelope] = (0..<20_000).map { index in
     return Envelope(expiry: sent + 50, ttl: 50, topic: Topic(rawValue: UInt32(index % 100)),
                     data: Array(text.prefix(1024)), nonce: UInt64(index))
 }
-do {
-    let store = try EnvelopeStore.open(at: scratch + "/text")
-    for start in stride(from: 0, to: textEnvelopes.count, by: 1000) {
-        _ = try store.ingestAndWait(Array(textEnvelopes[start..<(start + 1000)]))
+/// Short chat-like JSON messages (150-300 bytes): where a dictionary pays most, since each
+/// message alone has little to compress and much in common with the others.
+let chatWords = ["hello", "see", "you", "tomorrow", "ok", "thanks", "the", "meeting", "at", "noon", "sure", "why",
+                 "not", "call", "me", "later", "on", "my", "way", "good", "night", "and", "photo", "great"]
+let chatEnvelopes: [Envelope] = (0..<20_000).map { index in
+    var text = ""
+    for _ in 0..<(3 + Int(generator.next() % 14)) { text += chatWords[Int(generator.next() % UInt64(chatWords.count))] + " " }
+    let json = "{\"clock\":\(1_700_000_000_000 + generator.next() % 1_000_000_000),\"chatId\":\"0x\(String(generator.next(), radix: 16))\","
+        + "\"contentType\":1,\"messageType\":\"one-to-one\",\"text\":\"\(text)\",\"responseTo\":\"\",\"ensName\":\"\"}"
+    let sent = base + UInt32(index)
+    return Envelope(expiry: sent + 50, ttl: 50, topic: Topic(rawValue: UInt32(index % 100)), data: Array(json.utf8),
+                    nonce: UInt64(index))
+}
+let randomSample = Array(ingestEnvelopes.prefix(20_000))
+
+/// Ingests `envelopes` in batches of 1000 (a quarter first; with a dictionary policy, the
+/// dictionary is trained from that quarter), then `random`; returns the zstd ratio (raw/stored)
+/// of the three quarters ingested after training, of the random envelopes, and the dictionary.
+func compressionRatios(_ envelopes: [Envelope], dictionary: DictionaryPolicy?, random: [Envelope]) throws
+    -> (after: Double, random: Double, dictionary: StoreDictionary?)
+{
+    let path = scratch + "/compression"
+    try? FileManager.default.removeItem(atPath: path)
+    let store = try EnvelopeStore.open(at: path, configuration: StoreConfiguration(dictionary: dictionary))
+    defer {
+        store.close()
+        try? FileManager.default.removeItem(atPath: path)
     }
-    let stats = try store.stats()
-    report("zstd ratio, text-like payloads (level 3)", stats.compressionRatio, "raw/stored")
-    report("text store file/rlp", Double(stats.fileBytes) / Double(stats.rawBytes), "x")
-    store.close()
-    try? FileManager.default.removeItem(atPath: scratch + "/text")
+    let quarter = envelopes.count / 4
+    func ingest(_ part: ArraySlice<Envelope>) throws {
+        for start in stride(from: part.startIndex, to: part.endIndex, by: 1000) {
+            _ = try store.ingestAndWait(Array(part[start..<min(start + 1000, part.endIndex)]))
+        }
+    }
+    try ingest(envelopes[0..<quarter])
+    var trained: StoreDictionary?
+    if dictionary != nil {
+        let box = TrainedBox()
+        let done = DispatchSemaphore(value: 0)
+        Task {
+            do throws(StoreError) {
+                box.result = .success(try await store.trainDictionary())
+            } catch {
+                box.result = .failure(error)
+            }
+            done.signal()
+        }
+        done.wait()
+        trained = try box.result?.get()
+    }
+    let before = try store.stats()
+    try ingest(envelopes[quarter...])
+    let middle = try store.stats()
+    try ingest(random[...])
+    let after = try store.stats()
+    return (Double(middle.rawBytes - before.rawBytes) / Double(middle.storedBytes - before.storedBytes),
+            Double(after.rawBytes - middle.rawBytes) / Double(after.storedBytes - middle.storedBytes), trained)
+}
+
+final class TrainedBox: @unchecked Sendable {
+    var result: Result<StoreDictionary?, StoreError>?
+}
+
+print("## zstd ratio (raw RLP bytes / stored record bytes), level 3, with and without a dictionary")
+print("# dictionary: DictionaryPolicy() defaults (at most 32 KiB), trained from the first 5,000 envelopes;")
+print("# ratios of the 15,000 ingested after training, then of 20,000 random 1 KiB envelopes")
+for (name, envelopes) in [("text-like 1 KiB", textEnvelopes), ("chat JSON 150-300 B", chatEnvelopes)] {
+    let plain = try compressionRatios(envelopes, dictionary: nil, random: randomSample)
+    let withDictionary = try compressionRatios(envelopes, dictionary: DictionaryPolicy(), random: randomSample)
+    report("zstd ratio, \(name) payloads, no dictionary", plain.after, "raw/stored")
+    report("zstd ratio, \(name) payloads, dictionary", withDictionary.after,
+           "raw/stored (\(withDictionary.dictionary.map { "\($0.bytes) B from \($0.samples) samples" } ?? "none trained"))")
+    report("zstd ratio, random payloads after \(name), no dictionary", plain.random, "raw/stored")
+    report("zstd ratio, random payloads after \(name), dictionary", withDictionary.random, "raw/stored")
 }
 
 // MARK: 3. Topic queries

@@ -1,0 +1,112 @@
+import CLMDB
+import MailvaultCore
+@testable import MailvaultStore
+
+/// Rewrites a current store into older schemas' layouts, as the builds of those schemas left
+/// them, so that the migrations at open can be tested.
+enum LegacyStores {
+    /// Schema 3's record: `kind u8 | payload length (LEB128) | topic BE32 | pow float32 BE | payload`.
+    static func version3Record(kind: UInt8, topic: Topic, pow: Float, payload: UnsafeRawBufferPointer) -> [UInt8] {
+        var out: [UInt8] = [kind]
+        var length = payload.count
+        repeat {
+            out.append(UInt8(length & 0x7F) | (length >> 7 == 0 ? 0 : 0x80))
+            length >>= 7
+        } while length != 0
+        out += topic.bytes
+        out += BigEndian.bytes(pow.bitPattern)
+        out += Array(payload)
+        return out
+    }
+
+    /// Puts the store into schema 3's layout: 40-byte topic entries `BE32(topic) ++ key` in
+    /// the same runs, and every live record re-encoded in schema 3's format, repacked in block
+    /// order (so blocks keep mixing what they mixed) into blocks numbered from 0, the last one
+    /// left open. Needs a store without dictionary records.
+    static func rewriteAsVersion3(_ store: EnvelopeStore) throws {
+        let dbs = store.dbs
+        let capacity = store.blockCapacity
+        try store.environment.write { (txn) throws(StoreError) in
+            // Topic entries first, while the records still parse as schema 4.
+            let primary = try txn.cursor(dbs.envelopes)
+            let formats = try BlockFormats.read(txn, dbs.meta)
+            func topic(of key: StoreCursor) throws(StoreError) -> Topic {
+                guard let raw = try txn.get(dbs.envelopes, key.bytes) else { throw .corrupt("no key") }
+                let location = try Location(raw: raw)
+                guard let block = try txn.get(dbs.blocks, BigEndian.bytes(location.block)) else { throw .corrupt("no block") }
+                return try Record.parse(block: block, at: Int(location.offset), format: formats.format(of: location.block)).topic
+            }
+            for run in try IndexRuns.runs(txn, dbs) {
+                let entries: [TopicIndexEntry] = try IndexRuns.entries(of: run.id, in: dbs.topics, txn)
+                guard !entries.isEmpty else { continue }
+                var full: [Version3TopicIndexEntry] = []
+                for entry in entries {
+                    for (key, _) in try KeyResolver.keys(withPrefix: entry.keyPrefix, primary: primary)
+                    where try topic(of: key) == entry.topic {
+                        full.append(Version3TopicIndexEntry(topic: entry.topic, key: key))
+                    }
+                }
+                try IndexRuns.delete(run: run.id, from: dbs.topics, txn)
+                try IndexRuns.write(full.sorted(), run: run.id, into: dbs.topics, txn, appending: false)
+            }
+
+            // Then the records: live ones in block order, re-encoded and repacked.
+            var owner: [UInt64: [UInt8]] = [:]
+            var entry = try primary.get(MDB_FIRST)
+            while let current = entry {
+                let location = try Location(raw: current.value)
+                owner[UInt64(location.block) << 16 | UInt64(location.offset)] = Array(current.key)
+                entry = try primary.get(MDB_NEXT)
+            }
+            var live: [(key: [UInt8], record: [UInt8])] = []
+            let blocks = try txn.cursor(dbs.blocks)
+            entry = try blocks.get(MDB_FIRST)
+            while let current = entry {
+                let id = BigEndian.uint32(current.key)
+                var offset = 0
+                while offset < current.value.count {
+                    let record = try Record.parse(block: current.value, at: offset, format: formats.format(of: id))
+                    if let key = owner[UInt64(id) << 16 | UInt64(offset)] {
+                        live.append((key, version3Record(kind: record.kind.rawValue, topic: record.topic, pow: record.pow,
+                                                         payload: record.payload)))
+                    }
+                    offset += record.length
+                }
+                entry = try blocks.get(MDB_NEXT)
+            }
+            try txn.clear(dbs.blocks)
+            try txn.clear(dbs.blockInfo)
+            var block: [UInt8] = []
+            var id: UInt32 = 0
+            var records: UInt32 = 0
+            var stored: UInt64 = 0
+            func flush() throws(StoreError) {
+                try txn.put(dbs.blocks, BigEndian.bytes(id), block)
+                try txn.put(dbs.blockInfo, BigEndian.bytes(id),
+                            BigEndian.bytes(records) + BigEndian.bytes(UInt32(block.count)) + BigEndian.bytes(UInt32(block.count)))
+            }
+            for (key, record) in live {
+                if block.count + record.count > capacity {
+                    try flush()
+                    id += 1
+                    block = []
+                    records = 0
+                }
+                try txn.put(dbs.envelopes, key, Location(block: id, offset: UInt16(block.count)).bytes)
+                block += record
+                records += 1
+                stored += UInt64(record.count)
+            }
+            if !live.isEmpty { try flush() }
+            try txn.put(dbs.meta, Schema.Meta.storedBytes, BigEndian.bytes(stored))
+            try txn.put(dbs.meta, Schema.Meta.nextBlock, BigEndian.bytes(UInt64(id + 1)))
+            if live.isEmpty {
+                try txn.delete(dbs.meta, Schema.Meta.openBlock)
+            } else {
+                try txn.put(dbs.meta, Schema.Meta.openBlock, BigEndian.bytes(id))
+            }
+            try txn.delete(dbs.meta, Schema.Meta.version3Blocks)
+            try txn.put(dbs.meta, Schema.Meta.schema, BigEndian.bytes(UInt32(3)))
+        }
+    }
+}
