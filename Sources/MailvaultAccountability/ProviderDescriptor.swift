@@ -1,3 +1,5 @@
+import Foundation
+
 /// What a provider publishes about itself at `GET /v1/provider`, signed: who it is, what it
 /// accepts, how long it keeps what, its limits, what it covers, and its measured capacity.
 public struct ProviderDescriptor: Codable, Sendable, Equatable {
@@ -112,5 +114,25 @@ public struct Checkpoint: Codable, Sendable, Equatable {
         self.count = count
         self.fingerprint = fingerprint
         self.serverTime = serverTime
+    }
+}
+
+extension ProviderDescriptor {
+    /// The figures of a `mailvault bench --json` report, for the descriptor: every figure's and
+    /// every ratio's median by name (`seal.1KiB.1thread.avx512`, `seal.1thread.vs.rehash`, ...).
+    public static func benchmark(fromReport json: [UInt8]) throws(AccountabilityError) -> [String: Double] {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(json)) as? [String: Any] else {
+            throw .malformedDocument("the bench report is not a JSON object")
+        }
+        var figures: [String: Double] = [:]
+        for list in ["figures", "ratios"] {
+            for item in object[list] as? [[String: Any]] ?? [] {
+                guard let name = item["name"] as? String, let median = (item["median"] as? NSNumber)?.doubleValue,
+                      median.isFinite else { continue }
+                figures[name] = median
+            }
+        }
+        guard !figures.isEmpty else { throw .malformedDocument("the bench report has no figures") }
+        return figures
     }
 }

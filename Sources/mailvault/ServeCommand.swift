@@ -74,6 +74,8 @@ struct ServeCommand: AsyncParsableCommand {
     var publicURLs: [String] = []
     @Option(name: .customLong("checkpoint-interval"), help: "Seconds between signed checkpoints [MAILVAULT_CHECKPOINT_INTERVAL, default 300].")
     var checkpointInterval: UInt32?
+    @Option(name: .customLong("bench-report"), help: "A `mailvault bench --json` report whose figures the signed descriptor publishes [MAILVAULT_BENCH_REPORT, default DATA_DIR/bench.json when it exists].")
+    var benchReport: String?
     @Option(name: .customLong("fault-drop-topic"), help: .hidden)
     var faultDropTopic: String?
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical [MAILVAULT_LOG_LEVEL, default info].")
@@ -131,6 +133,18 @@ struct ServeCommand: AsyncParsableCommand {
             }
         }
         let keyPath = try settings.value(keyFile, "key-file", configuration.dataDirectory + "/provider.key")
+        let defaultReport = configuration.dataDirectory + "/bench.json"
+        if let report: String = try settings.value(benchReport, "bench-report",
+                                                   FileManager.default.fileExists(atPath: defaultReport) ? defaultReport : nil) {
+            guard let data = FileManager.default.contents(atPath: report) else {
+                throw CLIError("cannot read the bench report \(report)")
+            }
+            do {
+                configuration.benchmark = try ProviderDescriptor.benchmark(fromReport: Array(data))
+            } catch {
+                throw CLIError("\(report): \(error)")
+            }
+        }
         let level = try settings.value(logLevel, "log-level", "info")
         try Settings.validate(configuration)
 

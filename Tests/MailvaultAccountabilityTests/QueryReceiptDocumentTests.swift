@@ -46,3 +46,17 @@ struct QueryReceiptDocumentTests {
         #expect(fastObject == plainObject)
     }
 }
+
+@Suite("Bench figures in the descriptor")
+struct BenchFiguresTests {
+    @Test func mediansOfFiguresAndRatiosByName() throws {
+        let report = """
+            {"mailvault":"0.1.0","figures":[{"name":"seal.1KiB.1thread.avx512","median":18322854.0,"runs":[1,2]},
+            {"name":"broken","median":"x"}],"ratios":[{"name":"seal.1thread.vs.rehash","median":60.25}]}
+            """
+        let figures = try ProviderDescriptor.benchmark(fromReport: Array(report.utf8))
+        #expect(figures == ["seal.1KiB.1thread.avx512": 18_322_854, "seal.1thread.vs.rehash": 60.25])
+        #expect(throws: AccountabilityError.self) { try ProviderDescriptor.benchmark(fromReport: Array("[]".utf8)) }
+        #expect(throws: AccountabilityError.self) { try ProviderDescriptor.benchmark(fromReport: Array("{}".utf8)) }
+    }
+}

@@ -17,7 +17,12 @@ struct ProviderEndpointTests {
 
     @Test func descriptorIsSignedByTheProviderKey() async throws {
         let key = ProviderKey.generate()
-        let server = try await TestServer.start { $0.providerKey = key; $0.minimumPoW = 0.25; $0.endpoints = ["https://mv.example"] }
+        let server = try await TestServer.start {
+            $0.providerKey = key
+            $0.minimumPoW = 0.25
+            $0.endpoints = ["https://mv.example"]
+            $0.benchmark = ["seal.1thread.vs.rehash": 60.25]
+        }
         let document = try signed(try await server.client.get("/v1/provider").json())
         #expect(document.kind == "descriptor" && document.signer == key.address)
         let body = try document.decode(ProviderDescriptor.self)
@@ -26,6 +31,7 @@ struct ProviderEndpointTests {
         #expect(body.minimumPoW == 0.25 && body.endpoints == ["https://mv.example"])
         #expect(body.sequence >= 1 && body.expires > body.issuedAt)
         #expect(body.coverage.from == TestServer.now)
+        #expect(body.benchmark == ["seal.1thread.vs.rehash": 60.25])
         try await server.stop()
     }
 
