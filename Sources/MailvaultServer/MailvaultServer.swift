@@ -6,6 +6,7 @@ import MailvaultAPI
 import MailvaultCore
 import MailvaultStore
 import NIOCore
+import NIOPosix
 import ServiceLifecycle
 
 /// The HTTP API over an `EnvelopeStore` (Docs/API.md): thin on purpose — it parses, applies
@@ -64,6 +65,8 @@ public final class MailvaultServer: Service, Sendable {
         let port = configuration.port
         let onListening = onListening
         let logger = logger
+        let loops = MultiThreadedEventLoopGroup(numberOfThreads: configuration.eventLoopThreads)
+        defer { loops.shutdownGracefully { _ in } }
         let application = Application(
             router: router,
             configuration: ApplicationConfiguration(address: .hostname(configuration.host, port: port),
@@ -75,6 +78,7 @@ public final class MailvaultServer: Service, Sendable {
                 logger.info("listening", metadata: ["address": "\(channel.localAddress.map { "\($0)" } ?? "?")"])
                 await onListening(bound)
             },
+            eventLoopGroupProvider: .shared(loops),
             logger: logger
         )
         try await withGracefulShutdownHandler {

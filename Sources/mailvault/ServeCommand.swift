@@ -66,6 +66,8 @@ struct ServeCommand: AsyncParsableCommand {
     var maximumSubscribers: Int?
     @Option(name: .customLong("max-subscribers-per-client"), help: "Live subscriptions one client may hold [MAILVAULT_MAX_SUBSCRIBERS_PER_CLIENT, default 10].")
     var maximumSubscribersPerClient: Int?
+    @Option(name: .customLong("event-loop-threads"), help: "Threads for socket I/O [MAILVAULT_EVENT_LOOP_THREADS, default half the cores].")
+    var eventLoopThreads: Int?
     @Option(name: .customLong("trust-forwarded-for"), help: "Rate-limit by X-Forwarded-For (only behind a trusted proxy): true or false [MAILVAULT_TRUST_FORWARDED_FOR, default false].")
     var trustForwardedFor: Bool?
     @Option(name: .customLong("key-file"), help: "The provider's secp256k1 key (64 hex digits, mode 600); created on first start [MAILVAULT_KEY_FILE, default DATA_DIR/provider.key].")
@@ -119,6 +121,7 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.maximumSubscribersPerClient = try settings.value(maximumSubscribersPerClient, "max-subscribers-per-client",
                                                                        configuration.maximumSubscribersPerClient)
         configuration.trustForwardedFor = try settings.value(trustForwardedFor, "trust-forwarded-for", false)
+        configuration.eventLoopThreads = try settings.value(eventLoopThreads, "event-loop-threads", configuration.eventLoopThreads)
         configuration.checkpointInterval = try settings.value(checkpointInterval, "checkpoint-interval",
                                                               configuration.checkpointInterval)
         configuration.endpoints = publicURLs.isEmpty
@@ -280,6 +283,7 @@ struct Settings {
               configuration.maximumSubscribersPerClient >= 1 else {
             throw CLIError("--max-concurrent-queries and --max-subscribers-per-client must be at least 1, --max-subscribers at least 0")
         }
+        guard (1...256).contains(configuration.eventLoopThreads) else { throw CLIError("--event-loop-threads must be 1 to 256") }
         guard configuration.sweepInterval >= 1 else { throw CLIError("--sweep-interval must be at least 1") }
     }
 }
