@@ -25,7 +25,10 @@ public struct LiveFilter: Hashable, Sendable {
     }
 
     /// The filter's kind, as metrics label it: `topics`, `bloom` or `all`.
-    public var kind: String {
+    public var kind: String { LiveFilter.kind(topics: topics, bloom: bloom) }
+
+    /// The kind of a query's filter, without building a filter (no topic set) for it.
+    public static func kind(topics: [Topic], bloom: Bloom?) -> String {
         if !topics.isEmpty { return "topics" }
         if let bloom, !bloom.isFull { return "bloom" }
         return "all"

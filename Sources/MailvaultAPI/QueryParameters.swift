@@ -35,8 +35,8 @@ public enum QueryParameters {
             }
             cursor = try? StoreCursor(bytes: bytes)
         }
-        let filter = try topicFilter(query)
-        return StoreQuery(from: from, to: to, topics: filter.topics, bloom: filter.bloom, limit: limit, cursor: cursor)
+        let (topics, bloom) = try topicFilter(query)
+        return StoreQuery(from: from, to: to, topics: topics, bloom: bloom, limit: limit, cursor: cursor)
     }
 
     /// `from` (default 0) and `to` (default `now + 60`), inclusive, with `from <= to`.
@@ -54,10 +54,11 @@ public enum QueryParameters {
     /// are refused.
     public static func subscription(_ query: QueryString) throws(APIError) -> LiveFilter {
         try query.requireOnly(subscriptionNames)
-        return try topicFilter(query)
+        let (topics, bloom) = try topicFilter(query)
+        return LiveFilter(topics: topics, bloom: bloom)
     }
 
-    private static func topicFilter(_ query: QueryString) throws(APIError) -> LiveFilter {
+    private static func topicFilter(_ query: QueryString) throws(APIError) -> (topics: [Topic], bloom: Bloom?) {
         var topics: [Topic] = []
         if let text = query["topics"], !text.isEmpty {
             let parts = text.split(separator: ",", omittingEmptySubsequences: false)
@@ -81,7 +82,7 @@ public enum QueryParameters {
             }
             bloom = parsed
         }
-        return LiveFilter(topics: topics, bloom: bloom)
+        return (topics, bloom)
     }
 
     private static func uint32(_ text: String, name: String) throws(APIError) -> UInt32 {

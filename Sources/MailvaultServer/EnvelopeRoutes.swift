@@ -102,7 +102,7 @@ struct EnvelopeRoutes: Sendable {
         let now = server.clock()
         let query = try QueryParameters.history(try QueryString(request.uri.query ?? ""), now: now)
         var page = try read(request, context) { () throws(StoreError) in try server.store.query(query) }
-        server.metrics.query(filter: LiveFilter(topics: query.topics, bloom: query.bloom).kind)
+        server.metrics.query(filter: LiveFilter.kind(topics: query.topics, bloom: query.bloom))
         trim(&page)
         if let dropped = server.configuration.faultDropTopic {
             let kept = page.envelopes.indices.filter { page.envelopes[$0].topic != dropped }
@@ -125,7 +125,7 @@ struct EnvelopeRoutes: Sendable {
         let now = server.clock()
         let query = try QueryParameters.history(try QueryString(request.uri.query ?? ""), now: now)
         var page = try read(request, context) { () throws(StoreError) in try server.store.hashes(query) }
-        server.metrics.query(filter: LiveFilter(topics: query.topics, bloom: query.bloom).kind)
+        server.metrics.query(filter: LiveFilter.kind(topics: query.topics, bloom: query.bloom))
         if let dropped = server.configuration.faultDropTopic {
             page = HashPage(entries: page.entries.filter { $0.topic != dropped }, next: page.next)
         }
