@@ -81,7 +81,7 @@ let package = Package(
             pkgConfig: "libsecp256k1",
             providers: [.apt(["libsecp256k1-dev"])]
         ),
-        .target(name: "MailvaultAccountability", dependencies: ["MailvaultCore", "MailvaultStore", "CSecp256k1"]),
+        .target(name: "MailvaultAccountability", dependencies: ["MailvaultCore", "MailvaultStore", "MailvaultAPI", "CSecp256k1"]),
         // The user's side of accountability: a provider client over URLSession, cross-provider
         // audits that turn omissions into evidence, and the ranking built on the same figures.
         .target(

@@ -4,8 +4,11 @@
 Writes Tests/MailvaultAccountabilityTests/Vectors/signatures.json:
   keys        secret key -> uncompressed public key and Ethereum address
   signatures  (key, kind, document) -> digest and 65-byte signature r ++ s ++ v (v = recovery id 0/1)
-  chains      ordered 36-byte keys -> receipt commitment
-  receipt     one signed QueryReceipt (SignedDocument JSON form), the page's key list, and an
+  chains      ordered 36-byte keys -> receipt commitment, version 1 (hash chain)
+  commitments ordered 36-byte keys -> receipt commitment, version 2 (one hash)
+  batches     documents signed together: the Merkle root over their digests, one signature over
+              it, and each document in SignedDocument JSON form with its path to the root
+  receipt     one QueryReceipt (version 2) signed in a batch of three, the page's key list, and an
               envelope (RLP) that is in the page's range but missing from it: proven evidence
   rejections  the same receipt with one defect each, and the reason the check must refuse it
 
@@ -16,9 +19,13 @@ is computed here with pycryptodome's Keccak-256:
 
     digest = keccak256("mailvault/v1/" ++ kind ++ 0x00 ++ document bytes)
 
-and the receipt commitment is the hash chain
+the receipt commitment (version 2) is one hash over the keys
 
-    c0 = keccak256("mailvault/v1/receipt-chain"),  ci = keccak256(c(i-1) ++ BE32(sent) ++ hash)
+    commitment = keccak256("mailvault/v1/receipt-keys" ++ 0x00 ++ key1 ++ ... ++ keyn),  key = BE32(sent) ++ hash
+
+(version 1 was the chain c0 = keccak256("mailvault/v1/receipt-chain"), ci = keccak256(c(i-1) ++ keyi)),
+and a batch signs the root of a Merkle tree over the documents' digests: neighbours pair up level
+by level as keccak256(0x01 ++ left ++ right), a last node without a neighbour moves up as it is.
 
 Hex is lowercase with a 0x prefix. The output is deterministic (fixed keys and seeds).
 
@@ -89,6 +96,45 @@ def chain(keys: list) -> bytes:
     return link
 
 
+def commitment_v2(keys: list) -> bytes:
+    assert all(len(k) == 36 for k in keys)
+    return keccak256(b"mailvault/v1/receipt-keys\x00" + b"".join(keys))
+
+
+def merkle(leaves: list) -> tuple:
+    """The root over `leaves` and, for each leaf, its path: [(side of the sibling, sibling)]."""
+    paths = [[] for _ in leaves]
+    level = [(leaf, [i]) for i, leaf in enumerate(leaves)]
+    while len(level) > 1:
+        up = []
+        for i in range(0, len(level), 2):
+            if i + 1 == len(level):
+                up.append(level[i])
+                continue
+            (left, under_left), (right, under_right) = level[i], level[i + 1]
+            for leaf in under_left:
+                paths[leaf].append(("right", right))
+            for leaf in under_right:
+                paths[leaf].append(("left", left))
+            up.append((keccak256(b"\x01" + left + right), under_left + under_right))
+        level = up
+    return level[0][0], paths
+
+
+def signed_batch(secret: bytes, items: list) -> list:
+    """Signs [(kind, document)] with one signature over their Merkle root."""
+    root, paths = merkle([digest(kind, document) for kind, document in items])
+    signature = sign(secret, root)
+    out = []
+    for (kind, document), path in zip(items, paths):
+        entry = {"kind": kind, "document": document.decode("utf-8"), "signature": hx(signature),
+                 "signer": hx(address(secret))}
+        if path:
+            entry["path"] = [{side: hx(sibling)} for side, sibling in path]
+        out.append(entry)
+    return out
+
+
 def key(sent: int, hash32: bytes) -> bytes:
     return sent.to_bytes(4, "big") + hash32
 
@@ -146,7 +192,7 @@ def receipt_case(rng: random.Random) -> tuple:
     missing_key, missing_raw = envelopes[3]
     page = [k for k, _ in envelopes if k != missing_key]
     receipt = {
-        "version": 1,
+        "version": 2,
         "endpoint": "hashes",
         "provider": hx(address(secret)),
         "descriptor": hx(keccak256(b"a descriptor")),
@@ -155,7 +201,7 @@ def receipt_case(rng: random.Random) -> tuple:
         "count": len(page),
         "first": hx(page[0]),
         "last": hx(page[-1]),
-        "commitment": hx(chain(page)),
+        "commitment": hx(commitment_v2(page)),
         "next": None,
         "coverage": {"from": now - 3600, "maximumAge": 86400, "minimumPoW": 0, "newestIngest": now, "gaps": []},
     }
@@ -178,9 +224,24 @@ def main() -> None:
         page = sorted(key(rng.randrange(2**32), bytes(rng.randrange(256) for _ in range(32))) for _ in range(count))
         chains.append({"keys": [hx(k) for k in page], "commitment": hx(chain(page))})
 
+    commitments = []
+    for count in [0, 1, 3, 4, 50]:
+        page = sorted(key(rng.randrange(2**32), bytes(rng.randrange(256) for _ in range(32))) for _ in range(count))
+        commitments.append({"keys": [hx(k) for k in page], "commitment": hx(commitment_v2(page))})
+
+    batches = []
+    for size in [1, 2, 3, 5, 8]:
+        items = [("receipt", canonical_json({"count": i, "endpoint": "hashes", "size": size})) for i in range(size)]
+        root, _ = merkle([digest(kind, document) for kind, document in items])
+        batches.append({"secret": hx(SECRETS[3]), "root": hx(root), "documents": signed_batch(SECRETS[3], items)})
+
     secret, receipt, page, missing, missing_key = receipt_case(rng)
     document = canonical_json(receipt)
-    proven = {"receipt": signed(secret, "receipt", document), "keys": [hx(k) for k in page], "envelope": hx(missing)}
+    # Signed in a batch of three, in the middle, as a busy server signs its receipts.
+    neighbours = [canonical_json({**receipt, "serverTime": receipt["serverTime"] - 1}),
+                  canonical_json({**receipt, "serverTime": receipt["serverTime"] + 1})]
+    batch = signed_batch(secret, [("receipt", neighbours[0]), ("receipt", document), ("receipt", neighbours[1])])
+    proven = {"receipt": batch[1], "keys": [hx(k) for k in page], "envelope": hx(missing)}
 
     # One defect each; the Swift check must refuse every one of them.
     rejections = []
@@ -200,8 +261,19 @@ def main() -> None:
     def other_signer(case):
         case["receipt"]["signer"] = hx(address(SECRETS[4]))
 
+    def swap_path_sides(case):
+        case["receipt"]["path"] = [{("left" if side == "right" else "right"): value}
+                                   for step in case["receipt"]["path"] for side, value in step.items()]
+
+    def drop_path(case):
+        del case["receipt"]["path"]
+
     reject("document edited after signing", tamper=flip_document)
     reject("signer swapped", tamper=other_signer)
+    reject("batch path with its sides swapped", tamper=swap_path_sides)
+    reject("batch path removed", tamper=drop_path)
+    reject("version 1 receipt with a version 2 commitment", receipt_value={**receipt, "version": 1})
+    reject("unknown receipt version", receipt_value={**receipt, "version": 3})
     reject("key list not matching the commitment", keys_value=proven["keys"][:-1])
     reject("envelope outside the query's range", receipt_value={**receipt, "query": {**receipt["query"], "to": receipt["query"]["from"] + 20}})
     reject("topic not asked for", receipt_value={**receipt, "query": {**receipt["query"], "topics": ["0x01020304"]}})
@@ -214,13 +286,16 @@ def main() -> None:
         "keys": keys,
         "signatures": signatures,
         "chains": chains,
+        "commitments": commitments,
+        "batches": batches,
         "evidence": proven,
         "rejections": rejections,
     }
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / "signatures.json").write_text(json.dumps(out, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     print(f"wrote {OUT / 'signatures.json'}: {len(keys)} keys, {len(signatures)} signatures, "
-          f"{len(chains)} chains, 1 evidence, {len(rejections)} rejections")
+          f"{len(chains)} chains, {len(commitments)} commitments, {len(batches)} batches, 1 evidence, "
+          f"{len(rejections)} rejections")
 
 
 if __name__ == "__main__":

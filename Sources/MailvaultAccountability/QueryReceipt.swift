@@ -1,3 +1,4 @@
+import MailvaultAPI
 import MailvaultCore
 import MailvaultStore
 
@@ -5,10 +6,10 @@ import MailvaultStore
 /// it, what it returned (count, first and last key, a commitment to the ordered list of keys),
 /// where the next page starts, and the coverage it vouches for.
 ///
-/// The commitment is a hash chain over the returned keys (`ReceiptCommitment`): a verifier holding
-/// the page's key list recomputes it in one pass. A Merkle root would also allow proving that one
-/// key is in a page without the rest, but proving that a key is *missing* needs the whole list
-/// either way, and the chain is simpler to check in any language.
+/// The commitment is one keccak256 over the returned keys (`ReceiptCommitment`): a verifier
+/// holding the page's key list recomputes it in one pass. A Merkle root would also allow proving
+/// that one key is in a page without the rest, but proving that a key is *missing* needs the
+/// whole list either way, and one hash is the simplest to check in any language.
 public struct QueryReceipt: Codable, Sendable, Equatable {
     /// The query's parameters after defaults were applied.
     public struct Query: Codable, Sendable, Equatable {
@@ -20,8 +21,9 @@ public struct QueryReceipt: Codable, Sendable, Equatable {
         public var cursor: String?
     }
 
-    /// Format version of this document.
-    public var version = 1
+    /// Format version of this document: 2 (version 1 committed with a hash chain; verifiers
+    /// still accept it).
+    public var version = QueryReceipt.currentVersion
     /// `envelopes` or `hashes`: which endpoint answered.
     public var endpoint: String
     /// The provider's address.
@@ -56,33 +58,104 @@ public struct QueryReceipt: Codable, Sendable, Equatable {
         count = keys.count
         first = keys.first?.description
         last = keys.last?.description
-        commitment = ReceiptCommitment.chain(keys).description
+        commitment = ReceiptCommitment.keys(keys).description
         self.next = next?.description
         self.coverage = coverage
     }
 }
 
 extension QueryReceipt {
-    /// The receipt as the JSON document a provider signs: the same fields and sorted keys as
-    /// `SignedDocument.encode` writes, built directly because a server signs one per page.
-    public var document: [UInt8] {
-        func string(_ text: String?) -> String { text.map { "\"\($0)\"" } ?? "null" }
-        func optional(_ name: String, _ text: String?) -> String { text.map { "\"\(name)\":\"\($0)\"," } ?? "" }
-        var coverageText = "{\"from\":\(coverage.from),\"gaps\":[\(coverage.gaps.map { "[\($0.map(String.init).joined(separator: ","))]" }.joined(separator: ","))]"
-        coverageText += ",\"maximumAge\":\(coverage.maximumAge)"
-        if let size = coverage.maximumEnvelopeSize { coverageText += ",\"maximumEnvelopeSize\":\(size)" }
-        coverageText += ",\"minimumPoW\":\(coverage.minimumPoW.isFinite ? "\(coverage.minimumPoW)" : "0")"
-        if let newest = coverage.newestIngest { coverageText += ",\"newestIngest\":\(newest)" }
-        coverageText += "}"
-        var queryText = "{"
-        queryText += optional("bloom", query.bloom) + optional("cursor", query.cursor)
-        queryText += "\"from\":\(query.from),\"limit\":\(query.limit),\"to\":\(query.to),"
-        queryText += "\"topics\":[\(query.topics.map { "\"\($0)\"" }.joined(separator: ","))]}"
-        var text = "{\"commitment\":\(string(commitment)),\"count\":\(count),\"coverage\":\(coverageText),"
-        text += "\"descriptor\":\(string(descriptor)),\"endpoint\":\(string(endpoint)),"
-        text += optional("first", first) + optional("last", last) + optional("next", next)
-        text += "\"provider\":\(string(provider)),\"query\":\(queryText),\"serverTime\":\(serverTime),\"version\":\(version)}"
-        return Array(text.utf8)
+    /// The version this build writes.
+    public static let currentVersion = 2
+
+    /// Whether this receipt commits to exactly `keys`, in order (by its version's rule), with
+    /// matching count and first and last key.
+    public func commits(to keys: [StoreCursor]) -> Bool {
+        guard let commitment = ReceiptCommitment.commitment(keys, version: version) else { return false }
+        return commitment.description == self.commitment && keys.count == count
+            && keys.first?.description == first && keys.last?.description == last
+    }
+
+    /// The JSON document a provider signs for a page: the fields and sorted keys that
+    /// `SignedDocument.encode` writes for `QueryReceipt(endpoint:…)` with the same arguments,
+    /// written straight into bytes because a server signs one per page.
+    public static func document(endpoint: String, provider: ProviderAddress, descriptor: Hash256, serverTime: UInt32,
+                                query: StoreQuery, keys: [StoreCursor], next: StoreCursor?,
+                                coverage: Coverage) -> [UInt8] {
+        var out = JSONBuffer(capacity: 900 + 12 * query.topics.count + 24 * coverage.gaps.count)
+        out.raw("{\"commitment\":")
+        ReceiptCommitment.keys(keys).withBytes { out.hex($0) }
+        out.raw(",\"count\":")
+        out.number(keys.count)
+        out.raw(",\"coverage\":{\"from\":")
+        out.number(coverage.from)
+        out.raw(",\"gaps\":[")
+        for (index, gap) in coverage.gaps.enumerated() {
+            out.raw(index == 0 ? "[" : ",[")
+            for (position, bound) in gap.enumerated() {
+                if position > 0 { out.raw(",") }
+                out.number(bound)
+            }
+            out.raw("]")
+        }
+        out.raw("],\"maximumAge\":")
+        out.number(coverage.maximumAge)
+        if let size = coverage.maximumEnvelopeSize {
+            out.raw(",\"maximumEnvelopeSize\":")
+            out.number(size)
+        }
+        out.raw(",\"minimumPoW\":")
+        out.number(coverage.minimumPoW.isFinite ? coverage.minimumPoW : 0)
+        if let newest = coverage.newestIngest {
+            out.raw(",\"newestIngest\":")
+            out.number(newest)
+        }
+        out.raw("},\"descriptor\":")
+        descriptor.withBytes { out.hex($0) }
+        out.raw(",\"endpoint\":")
+        out.string(endpoint)
+        if let first = keys.first {
+            out.raw(",\"first\":")
+            first.withBytes { out.hex($0) }
+        }
+        if let last = keys.last {
+            out.raw(",\"last\":")
+            last.withBytes { out.hex($0) }
+        }
+        if let next {
+            out.raw(",\"next\":")
+            next.withBytes { out.hex($0) }
+        }
+        out.raw(",\"provider\":")
+        out.hex(provider.bytes)
+        out.raw(",\"query\":{")
+        if query.topics.isEmpty, let bloom = query.bloom {
+            out.raw("\"bloom\":")
+            out.hex(bloom.bytes)
+            out.raw(",")
+        }
+        if let cursor = query.cursor {
+            out.raw("\"cursor\":")
+            cursor.withBytes { out.hex($0) }
+            out.raw(",")
+        }
+        out.raw("\"from\":")
+        out.number(query.from)
+        out.raw(",\"limit\":")
+        out.number(query.limit)
+        out.raw(",\"to\":")
+        out.number(query.to)
+        out.raw(",\"topics\":[")
+        for (index, topic) in query.topics.enumerated() {
+            if index > 0 { out.raw(",") }
+            out.hex(topic.bytes)
+        }
+        out.raw("]},\"serverTime\":")
+        out.number(serverTime)
+        out.raw(",\"version\":")
+        out.number(QueryReceipt.currentVersion)
+        out.raw("}")
+        return out.bytes
     }
 }
 
@@ -121,10 +194,43 @@ public struct Coverage: Codable, Sendable, Equatable {
     }
 }
 
-/// The commitment to an ordered list of keys: `c₀ = keccak256("mailvault/v1/receipt-chain")`,
-/// `cᵢ = keccak256(cᵢ₋₁ ++ keyᵢ)` with each key the 36 bytes `BE32(sent) ++ hash`.
+/// The commitment to an ordered list of keys, each the 36 bytes `BE32(sent) ++ hash`.
+///
+/// Version 2 (written now): `keccak256("mailvault/v1/receipt-keys" ++ 0x00 ++ key₁ ++ … ++ keyₙ)`.
+/// Version 1: the chain `c₀ = keccak256("mailvault/v1/receipt-chain")`, `cᵢ = keccak256(cᵢ₋₁ ++ keyᵢ)`,
+/// which cost one permutation per key where version 2 costs one per 3.8 keys.
 public enum ReceiptCommitment {
-    /// The chain over `keys`, in order.
+    /// The commitment of a receipt of `version` (1 or 2); `nil` for an unknown version.
+    public static func commitment(_ keys: [StoreCursor], version: Int) -> Hash256? {
+        switch version {
+        case 1: chain(keys)
+        case 2: self.keys(keys)
+        default: nil
+        }
+    }
+
+    /// Version 2: one hash over the domain and the keys.
+    public static func keys(_ keys: [StoreCursor]) -> Hash256 {
+        let domain = Array("mailvault/v1/receipt-keys\u{0}".utf8)
+        // The whole preimage in one buffer, so that whole blocks go to the kernel at once.
+        let count = domain.count + StoreCursor.byteCount * keys.count
+        return [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+            let raw = UnsafeMutableRawBufferPointer(buffer)
+            raw.copyBytes(from: domain)
+            var offset = domain.count
+            for key in keys {
+                raw.storeBytes(of: key.sent.bigEndian, toByteOffset: offset, as: UInt32.self)
+                raw.storeBytes(of: key.hash.w0.bigEndian, toByteOffset: offset + 4, as: UInt64.self)
+                raw.storeBytes(of: key.hash.w1.bigEndian, toByteOffset: offset + 12, as: UInt64.self)
+                raw.storeBytes(of: key.hash.w2.bigEndian, toByteOffset: offset + 20, as: UInt64.self)
+                raw.storeBytes(of: key.hash.w3.bigEndian, toByteOffset: offset + 28, as: UInt64.self)
+                offset += StoreCursor.byteCount
+            }
+            initialized = count
+        }.withUnsafeBytes { Keccak256.hash($0) }
+    }
+
+    /// Version 1: the hash chain over `keys`, in order.
     public static func chain(_ keys: [StoreCursor]) -> Hash256 {
         var link = Keccak256.hash(Array("mailvault/v1/receipt-chain".utf8))
         // Each step hashes 68 bytes (the previous link and a key) from one stack buffer: a page

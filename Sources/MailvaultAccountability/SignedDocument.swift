@@ -7,6 +7,11 @@ import MailvaultCore
 /// The digest is `keccak256("mailvault/v1/" ++ kind ++ 0x00 ++ document)`: the domain prefix and
 /// the kind keep a signature over one kind of document (a receipt) from being replayed as
 /// another (a descriptor), or as an Ethereum transaction or message.
+///
+/// A document signed alone carries a signature over its digest. A document signed in a batch
+/// (a busy server signs the receipts of many pages at once) carries a `path` of sibling hashes
+/// from its digest to the root of the batch's Merkle tree (`SignatureBatch`), and the signature
+/// is over that root.
 public struct SignedDocument: Sendable, Equatable {
     /// What the document is: `descriptor`, `receipt` or `checkpoint`.
     public let kind: String
@@ -16,6 +21,9 @@ public struct SignedDocument: Sendable, Equatable {
     public let signature: RecoverableSignature
     /// The address that claims to have signed.
     public let signer: ProviderAddress
+    /// From the digest to the signed root when the document was signed in a batch; empty when
+    /// the signature is over the digest itself.
+    public let path: [SignatureBatch.Step]
 
     /// The digest a provider signs for `document` of `kind`.
     public static func digest(kind: String, document: [UInt8]) -> Hash256 {
@@ -28,41 +36,73 @@ public struct SignedDocument: Sendable, Equatable {
         self.document = document
         signature = key.sign(digest: SignedDocument.digest(kind: kind, document: document))
         signer = key.address
+        path = []
     }
 
-    /// Checks that `signature` over the document recovers to `signer`.
+    /// A document signed in a batch: `signature` is `signer`'s over the root that `path` leads
+    /// to from the document's digest (`SignatureBatch`).
+    public init(kind: String, document: [UInt8], signature: RecoverableSignature, signer: ProviderAddress,
+                path: [SignatureBatch.Step]) {
+        self.kind = kind
+        self.document = document
+        self.signature = signature
+        self.signer = signer
+        self.path = path
+    }
+
+    /// What the signature is over: the digest, or the batch root its path leads to.
+    public var signedHash: Hash256 {
+        SignatureBatch.root(of: SignedDocument.digest(kind: kind, document: document), path: path)
+    }
+
+    /// Checks that `signature` over the document (or its batch root) recovers to `signer`.
     public func verify() throws(AccountabilityError) {
-        let recovered = try signature.signer(digest: SignedDocument.digest(kind: kind, document: document))
+        let recovered = try signature.signer(digest: signedHash)
         guard recovered == signer else { throw .wrongSigner(claimed: "\(signer)", recovered: "\(recovered)") }
     }
 
-    /// `{"document","kind","signature","signer"}` (sorted keys), the document as a JSON string.
+    /// `{"document","kind","path","signature","signer"}` (sorted keys), the document as a JSON
+    /// string; `path` (`[{"left":"0x…"},{"right":"0x…"}…]`) only when the document was signed in
+    /// a batch.
     public var json: [UInt8] {
         var out: [UInt8] = []
-        out.reserveCapacity(document.count + kind.utf8.count + 260)
+        out.reserveCapacity(document.count + kind.utf8.count + 260 + 80 * path.count)
         out += Array("{\"document\":\"".utf8)
         SignedDocument.escape(document, into: &out)
         out += Array("\",\"kind\":\"".utf8)
         SignedDocument.escape(Array(kind.utf8), into: &out)
-        out += Array("\",\"signature\":\"\(signature)\",\"signer\":\"\(signer)\"}".utf8)
+        out += Array("\",".utf8)
+        if !path.isEmpty {
+            out += Array("\"path\":[".utf8)
+            for (index, step) in path.enumerated() {
+                out += Array("\(index == 0 ? "" : ","){\"\(step.side.rawValue)\":\"\(step.hash)\"}".utf8)
+            }
+            out += Array("],".utf8)
+        }
+        out += Array("\"signature\":\"\(signature)\",\"signer\":\"\(signer)\"}".utf8)
         return out
     }
 
-    /// JSON string escaping of UTF-8 bytes (quotes, backslashes and control characters).
+    /// JSON string escaping of UTF-8 bytes (quotes, backslashes and control characters). Runs
+    /// of bytes that need none are copied whole.
     private static func escape(_ bytes: [UInt8], into out: inout [UInt8]) {
-        let hex: [UInt8] = Array("0123456789abcdef".utf8)
-        for byte in bytes {
-            switch byte {
-            case UInt8(ascii: "\""), UInt8(ascii: "\\"):
-                out.append(UInt8(ascii: "\\"))
-                out.append(byte)
-            case 0..<0x20:
-                out += Array("\\u00".utf8)
-                out.append(hex[Int(byte >> 4)])
-                out.append(hex[Int(byte & 0xF)])
-            default:
-                out.append(byte)
+        let hex: StaticString = "0123456789abcdef"
+        bytes.withUnsafeBufferPointer { source in
+            var copied = 0
+            for index in source.indices {
+                let byte = source[index]
+                guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
+                out.append(contentsOf: source[copied..<index])
+                copied = index + 1
+                if byte < 0x20 {
+                    out += [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"),
+                            hex.utf8Start[Int(byte >> 4)], hex.utf8Start[Int(byte & 0xF)]]
+                } else {
+                    out.append(UInt8(ascii: "\\"))
+                    out.append(byte)
+                }
             }
+            out.append(contentsOf: source[copied..<source.count])
         }
     }
 
@@ -87,6 +127,7 @@ public struct SignedDocument: Sendable, Equatable {
         self.document = Array(document.utf8)
         self.signature = signature
         signer = try ProviderAddress(hex: signerText)
+        path = try SignatureBatch.path(fromJSON: object["path"])
     }
 
     /// The document decoded as `T`.

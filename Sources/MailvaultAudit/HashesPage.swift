@@ -32,8 +32,7 @@ public struct HashesPage: Sendable {
         guard zip(keys, keys.dropFirst()).allSatisfy({ $0 < $1 }) else {
             throw .malformedDocument("the page's keys are not in ascending order")
         }
-        guard statement.commitment == ReceiptCommitment.chain(keys).description, statement.count == keys.count,
-              statement.first == keys.first?.description, statement.last == keys.last?.description else {
+        guard statement.commits(to: keys) else {
             throw .malformedDocument("the receipt does not commit to the page's \(keys.count) keys")
         }
         guard statement.next == next?.description else {

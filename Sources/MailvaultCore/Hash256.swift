@@ -38,15 +38,15 @@ public struct Hash256: Hashable, Comparable, Sendable, CustomStringConvertible {
     }
 
     /// The 32 bytes, most significant first.
-    public var bytes: [UInt8] {
-        var out = [UInt8]()
-        out.reserveCapacity(32)
-        for word in [w0, w1, w2, w3] {
-            for shift in stride(from: 56, through: 0, by: -8) {
-                out.append(UInt8(truncatingIfNeeded: word >> UInt64(shift)))
-            }
+    public var bytes: [UInt8] { withBytes { Array($0) } }
+
+    /// Runs `body` on the 32 bytes, most significant first, from the stack.
+    @inlinable
+    public func withBytes<T>(_ body: (UnsafeBufferPointer<UInt8>) throws -> T) rethrows -> T {
+        var words = (w0.bigEndian, w1.bigEndian, w2.bigEndian, w3.bigEndian)
+        return try withUnsafeBytes(of: &words) { raw in
+            try raw.withMemoryRebound(to: UInt8.self) { try body($0) }
         }
-        return out
     }
 
     /// Leading zero bits of the hash read as a 256-bit big-endian number (256 when all zero).

@@ -42,15 +42,28 @@ public enum Hex {
 
     /// Lowercase hex of `bytes`, prefixed with `0x` when `prefix` is true.
     public static func encode<C: Collection<UInt8>>(_ bytes: C, prefix: Bool = false) -> String {
-        let digits: [UInt8] = Array("0123456789abcdef".utf8)
-        var out = [UInt8]()
-        out.reserveCapacity(bytes.count * 2 + 2)
-        if prefix { out += [UInt8(ascii: "0"), UInt8(ascii: "x")] }
-        for byte in bytes {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0x0F)])
+        let start = prefix ? 2 : 0
+        let count = start + 2 * bytes.count
+        // Written straight into the string's storage: no table, no intermediate array.
+        return String(unsafeUninitializedCapacity: count) { out in
+            if prefix {
+                out[0] = UInt8(ascii: "0")
+                out[1] = UInt8(ascii: "x")
+            }
+            var index = start
+            for byte in bytes {
+                out[index] = digit(byte >> 4)
+                out[index + 1] = digit(byte & 0x0F)
+                index += 2
+            }
+            return count
         }
-        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// The lowercase hex digit of a nibble.
+    @inline(__always)
+    private static func digit(_ nibble: UInt8) -> UInt8 {
+        nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") - 10 + nibble
     }
 
     private static func nibble(_ char: UInt8) -> UInt8? {

@@ -21,9 +21,9 @@ struct EnvelopeRoutes: Sendable {
 
     func register(on router: Router<ServerContext>) {
         router.post("/v1/envelopes") { request, context in try await ingest(request, context) }
-        router.get("/v1/envelopes") { request, context in try query(request, context) }
+        router.get("/v1/envelopes") { request, context in try await query(request, context) }
         router.get("/v1/envelopes/:hash") { request, context in try envelope(request, context) }
-        router.get("/v1/hashes") { request, context in try hashes(request, context) }
+        router.get("/v1/hashes") { request, context in try await hashes(request, context) }
         router.post("/v1/presence") { request, context in try await presence(request, context) }
         router.get("/v1/subscribe") { request, context in try subscribe(request, context) }
         router.get("/v1/stats") { request, context in try stats(request, context) }
@@ -97,7 +97,7 @@ struct EnvelopeRoutes: Sendable {
 
     // MARK: Reads
 
-    func query(_ request: Request, _ context: ServerContext) throws(APIError) -> Response {
+    func query(_ request: Request, _ context: ServerContext) async throws(APIError) -> Response {
         try limit(server.queryLimiter, context, request, counter: server.metrics.rateLimitedQuery)
         let now = server.clock()
         let query = try QueryParameters.history(try QueryString(request.uri.query ?? ""), now: now)
@@ -109,7 +109,8 @@ struct EnvelopeRoutes: Sendable {
             page = QueryPage(envelopes: kept.map { page.envelopes[$0] }, hashes: kept.map { page.hashes[$0] }, next: page.next)
         }
         let keys = zip(page.envelopes, page.hashes).map { StoreCursor(sent: $0.sentTime, hash: $1) }
-        let receipt = server.provider.receipt(endpoint: "envelopes", query: query, keys: keys, next: page.next, now: now)
+        let receipt = await server.receipts.sign(kind: "receipt", document: server.provider.receipt(
+            endpoint: "envelopes", query: query, keys: keys, next: page.next, now: now))
         if wantsRLP(request) {
             var headers: HTTPFields = [.contentType: IngestBody.rlpMediaType]
             headers[EnvelopeRoutes.cursorHeader] = page.next?.description ?? ""
@@ -120,7 +121,7 @@ struct EnvelopeRoutes: Sendable {
         return json(APIResponseBody.envelopes(page, receipt: receipt.json))
     }
 
-    func hashes(_ request: Request, _ context: ServerContext) throws(APIError) -> Response {
+    func hashes(_ request: Request, _ context: ServerContext) async throws(APIError) -> Response {
         try limit(server.queryLimiter, context, request, counter: server.metrics.rateLimitedQuery)
         let now = server.clock()
         let query = try QueryParameters.history(try QueryString(request.uri.query ?? ""), now: now)
@@ -130,7 +131,8 @@ struct EnvelopeRoutes: Sendable {
             page = HashPage(entries: page.entries.filter { $0.topic != dropped }, next: page.next)
         }
         let keys = page.entries.map { StoreCursor(sent: $0.sent, hash: $0.hash) }
-        let receipt = server.provider.receipt(endpoint: "hashes", query: query, keys: keys, next: page.next, now: now)
+        let receipt = await server.receipts.sign(kind: "receipt", document: server.provider.receipt(
+            endpoint: "hashes", query: query, keys: keys, next: page.next, now: now))
         return json(APIResponseBody.hashes(page, receipt: receipt.json))
     }
 

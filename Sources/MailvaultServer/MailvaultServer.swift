@@ -8,6 +8,7 @@ import MailvaultStore
 import NIOCore
 import NIOPosix
 import ServiceLifecycle
+import Synchronization
 
 /// The HTTP API over an `EnvelopeStore` (Docs/API.md): thin on purpose — it parses, applies
 /// limits, counts, streams, and leaves every envelope decision to MailvaultCore and MailvaultStore.
@@ -27,6 +28,7 @@ public final class MailvaultServer: Service, Sendable {
     let gate: QueryGate
     let policy: IngestPolicy
     let provider: ProviderState
+    let receipts: ReceiptSigner
     let clock: @Sendable () -> UInt32
     private let onListening: @Sendable (Int) async -> Void
 
@@ -55,6 +57,7 @@ public final class MailvaultServer: Service, Sendable {
         }
         provider = ProviderState(configuration: configuration, key: configuration.providerKey ?? ProviderKey.generate(),
                                  now: clock(), logger: logger)
+        receipts = ReceiptSigner(key: provider.key, batchSizes: { [metrics] in metrics.receiptBatch.record($0) })
     }
 
     /// Serves until graceful shutdown (or cancellation).
@@ -65,8 +68,16 @@ public final class MailvaultServer: Service, Sendable {
         let port = configuration.port
         let onListening = onListening
         let logger = logger
-        let loops = MultiThreadedEventLoopGroup(numberOfThreads: configuration.eventLoopThreads)
-        defer { loops.shutdownGracefully { _ in } }
+        let provider: EventLoopGroupProvider
+        var owned: MultiThreadedEventLoopGroup?
+        if MailvaultServer.sharesEventLoops.load(ordering: .relaxed) {
+            provider = .singleton
+        } else {
+            let loops = MultiThreadedEventLoopGroup(numberOfThreads: configuration.eventLoopThreads)
+            owned = loops
+            provider = .shared(loops)
+        }
+        defer { owned?.shutdownGracefully { _ in } }
         let application = Application(
             router: router,
             configuration: ApplicationConfiguration(address: .hostname(configuration.host, port: port),
@@ -78,7 +89,7 @@ public final class MailvaultServer: Service, Sendable {
                 logger.info("listening", metadata: ["address": "\(channel.localAddress.map { "\($0)" } ?? "?")"])
                 await onListening(bound)
             },
-            eventLoopGroupProvider: .shared(loops),
+            eventLoopGroupProvider: provider,
             logger: logger
         )
         try await withGracefulShutdownHandler {
@@ -87,6 +98,20 @@ public final class MailvaultServer: Service, Sendable {
             // Live subscriptions never end by themselves: end them so the server can drain.
             hub.close()
         }
+    }
+
+    static let sharesEventLoops = Atomic<Bool>(false)
+
+    /// Makes SwiftNIO's shared event loops (`threads` of them) Swift's global executor for the
+    /// whole process, so that request handlers run on the loop that read the request instead of
+    /// hopping to Swift's thread pool and back. Call it once, first thing in a process that runs
+    /// a server (tasks started before keep the old pool); servers started afterwards use those
+    /// loops. Returns `false` when the runtime offers no hook (nothing changes then).
+    public static func adoptEventLoopsAsGlobalExecutor(threads: Int) -> Bool {
+        NIOSingletons.groupLoopCountSuggestion = threads
+        guard NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor() else { return false }
+        sharesEventLoops.store(true, ordering: .relaxed)
+        return true
     }
 
     /// The version reported in the `Server` header and the descriptor.

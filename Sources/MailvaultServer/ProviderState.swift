@@ -122,12 +122,11 @@ final class ProviderState: Sendable {
         return (document, digest)
     }
 
-    /// A signed receipt for a page.
-    func receipt(endpoint: String, query: StoreQuery, keys: [StoreCursor], next: StoreCursor?, now: UInt32) -> SignedDocument {
+    /// The receipt document for a page (`ReceiptSigner` signs it).
+    func receipt(endpoint: String, query: StoreQuery, keys: [StoreCursor], next: StoreCursor?, now: UInt32) -> [UInt8] {
         let digest = descriptor(now: now).digest
-        let body = QueryReceipt(endpoint: endpoint, provider: key.address, descriptor: digest, serverTime: now,
-                                query: query, keys: keys, next: next, coverage: coverage)
-        return SignedDocument(kind: "receipt", document: body.document, key: key)
+        return QueryReceipt.document(endpoint: endpoint, provider: key.address, descriptor: digest, serverTime: now,
+                                     query: query, keys: keys, next: next, coverage: coverage)
     }
 
     /// Signs a checkpoint of sent times from the last one's end to `now`, from the store as it

@@ -41,11 +41,11 @@ public struct ServerConfiguration: Sendable {
     public var subscriberBuffer = 256
     /// Seconds between keep-alive comments on idle subscriptions.
     public var keepAliveInterval: UInt32 = 15
-    /// SwiftNIO event-loop threads for socket I/O; request handlers run on Swift's own thread
-    /// pool. Half the cores: on 2 cores one loop served about 3.5% more queries than two in three
-    /// alternating runs (7,730 against 7,460 requests/s, Docs/Benchmarks.md), since fewer threads
-    /// compete for the same cores.
-    public var eventLoopThreads = max(1, ProcessInfo.processInfo.activeProcessorCount / 2)
+    /// SwiftNIO event-loop threads. `mailvault serve` makes them Swift's global executor
+    /// (`MailvaultServer.adoptEventLoopsAsGlobalExecutor`), so request handlers run on the loop
+    /// that read the request: one per core then (Docs/Benchmarks.md has the figures). A server
+    /// embedded without that runs its handlers on Swift's thread pool and its I/O on these loops.
+    public var eventLoopThreads = max(1, ProcessInfo.processInfo.activeProcessorCount)
     /// Take the client's address from `X-Forwarded-For` (only behind a trusted reverse proxy).
     public var trustForwardedFor = false
     /// The provider's identity, which signs the descriptor, receipts and checkpoints. When `nil`

@@ -48,6 +48,8 @@ final class ServerMetrics: Sendable {
     let storeUsedBytes: CoreMetrics.Gauge
     let storeEnvelopes: CoreMetrics.Gauge
     let storeRawBytes: CoreMetrics.Gauge
+    /// Receipts per signature (`ReceiptSigner`).
+    let receiptBatch: CoreMetrics.Recorder
 
     init() {
         var factory = PrometheusMetricsFactory(registry: registry)
@@ -58,6 +60,7 @@ final class ServerMetrics: Sendable {
         // status-go's buckets: 1 KiB doubling 11 times.
         factory.valueHistogramBuckets["mailserver_archived_envelope_size_bytes"] = (0..<11).map { 1024 * Double(1 << $0) }
         factory.valueHistogramBuckets["mailvault_envelope_pow"] = [0.000001, 0.00001, 0.0001, 0.001, 0.01, 0.1, 1, 10, 100]
+        factory.valueHistogramBuckets["mailvault_receipt_batch_size"] = [1, 2, 4, 8, 16, 32, 64, 128]
         self.factory = factory
 
         envelopes = CoreMetrics.Counter(label: "mailserver_envelopes_total", factory: factory)
@@ -87,6 +90,7 @@ final class ServerMetrics: Sendable {
         storeUsedBytes = CoreMetrics.Gauge(label: "mailvault_store_used_bytes", factory: factory)
         storeEnvelopes = CoreMetrics.Gauge(label: "mailvault_store_envelopes", factory: factory)
         storeRawBytes = CoreMetrics.Gauge(label: "mailvault_store_raw_bytes", factory: factory)
+        receiptBatch = CoreMetrics.Recorder(label: "mailvault_receipt_batch_size", factory: factory)
     }
 
     /// Counts a rejection by its reason.

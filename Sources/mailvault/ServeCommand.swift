@@ -66,7 +66,7 @@ struct ServeCommand: AsyncParsableCommand {
     var maximumSubscribers: Int?
     @Option(name: .customLong("max-subscribers-per-client"), help: "Live subscriptions one client may hold [MAILVAULT_MAX_SUBSCRIBERS_PER_CLIENT, default 10].")
     var maximumSubscribersPerClient: Int?
-    @Option(name: .customLong("event-loop-threads"), help: "Threads for socket I/O [MAILVAULT_EVENT_LOOP_THREADS, default half the cores].")
+    @Option(name: .customLong("event-loop-threads"), help: "Threads that serve requests, I/O and handlers alike [MAILVAULT_EVENT_LOOP_THREADS, default one per core].")
     var eventLoopThreads: Int?
     @Option(name: .customLong("trust-forwarded-for"), help: "Rate-limit by X-Forwarded-For (only behind a trusted proxy): true or false [MAILVAULT_TRUST_FORWARDED_FOR, default false].")
     var trustForwardedFor: Bool?
@@ -177,6 +177,7 @@ struct ServeCommand: AsyncParsableCommand {
         if let key = configuration.providerKey {
             FileHandle.standardOutput.write(Data("provider address=\(key.address) publicKey=\(Hex.encode(key.publicKey, prefix: true))\n".utf8))
         }
+        _ = MailvaultServer.adoptEventLoopsAsGlobalExecutor(threads: configuration.eventLoopThreads)
         let host = configuration.host
         let server = MailvaultServer(configuration: configuration, store: store, logger: logger, onListening: { port in
             FileHandle.standardOutput.write(Data("listening on http://\(host):\(port)\n".utf8))

@@ -10,7 +10,15 @@ import Testing
 struct QueryReceiptDocumentTests {
     static let key = try! ProviderKey(secret: Array(repeating: 7, count: 32))
 
-    static func receipts() -> [QueryReceipt] {
+    /// The arguments of a receipt: the hand-built document and the Codable struct take the same.
+    struct Case: Sendable, CustomTestStringConvertible {
+        let query: StoreQuery
+        let coverage: Coverage
+        let keys: [StoreCursor]
+        var testDescription: String { "\(query.topics.count) topics, \(coverage.gaps.count) gaps, \(keys.count) keys" }
+    }
+
+    static func cases() -> [Case] {
         let hash = Hash256(bytes: [UInt8](repeating: 0xab, count: 32))!
         let keys = (0..<3).map { StoreCursor(sent: 1_700_000_000 + UInt32($0), hash: hash) }
         let queries = [
@@ -24,26 +32,27 @@ struct QueryReceiptDocumentTests {
             Coverage(from: 9, maximumAge: 1, minimumPoW: 0.2, newestIngest: 77, gaps: [[1, 2], [5, 9]],
                      maximumEnvelopeSize: 1 << 20),
         ]
-        var out: [QueryReceipt] = []
-        for query in queries {
-            for coverage in coverages {
-                for page in [[], keys] {
-                    out.append(QueryReceipt(endpoint: "hashes", provider: key.address, descriptor: hash, serverTime: 42,
-                                            query: query, keys: page, next: page.last, coverage: coverage))
-                }
-            }
+        return queries.flatMap { query in
+            coverages.flatMap { coverage in [[], keys].map { Case(query: query, coverage: coverage, keys: $0) } }
         }
-        return out
     }
 
-    @Test(arguments: receipts())
-    func agreesWithTheCodableEncoding(receipt: QueryReceipt) throws {
-        let fast = receipt.document
+    @Test(arguments: cases())
+    func agreesWithTheCodableEncoding(_ arguments: Case) throws {
+        let descriptor = Keccak256.hash([9])
+        let receipt = QueryReceipt(endpoint: "hashes", provider: Self.key.address, descriptor: descriptor, serverTime: 42,
+                                   query: arguments.query, keys: arguments.keys, next: arguments.keys.last,
+                                   coverage: arguments.coverage)
+        let fast = QueryReceipt.document(endpoint: "hashes", provider: Self.key.address, descriptor: descriptor,
+                                         serverTime: 42, query: arguments.query, keys: arguments.keys,
+                                         next: arguments.keys.last, coverage: arguments.coverage)
         #expect(try JSONDecoder().decode(QueryReceipt.self, from: Data(fast)) == receipt)
         let plain = SignedDocument.encode(receipt)
         let fastObject = try JSONSerialization.jsonObject(with: Data(fast)) as? NSDictionary
         let plainObject = try JSONSerialization.jsonObject(with: Data(plain)) as? NSDictionary
         #expect(fastObject == plainObject)
+        #expect(receipt.commits(to: arguments.keys))
+        #expect(!receipt.commits(to: Array(arguments.keys.dropLast())) || arguments.keys.isEmpty)
     }
 }
 

@@ -32,6 +32,13 @@ enum SignatureVectors {
         let document: String
         let signature: String
         let signer: String
+        let path: [[String: String]]?
+    }
+
+    struct Batch: Decodable {
+        let secret: String
+        let root: String
+        let documents: [Signed]
     }
 
     struct Evidence: Codable {
@@ -55,6 +62,8 @@ enum SignatureVectors {
         let keys: [Key]
         let signatures: [Signature]
         let chains: [Chain]
+        let commitments: [Chain]
+        let batches: [Batch]
         let evidence: Evidence
         let rejections: [Evidence]
     }
@@ -103,12 +112,51 @@ struct SignatureVectorTests {
         #expect(ReceiptCommitment.chain(keys).description == vector.commitment)
     }
 
+    @Test(arguments: SignatureVectors.file.commitments.indices)
+    func receiptCommitmentVersion2(index: Int) throws {
+        let vector = SignatureVectors.file.commitments[index]
+        let keys = try OmissionEvidence.keys(vector.keys)
+        #expect(ReceiptCommitment.keys(keys).description == vector.commitment)
+        #expect(ReceiptCommitment.commitment(keys, version: 2)?.description == vector.commitment)
+        #expect(ReceiptCommitment.commitment(keys, version: 3) == nil)
+    }
+
+    /// Python's Merkle tree and signature over a batch: every document verifies with its path, and
+    /// Swift's tree over the same digests gives the same root, paths and signature.
+    @Test(arguments: SignatureVectors.file.batches.indices)
+    func batchSignatures(index: Int) throws {
+        let vector = SignatureVectors.file.batches[index]
+        let documents = try vector.documents.map { signed in
+            try SignedDocument(json: Array(JSONEncoder().encode(signed)))
+        }
+        for document in documents {
+            try document.verify()
+            #expect(document.signedHash.description == vector.root)
+        }
+        let digests = documents.map { SignedDocument.digest(kind: $0.kind, document: $0.document) }
+        let (root, paths) = SignatureBatch.tree(digests)
+        #expect(root.description == vector.root)
+        #expect(paths == documents.map(\.path))
+        let key = try ProviderKey(secret: Hex.decode(vector.secret))
+        let (signature, _) = SignatureBatch.sign(digests, key: key)
+        #expect(documents.allSatisfy { $0.signature == signature })
+        // A path is part of what is signed: any other path, or none, fails.
+        if let first = documents.first, let step = first.path.first {
+            let flipped = SignatureBatch.Step(side: step.side == .left ? .right : .left, hash: step.hash)
+            let forged = SignedDocument(kind: first.kind, document: first.document, signature: first.signature,
+                                        signer: first.signer, path: [flipped] + first.path.dropFirst())
+            #expect(throws: AccountabilityError.self) { try forged.verify() }
+        }
+    }
+
     @Test func pythonSignedReceiptVerifiesAndProvesItsOmission() throws {
         let vector = SignatureVectors.file.evidence
         let evidence = try OmissionEvidence(json: vector.json)
         try evidence.receipt.verify()
+        #expect(!evidence.receipt.path.isEmpty, "the vector's receipt was signed in a batch")
         let receipt = try evidence.receipt.decode(QueryReceipt.self)
-        #expect(receipt.commitment == ReceiptCommitment.chain(evidence.keys).description)
+        #expect(receipt.version == 2)
+        #expect(receipt.commitment == ReceiptCommitment.keys(evidence.keys).description)
         #expect(receipt.provider == evidence.receipt.signer.description)
         let verdict = evidence.check()
         #expect(verdict.proven, "\(verdict.reason)")

@@ -19,6 +19,41 @@ struct SignedDocumentTests {
         #expect(parsed.signer == SignedDocumentTests.key.address)
     }
 
+    /// Documents signed in a batch keep their own document, share one signature, carry different
+    /// paths, and survive the JSON round trip; a document moved to another's path fails.
+    @Test(arguments: [2, 3, 7, 16])
+    func batchSignedDocumentsVerifyOneByOne(size: Int) throws {
+        let documents = (0..<size).map { Array(#"{"count":\#($0)}"#.utf8) }
+        let digests = documents.map { SignedDocument.digest(kind: "receipt", document: $0) }
+        let (signature, paths) = SignatureBatch.sign(digests, key: SignedDocumentTests.key)
+        let signed = zip(documents, paths).map {
+            SignedDocument(kind: "receipt", document: $0, signature: signature, signer: SignedDocumentTests.key.address, path: $1)
+        }
+        // A tree of n leaves is floor(log2 n) to ceil(log2 n) levels deep.
+        let depths = Int(log2(Double(size)).rounded(.down))...Int(log2(Double(size)).rounded(.up))
+        #expect(paths.allSatisfy { depths.contains($0.count) })
+        for document in signed {
+            try document.verify()
+            let parsed = try SignedDocument(json: document.json)
+            #expect(parsed == document)
+            try parsed.verify()
+        }
+        let moved = SignedDocument(kind: "receipt", document: documents[0], signature: signature,
+                                   signer: SignedDocumentTests.key.address, path: paths[1])
+        #expect(throws: AccountabilityError.self) { try moved.verify() }
+    }
+
+    @Test(arguments: [
+        #"[{"up":"0x00"}]"#, #"[{"left":"0x00"}]"#, #"{"left":"0x\#(String(repeating: "00", count: 32))"}"#,
+        #"[{"left":"0x\#(String(repeating: "00", count: 32))","right":"0x\#(String(repeating: "00", count: 32))"}]"#,
+    ])
+    func malformedPathsAreNamed(path: String) throws {
+        let signed = SignedDocument(kind: "receipt", document: SignedDocumentTests.document, key: SignedDocumentTests.key)
+        var object = try #require(try JSONSerialization.jsonObject(with: Data(signed.json)) as? [String: Any])
+        object["path"] = try JSONSerialization.jsonObject(with: Data(path.utf8), options: .fragmentsAllowed)
+        #expect(throws: AccountabilityError.self) { try SignedDocument(object: object) }
+    }
+
     @Test func signingIsDeterministic() {
         let a = SignedDocument(kind: "descriptor", document: SignedDocumentTests.document, key: SignedDocumentTests.key)
         let b = SignedDocument(kind: "descriptor", document: SignedDocumentTests.document, key: SignedDocumentTests.key)

@@ -4,6 +4,7 @@ import MailvaultAccountability
 import MailvaultCore
 @testable import MailvaultServer
 import MailvaultStore
+import Synchronization
 import Testing
 
 @Suite("Accountability endpoints: descriptor, receipts, checkpoints")
@@ -49,7 +50,7 @@ struct ProviderEndpointTests {
             let document = try signed(json["receipt"])
             let receipt = try document.decode(QueryReceipt.self)
             #expect(receipt.endpoint == endpoint && receipt.count == 5)
-            #expect(receipt.commitment == ReceiptCommitment.chain(keys).description)
+            #expect(receipt.version == 2 && receipt.commits(to: keys))
             #expect(receipt.next == json["cursor"] as? String)
             #expect(receipt.query.topics == ["0xdeadbeef"] && receipt.query.limit == 5)
             #expect(receipt.serverTime == TestServer.now)
@@ -59,8 +60,37 @@ struct ProviderEndpointTests {
         let document = try SignedDocument(json: Array(try #require(Data(base64Encoded: header))))
         try document.verify()
         let keys = try Envelope.decodePacket(rlp.body).map { StoreCursor(sent: $0.sentTime, hash: $0.hash) }
-        #expect(try document.decode(QueryReceipt.self).commitment == ReceiptCommitment.chain(keys).description)
+        #expect(try document.decode(QueryReceipt.self).commits(to: keys))
         try await server.stop()
+    }
+
+    /// Receipts asked for before a flush are signed together: one signature, a path each, and
+    /// every one verifies on its own.
+    @Test func receiptsQueuedTogetherShareOneSignature() async throws {
+        let key = try ProviderKey(secret: Array(repeating: 5, count: 32))
+        let flushes = Mutex<[@Sendable () -> Void]>([])
+        let sizes = Mutex<[Int]>([])
+        let signer = ReceiptSigner(key: key, schedule: { flush in flushes.withLock { $0.append(flush) } },
+                                   batchSizes: { size in sizes.withLock { $0.append(size) } })
+        let count = 9
+        let documents = try await withThrowingTaskGroup(of: SignedDocument.self) { group in
+            for index in 0..<count {
+                group.addTask { await signer.sign(kind: "receipt", document: Array("{\"page\":\(index)}".utf8)) }
+            }
+            while signer.queued < count { try await Task.sleep(for: .milliseconds(1)) }
+            let scheduled = flushes.withLock { $0 }
+            #expect(scheduled.count == 1)
+            scheduled.forEach { $0() }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(sizes.withLock { $0 } == [count])
+        #expect(Set(documents.map(\.signature)).count == 1)
+        #expect(Set(documents.map(\.document)).count == count)
+        for document in documents {
+            #expect(!document.path.isEmpty)
+            try document.verify()
+            #expect(document.signer == key.address)
+        }
     }
 
     /// A provider that leaves a topic out of its answers signs receipts that prove it.
