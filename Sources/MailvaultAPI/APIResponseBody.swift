@@ -144,11 +144,11 @@ public enum APIResponseBody {
     }
 
     static func hash(_ hash: Hash256, into out: inout JSONBuffer) {
-        withUnsafeBytes(of: (hash.w0.bigEndian, hash.w1.bigEndian, hash.w2.bigEndian, hash.w3.bigEndian)) { out.hex($0) }
+        hash.withBytes { out.hex($0) }
     }
 
     static func topic(_ topic: Topic, into out: inout JSONBuffer) {
-        withUnsafeBytes(of: topic.rawValue.bigEndian) { out.hex($0) }
+        withUnsafeBytes(of: topic.rawValue.bigEndian) { raw in raw.withMemoryRebound(to: UInt8.self) { out.hex($0) } }
     }
 
     static func cursor(_ cursor: StoreCursor?, into out: inout JSONBuffer) {

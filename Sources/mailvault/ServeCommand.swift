@@ -178,6 +178,7 @@ struct ServeCommand: AsyncParsableCommand {
             FileHandle.standardOutput.write(Data("provider address=\(key.address) publicKey=\(Hex.encode(key.publicKey, prefix: true))\n".utf8))
         }
         _ = MailvaultServer.adoptEventLoopsAsGlobalExecutor(threads: configuration.eventLoopThreads)
+        ServeCommand.keepFreedMemory()
         let host = configuration.host
         let server = MailvaultServer(configuration: configuration, store: store, logger: logger, onListening: { port in
             FileHandle.standardOutput.write(Data("listening on http://\(host):\(port)\n".utf8))
@@ -192,6 +193,20 @@ struct ServeCommand: AsyncParsableCommand {
         }
         store.close()
         logger.info("stopped; the store is closed")
+    }
+}
+
+extension ServeCommand {
+    /// Each answer is built in a fresh buffer of tens of KB and freed once written. glibc's
+    /// default gives the top of a thread's heap back to the kernel on such frees (madvise), so
+    /// the next answer page-faults it in again; keeping up to 64 MiB per heap avoids that.
+    /// `mallopt` is looked up at run time (Glibc's Swift module does not declare it); where it
+    /// is missing, nothing changes.
+    static func keepFreedMemory() {
+        typealias Mallopt = @convention(c) (Int32, Int32) -> Int32
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "mallopt") else { return }
+        let trimThreshold: Int32 = -1 // M_TRIM_THRESHOLD in malloc.h
+        _ = unsafeBitCast(symbol, to: Mallopt.self)(trimThreshold, 64 << 20)
     }
 }
 
