@@ -76,14 +76,26 @@ public enum ContentNegotiation {
     /// The part of a `Content-Type` value before its parameters, lowercased.
     public static func essence(of value: String?) -> String? {
         guard let value else { return nil }
-        let bare = value.split(separator: ";", maxSplits: 1).first ?? ""
-        return bare.trimmingCharacters(in: .whitespaces).lowercased()
+        return String(essence(of: value.utf8[...]))
     }
 
     /// Whether an `Accept` header lists `mediaType` (exactly, parameters ignored).
     public static func accepts(_ accept: String?, _ mediaType: String) -> Bool {
         guard let accept else { return false }
-        return accept.split(separator: ",").contains { essence(of: String($0)) == mediaType }
+        return accept.utf8.split(separator: UInt8(ascii: ",")).contains { essence(of: $0) == mediaType }
+    }
+
+    /// The media type in one header item: before any `;`, without surrounding spaces and tabs,
+    /// lowercased (ASCII, as media types are). Bytes only: no Foundation on the request path.
+    private static func essence(of item: Substring.UTF8View) -> Substring {
+        let bare = item.split(separator: UInt8(ascii: ";"), maxSplits: 1, omittingEmptySubsequences: false).first ?? item
+        let blank: (UInt8) -> Bool = { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }
+        guard let first = bare.firstIndex(where: { !blank($0) }), let last = bare.lastIndex(where: { !blank($0) }) else {
+            return ""
+        }
+        let trimmed = Substring(bare[first...last])
+        return trimmed.utf8.contains(where: { (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains($0) })
+            ? Substring(trimmed.lowercased()) : trimmed
     }
 }
 

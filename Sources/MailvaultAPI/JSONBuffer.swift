@@ -25,21 +25,33 @@ public struct JSONBuffer: Sendable {
 
     /// Appends a quoted, escaped JSON string.
     public mutating func string(_ text: String) {
+        var text = text
+        text.withUTF8 { string(utf8: $0) }
+    }
+
+    /// Appends UTF-8 bytes as a quoted, escaped JSON string. Runs of bytes that need no escape
+    /// are copied whole.
+    public mutating func string(utf8 source: UnsafeBufferPointer<UInt8>) {
         bytes.append(UInt8(ascii: "\""))
-        for byte in text.utf8 {
+        var copied = 0
+        for index in source.indices {
+            let byte = source[index]
+            guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
+            bytes.append(contentsOf: source[copied..<index])
+            copied = index + 1
+            bytes.append(UInt8(ascii: "\\"))
             switch byte {
-            case UInt8(ascii: "\""): bytes += [UInt8(ascii: "\\"), UInt8(ascii: "\"")]
-            case UInt8(ascii: "\\"): bytes += [UInt8(ascii: "\\"), UInt8(ascii: "\\")]
-            case UInt8(ascii: "\n"): bytes += [UInt8(ascii: "\\"), UInt8(ascii: "n")]
-            case UInt8(ascii: "\r"): bytes += [UInt8(ascii: "\\"), UInt8(ascii: "r")]
-            case UInt8(ascii: "\t"): bytes += [UInt8(ascii: "\\"), UInt8(ascii: "t")]
+            case UInt8(ascii: "\n"): bytes.append(UInt8(ascii: "n"))
+            case UInt8(ascii: "\r"): bytes.append(UInt8(ascii: "r"))
+            case UInt8(ascii: "\t"): bytes.append(UInt8(ascii: "t"))
             case 0..<0x20:
-                bytes += Array("\\u00".utf8)
+                raw("u00")
                 bytes.append(JSONBuffer.digits[Int(byte >> 4)])
                 bytes.append(JSONBuffer.digits[Int(byte & 0xF)])
             default: bytes.append(byte)
             }
         }
+        bytes.append(contentsOf: source[copied...])
         bytes.append(UInt8(ascii: "\""))
     }
 

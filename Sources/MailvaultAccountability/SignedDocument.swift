@@ -1,4 +1,5 @@
 import Foundation
+import MailvaultAPI
 import MailvaultCore
 
 /// A JSON document signed by a provider: the signature covers the document's exact bytes, so
@@ -27,7 +28,10 @@ public struct SignedDocument: Sendable, Equatable {
 
     /// The digest a provider signs for `document` of `kind`.
     public static func digest(kind: String, document: [UInt8]) -> Hash256 {
-        Keccak256.hash(Array("mailvault/v1/\(kind)".utf8) + [0] + document)
+        var hasher = Keccak256()
+        hasher.update(Array("mailvault/v1/\(kind)\u{0}".utf8))
+        hasher.update(document)
+        return hasher.finalize()
     }
 
     /// Signs `document` with `key`.
@@ -65,45 +69,27 @@ public struct SignedDocument: Sendable, Equatable {
     /// string; `path` (`[{"left":"0x…"},{"right":"0x…"}…]`) only when the document was signed in
     /// a batch.
     public var json: [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(document.count + kind.utf8.count + 260 + 80 * path.count)
-        out += Array("{\"document\":\"".utf8)
-        SignedDocument.escape(document, into: &out)
-        out += Array("\",\"kind\":\"".utf8)
-        SignedDocument.escape(Array(kind.utf8), into: &out)
-        out += Array("\",".utf8)
+        var out = JSONBuffer(capacity: document.count * 9 / 8 + kind.utf8.count + 260 + 80 * path.count)
+        out.raw("{\"document\":")
+        document.withUnsafeBufferPointer { out.string(utf8: $0) }
+        out.raw(",\"kind\":")
+        out.string(kind)
         if !path.isEmpty {
-            out += Array("\"path\":[".utf8)
+            out.raw(",\"path\":[")
             for (index, step) in path.enumerated() {
-                out += Array("\(index == 0 ? "" : ","){\"\(step.side.rawValue)\":\"\(step.hash)\"}".utf8)
+                out.raw(index == 0 ? "{" : ",{")
+                out.raw(step.side == .left ? "\"left\":" : "\"right\":")
+                step.hash.withBytes { out.hex($0) }
+                out.raw("}")
             }
-            out += Array("],".utf8)
+            out.raw("]")
         }
-        out += Array("\"signature\":\"\(signature)\",\"signer\":\"\(signer)\"}".utf8)
-        return out
-    }
-
-    /// JSON string escaping of UTF-8 bytes (quotes, backslashes and control characters). Runs
-    /// of bytes that need none are copied whole.
-    private static func escape(_ bytes: [UInt8], into out: inout [UInt8]) {
-        let hex: StaticString = "0123456789abcdef"
-        bytes.withUnsafeBufferPointer { source in
-            var copied = 0
-            for index in source.indices {
-                let byte = source[index]
-                guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
-                out.append(contentsOf: source[copied..<index])
-                copied = index + 1
-                if byte < 0x20 {
-                    out += [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"),
-                            hex.utf8Start[Int(byte >> 4)], hex.utf8Start[Int(byte & 0xF)]]
-                } else {
-                    out.append(UInt8(ascii: "\\"))
-                    out.append(byte)
-                }
-            }
-            out.append(contentsOf: source[copied..<source.count])
-        }
+        out.raw(",\"signature\":")
+        out.hex(signature.bytes)
+        out.raw(",\"signer\":")
+        out.hex(signer.bytes)
+        out.raw("}")
+        return out.bytes
     }
 
     /// Parses the form `json` writes (no signature check: call `verify()`).

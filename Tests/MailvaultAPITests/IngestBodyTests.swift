@@ -82,3 +82,26 @@ struct IngestBodyTests {
         #expect(throws: APIError.self) { try PresenceBody.decode(Array(#"{"hashes":"x"}"#.utf8)) }
     }
 }
+
+@Suite("Content negotiation")
+struct ContentNegotiationTests {
+    @Test(arguments: [
+        ("application/json", "application/json"),
+        (" Application/JSON ; charset=utf-8", "application/json"),
+        ("\tapplication/x-rlp;q=1", "application/x-rlp"),
+        ("", ""),
+        (";", ""),
+        ("text/plain ", "text/plain"),
+    ])
+    func essenceIsTheLowercasedTypeBeforeParameters(value: String, expected: String) {
+        #expect(ContentNegotiation.essence(of: value) == expected)
+    }
+
+    @Test func acceptListsAreSplitOnCommas() {
+        #expect(ContentNegotiation.accepts("application/json, application/x-rlp;q=0.9", "application/x-rlp"))
+        #expect(ContentNegotiation.accepts("APPLICATION/X-RLP", "application/x-rlp"))
+        #expect(!ContentNegotiation.accepts("application/x-rlpx, */*", "application/x-rlp"))
+        #expect(!ContentNegotiation.accepts(nil, "application/x-rlp"))
+        #expect(ContentNegotiation.essence(of: nil) == nil)
+    }
+}
