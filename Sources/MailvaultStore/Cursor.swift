@@ -59,6 +59,23 @@ final class Cursor {
         return true
     }
 
+    /// Appends `count` fixed-size duplicates of `size` bytes each, stored back to back at
+    /// `values`, under `key` in one call (MDB_MULTIPLE, a DUPFIXED database only), each
+    /// sorting after the key's last one (MDB_APPENDDUP); returns how many were written.
+    func appendDuplicates(_ key: UnsafeRawBufferPointer, _ values: UnsafeRawBufferPointer, size: Int,
+                          count: Int) throws(StoreError) -> Int {
+        var kv = MDB_val(mv_size: key.count, mv_data: UnsafeMutableRawPointer(mutating: key.baseAddress))
+        var pair = (MDB_val(mv_size: size, mv_data: UnsafeMutableRawPointer(mutating: values.baseAddress)),
+                    MDB_val(mv_size: count, mv_data: nil))
+        let rc = withUnsafeMutableBytes(of: &pair) { raw in
+            mdb_cursor_put(pointer, &kv, raw.baseAddress!.assumingMemoryBound(to: MDB_val.self),
+                           UInt32(bitPattern: MDB_MULTIPLE | MDB_APPENDDUP))
+        }
+        if rc == MDB_KEYEXIST { return pair.1.mv_size }
+        try Transaction.check(rc, "cursor_put")
+        return pair.1.mv_size
+    }
+
     /// Deletes the entry under the cursor (with `MDB_NODUPDATA`, the key and all its duplicates).
     func delete(flags: Int32 = 0) throws(StoreError) {
         try Transaction.check(mdb_cursor_del(pointer, UInt32(bitPattern: flags)), "cursor_del")

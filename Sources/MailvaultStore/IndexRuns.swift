@@ -55,16 +55,22 @@ enum IndexRuns {
         guard !entries.isEmpty else { return }
         let cursor = try txn.cursor(dbi)
         let runKey = key(run: id)
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Entry.byteCount, alignment: 8)
+        // All entries back to back: the first creates the run's key, the rest follow in one
+        // MDB_MULTIPLE call (one call into LMDB instead of one per entry).
+        let size = Entry.byteCount
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: size * entries.count, alignment: 8)
         defer { buffer.deallocate() }
-        var first = true
-        for entry in entries {
-            entry.write(to: buffer.baseAddress!)
-            let written = try withRawBytes(runKey) { (k) throws(StoreError) in
-                try cursor.put(k, UnsafeRawBufferPointer(buffer), flags: first ? (appending ? MDB_APPEND : MDB_NODUPDATA) : MDB_APPENDDUP)
+        for (index, entry) in entries.enumerated() { entry.write(to: buffer.baseAddress! + index * size) }
+        try withRawBytes(runKey) { (k) throws(StoreError) in
+            guard try cursor.put(k, UnsafeRawBufferPointer(rebasing: buffer[0..<size]),
+                                 flags: appending ? MDB_APPEND : MDB_NODUPDATA) else {
+                throw .corrupt("index run \(id) was written out of order")
             }
-            guard written else { throw .corrupt("index run \(id) was written out of order") }
-            first = false
+            let rest = entries.count - 1
+            guard rest > 0 else { return }
+            let written = try cursor.appendDuplicates(k, UnsafeRawBufferPointer(rebasing: buffer[size...]), size: size,
+                                                      count: rest)
+            guard written == rest else { throw .corrupt("index run \(id) was written out of order") }
         }
     }
 

@@ -13,6 +13,12 @@ struct Location: Equatable {
         self.init(block: BigEndian.uint32(raw), offset: BigEndian.uint16(raw, at: 4))
     }
 
+    /// The value's size in bytes.
+    static let byteCount = 6
+
+    /// The 6 bytes (block, offset; big-endian) in the first 6 bytes of a stack value.
+    var wireWords: (UInt32, UInt16) { (block.bigEndian, offset.bigEndian) }
+
     var bytes: [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(6)

@@ -39,15 +39,19 @@ public struct StoreCursor: Hashable, Comparable, Sendable, CustomStringConvertib
 
     /// Runs `body` on the 36 wire bytes, from the stack.
     public func withBytes<T>(_ body: (UnsafeBufferPointer<UInt8>) throws -> T) rethrows -> T {
+        var words = wireWords
+        return try withUnsafeBytes(of: &words) { raw in
+            try raw.withMemoryRebound(to: UInt8.self) { try body($0) }
+        }
+    }
+
+    /// The 36 wire bytes as nine big-endian 32-bit words: a stack value with no padding.
+    var wireWords: (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32) {
         func halves(_ word: UInt64) -> (UInt32, UInt32) {
             (UInt32(truncatingIfNeeded: word >> 32).bigEndian, UInt32(truncatingIfNeeded: word).bigEndian)
         }
         let (a, b, c, d) = (halves(hash.w0), halves(hash.w1), halves(hash.w2), halves(hash.w3))
-        // Nine 32-bit words: 36 bytes with no padding.
-        var words = (sent.bigEndian, a.0, a.1, b.0, b.1, c.0, c.1, d.0, d.1)
-        return try withUnsafeBytes(of: &words) { raw in
-            try raw.withMemoryRebound(to: UInt8.self) { try body($0) }
-        }
+        return (sent.bigEndian, a.0, a.1, b.0, b.1, c.0, c.1, d.0, d.1)
     }
 
     /// "0x" followed by 72 lowercase hex digits.

@@ -30,7 +30,9 @@ final class WriteContext {
     private var dirtyInfos: Set<UInt32> = []
     /// Blocks that lost records in this transaction: candidates for freeing or compaction.
     private(set) var touchedBlocks: Set<UInt32> = []
-    private var lastKey: [UInt8]?
+    /// The largest primary key, once loaded: a key above it is new, so its insert needs no
+    /// duplicate lookup and is an append.
+    private var lastKey: StoreCursor?
     private var lastKeyLoaded = false
     private(set) var blocksFreed = 0
     /// Index entries of the envelopes inserted by this transaction, written as one run by
@@ -75,35 +77,40 @@ final class WriteContext {
     /// Stores one prepared envelope unless its key is already present; returns false for a
     /// duplicate.
     func insert(_ item: PreparedEnvelope) throws(StoreError) -> Bool {
-        let keyBytes = item.key.bytes
-        if try txn.get(dbs.envelopes, keyBytes) != nil { return false }
-        if Record.kind(ofEncoded: item.record) != .raw { compressed += 1 }
-        let location = try append(record: item.record)
-        try putPrimary(keyBytes, location)
-        pendingTopics.append(TopicIndexEntry(topic: item.topic, key: item.key))
-        pendingHashes.append(HashIndexEntry(key: item.key))
-        if !tiers.isEmpty {
-            try putDuplicateInOrder(dbs.tiers, key: [retention.tier(forPoW: Double(item.pow), sorted: tiers)],
-                                    value: keyBytes)
+        var keyWords = item.key.wireWords
+        return try withUnsafeBytes(of: &keyWords) { (keyBytes) throws(StoreError) -> Bool in
+            let appends = try sortsLast(item.key)
+            // Ingest arrives mostly in time order: only a key below the largest can exist already.
+            if !appends, try txn.get(dbs.envelopes, keyBytes) != nil { return false }
+            if Record.kind(ofEncoded: item.record) != .raw { compressed += 1 }
+            var location = try append(record: item.record).wireWords
+            let stored = try withUnsafeBytes(of: &location) { (value) throws(StoreError) -> Bool in
+                try txn.put(dbs.envelopes, keyBytes, UnsafeRawBufferPointer(rebasing: value[0..<Location.byteCount]),
+                            flags: appends ? MDB_APPEND : MDB_NOOVERWRITE)
+            }
+            guard stored else { throw .corrupt("an envelope key appeared twice in one transaction") }
+            if appends { lastKey = item.key }
+            pendingTopics.append(TopicIndexEntry(topic: item.topic, key: item.key))
+            pendingHashes.append(HashIndexEntry(key: item.key))
+            if !tiers.isEmpty {
+                try putDuplicateInOrder(dbs.tiers, key: [retention.tier(forPoW: Double(item.pow), sorted: tiers)],
+                                        value: Array(keyBytes))
+            }
+            count += 1
+            rawBytes += UInt64(item.rawLength)
+            storedBytes += UInt64(item.record.count)
+            return true
         }
-        count += 1
-        rawBytes += UInt64(item.rawLength)
-        storedBytes += UInt64(item.record.count)
-        return true
     }
 
-    /// Puts a primary entry, appending (which fills pages completely) when the key sorts last.
-    private func putPrimary(_ keyBytes: [UInt8], _ location: Location) throws(StoreError) {
+    /// Whether `key` sorts after every stored key (loading the largest on first use).
+    private func sortsLast(_ key: StoreCursor) throws(StoreError) -> Bool {
         if !lastKeyLoaded {
             let cursor = try txn.cursor(dbs.envelopes)
-            lastKey = try cursor.get(MDB_LAST).map { Array($0.key) }
+            lastKey = try cursor.get(MDB_LAST).flatMap { $0.key.count == StoreCursor.byteCount ? StoreCursor(raw: $0.key) : nil }
             lastKeyLoaded = true
         }
-        let appends = lastKey.map { $0.lexicographicallyPrecedes(keyBytes) } ?? true
-        guard try txn.put(dbs.envelopes, keyBytes, location.bytes, flags: appends ? MDB_APPEND : MDB_NOOVERWRITE) else {
-            throw .corrupt("an envelope key appeared twice in one transaction")
-        }
-        if appends { lastKey = keyBytes }
+        return lastKey.map { $0 < key } ?? true
     }
 
     /// Adds a sorted duplicate, with MDB_APPENDDUP when it sorts after the key's last one, so
@@ -219,7 +226,7 @@ final class WriteContext {
             (record.topic, record.pow, record.length, RecordCodec.rawLength(of: record), record.kind)
         }
         try txn.delete(dbs.envelopes, keyBytes)
-        if lastKey == keyBytes { lastKeyLoaded = false }
+        if lastKey == key { lastKeyLoaded = false }
         let (hashShared, topicShared) = try sharedEntries(of: key, topic: topic)
         if !topicShared {
             // The entry may lie in several runs, one per envelope that had it when it was added.

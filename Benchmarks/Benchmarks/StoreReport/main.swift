@@ -11,6 +11,9 @@ import StoreBaselines
 //      vs status-go's scan of the time range;
 //   4. zstd ratio on random and on compressible payloads, with and without a zstd dictionary.
 // Usage: StoreReport [ingest-count] [query-store-count] (defaults 200000 and 1000000).
+//        StoreReport COUNT 0 rounds R   only the ingest race, R alternating rounds of the C loop
+//                                       and the store (hashing included, then precomputed), each
+//                                       round's ratios against the C loop of that round.
 
 let arguments = CommandLine.arguments
 let ingestCount = arguments.count > 1 ? Int(arguments[1]) ?? 200_000 : 200_000
@@ -143,6 +146,37 @@ guard cResult == 0 else { fail("C LMDB loop failed: \(cResult)") }
 let cRate = Double(ingestCount) / seconds(clock.now - cStart)
 let cWritten = writtenBytes() - cWrittenBefore
 
+if arguments.count > 4, arguments[3] == "rounds", let rounds = Int(arguments[4]) {
+    print("# round c_loop store(hashing) store(precomputed) ratio(hashing) ratio(precomputed)  [envelopes/s]")
+    for round in 1...rounds {
+        let directory = scratch + "/c-lmdb-\(round)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        // Each side starts with no other run's dirty pages still being written back.
+        sync()
+        let start = clock.now
+        let result = flat.keys.withUnsafeBufferPointer { keys in
+            flat.values.withUnsafeBufferPointer { values in
+                flat.offsets.withUnsafeBufferPointer { offsets in
+                    baseline_lmdb_ingest(directory, keys.baseAddress, 36, values.baseAddress, offsets.baseAddress,
+                                         ingestCount, 1000)
+                }
+            }
+        }
+        guard result == 0 else { fail("C LMDB loop failed: \(result)") }
+        let loop = Double(ingestCount) / seconds(clock.now - start)
+        sync()
+        let hashing = try measureStore(directory: scratch + "/hashing-\(round)", precomputed: false).rate
+        sync()
+        let precomputed = try measureStore(directory: scratch + "/precomputed-\(round)", precomputed: true).rate
+        print(String(format: "round %d %.0f %.0f %.0f %.3f %.3f", round, loop, hashing, precomputed,
+                     hashing / loop, precomputed / loop))
+        for name in ["/c-lmdb-\(round)", "/hashing-\(round)", "/precomputed-\(round)"] {
+            try? FileManager.default.removeItem(atPath: scratch + name)
+        }
+    }
+    try? FileManager.default.removeItem(atPath: scratch)
+    exit(0)
+}
 if arguments.count > 3, arguments[3] == "store-only" {
     let result = try measureStore(directory: scratch + "/store-only", precomputed: true)
     report("mailvault_store (hashes precomputed)", result.rate, "env/s")
