@@ -224,7 +224,8 @@ public final class EnvelopeStore: @unchecked Sendable {
     /// Envelopes per lane below which a batch is prepared on the caller's thread alone.
     static let preparationChunk = 256
 
-    /// Hashes (unless `work` has the hashes), builds the records and sorts a batch. A large
+    /// Hashes (unless `work` has the hashes), builds the records and sorts a batch. The PoW is
+    /// recorded when `work` brings it or a retention tier needs it, else left unset (NaN). A large
     /// batch is cut into `lanes` contiguous chunks prepared on as many threads: the hashing
     /// and the record building are the ingest's CPU work that cannot overlap the previous
     /// commit for a single caller, so they use every core instead.
@@ -237,16 +238,29 @@ public final class EnvelopeStore: @unchecked Sendable {
         let bounds = (0...chunks).map { $0 * envelopes.count / chunks }
         let parts = PreparedChunks(count: chunks)
         let codec = codec
+        let needsPoW = !configuration.retention.tiers.isEmpty
         DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
             let range = bounds[chunk]..<bounds[chunk + 1]
             let slice = Array(envelopes[range])
-            let checks = work.map { Array($0[range]) } ?? Envelope.checkWork(batch: slice)
-            let pows = checks.map { Float($0.pow()) }
+            let hashes: [Hash256]
+            let pows: [Float]
+            if let work {
+                hashes = work[range].map(\.hash)
+                pows = work[range].map { Float($0.pow()) }
+            } else if needsPoW {
+                let checks = Envelope.checkWork(batch: slice)
+                hashes = checks.map(\.hash)
+                pows = checks.map { Float($0.pow()) }
+            } else {
+                // No tier needs the PoW now: it is left unset and computed if a tier ever does.
+                hashes = Envelope.hashes(batch: slice)
+                pows = Array(repeating: .nan, count: slice.count)
+            }
             let records = codec.records(for: slice, pows: pows)
             var prepared: [PreparedEnvelope] = []
             prepared.reserveCapacity(slice.count)
             for index in slice.indices {
-                prepared.append(PreparedEnvelope(key: StoreCursor(sent: slice[index].sentTime, hash: checks[index].hash),
+                prepared.append(PreparedEnvelope(key: StoreCursor(sent: slice[index].sentTime, hash: hashes[index]),
                                                  topic: slice[index].topic, pow: pows[index],
                                                  rawLength: slice[index].encoded.count, record: records[index]))
             }

@@ -59,7 +59,7 @@ extension WriteContext {
         var entry = try cursor.get(MDB_FIRST)
         while let current = entry {
             let location = try Location(raw: current.value)
-            let pow = try withRecord(at: location) { (record) throws(StoreError) in record.pow }
+            let pow = try withRecord(at: location) { (record) throws(StoreError) in try self.pow(of: record) }
             try putDuplicateInOrder(dbs.tiers, key: [retention.tier(forPoW: Double(pow), sorted: tiers)],
                                     value: Array(current.key))
             entry = try cursor.get(MDB_NEXT)

@@ -223,7 +223,8 @@ final class WriteContext {
         guard let raw = try txn.get(dbs.envelopes, keyBytes) else { return }
         let location = try Location(raw: raw)
         let (topic, pow, length, rawLength, kind) = try withRecord(at: location) { (record) throws(StoreError) in
-            (record.topic, record.pow, record.length, RecordCodec.rawLength(of: record), record.kind)
+            (record.topic, tiers.isEmpty ? record.pow : try self.pow(of: record), record.length,
+             RecordCodec.rawLength(of: record), record.kind)
         }
         try txn.delete(dbs.envelopes, keyBytes)
         if lastKey == key { lastKeyLoaded = false }
@@ -281,6 +282,13 @@ final class WriteContext {
     }
 
     /// Runs `body` on the record at `location`, as this transaction sees it.
+    /// A record's PoW: as recorded, or computed from its envelope when it was left unset (the
+    /// envelope was stored without a PoW check and while no retention tier needed one).
+    func pow(of record: Record) throws(StoreError) -> Float {
+        guard record.pow.isNaN else { return record.pow }
+        return Float(try codec.envelope(of: record, dictionaries: DictionarySource(txn: txn, meta: dbs.meta)).pow())
+    }
+
     func withRecord<T>(at location: Location, _ body: (Record) throws(StoreError) -> T) throws(StoreError) -> T {
         let format = blockFormats.format(of: location.block)
         return try withBlock(location.block) { (block) throws(StoreError) in

@@ -13,6 +13,8 @@ struct PoWCheckTests {
         }
         let checks = Envelope.checkWork(batch: envelopes, kernel: kernel)
         #expect(checks == envelopes.map { $0.checkWork() })
+        let hashes = Envelope.hashes(batch: envelopes, kernel: kernel)
+        #expect(hashes.map(\.description) == vectors.map { "0x" + $0.hash })
         for (check, vector) in zip(checks, vectors) {
             #expect(check.hash.description == "0x" + vector.hash)
             #expect(check.powHash.description == "0x" + vector.powHash)
@@ -36,6 +38,8 @@ struct PoWCheckTests {
             #expect(check.pow(diff: 3) == envelope.pow(diff: 3))
         }
         #expect(Envelope.checkWork(batch: []).isEmpty)
+        #expect(Envelope.hashes(batch: decoded) == envelopes.map(\.hash))
+        #expect(Envelope.hashes(batch: []).isEmpty)
     }
 
     @Test("ingest rules accept a precomputed check")

@@ -5,6 +5,45 @@ import Testing
 
 @Suite("EnvelopeStore behaviour")
 struct EnvelopeStoreTests {
+    /// A store without tiers leaves the PoW of envelopes ingested without PoW checks unset;
+    /// tiers configured later still keep exactly the envelopes whose PoW (computed by the core,
+    /// independently of the store) reaches them, and remove them when their tier ends.
+    @Test func tiersAddedLaterComputeThePoWLeftUnset() async throws {
+        let directory = TemporaryDirectory("lazy-pow")
+        defer { directory.remove() }
+        var factory = EnvelopeFactory(seed: 77)
+        let sent: UInt32 = 1_000_000
+        let envelopes = (0..<60).map { index in factory.envelope(sent: sent + UInt32(index % 3), compressible: index % 2 == 0) }
+        let plain = try EnvelopeStore.open(at: directory.path, configuration: StoreConfiguration(
+            retention: RetentionPolicy(maximumAge: 1000)))
+        _ = try await plain.ingest(envelopes)
+        let unset = try plain.environment.read { (txn) throws(StoreError) -> Int in
+            var count = 0
+            for envelope in envelopes {
+                guard let raw = try txn.get(plain.dbs.envelopes, envelope.storeKey.bytes) else { continue }
+                let location = try Location(raw: raw)
+                guard let block = try txn.get(plain.dbs.blocks, BigEndian.bytes(location.block)) else { continue }
+                if try Record.parse(block: block, at: Int(location.offset), format: .version4).pow.isNaN { count += 1 }
+            }
+            return count
+        }
+        #expect(unset == envelopes.count)
+        plain.close()
+
+        let pows = envelopes.map { $0.pow() }.sorted()
+        let threshold = pows[pows.count / 2]
+        let tiered = try EnvelopeStore.open(at: directory.path, configuration: StoreConfiguration(
+            retention: RetentionPolicy(maximumAge: 1000, tiers: [RetentionTier(minimumPoW: threshold, maximumAge: 5000)])))
+        defer { tiered.close() }
+        _ = try await tiered.sweep(now: sent + 2000)
+        let kept = try tiered.query(StoreQuery(limit: 1000)).envelopes
+        #expect(Set(kept.map(\.storeKey)) == Set(envelopes.filter { Double(Float($0.pow())) >= threshold }.map(\.storeKey)))
+        #expect(!kept.isEmpty && kept.count < envelopes.count)
+        let report = try await tiered.sweep(now: sent + 7000)
+        #expect(report.expired == kept.count)
+        #expect(try tiered.stats().envelopes == 0)
+    }
+
     @Test("random payloads are stored raw, compressible ones compressed; both read back intact")
     func compressionPays() async throws {
         let directory = TemporaryDirectory("zstd")

@@ -65,7 +65,9 @@ struct IndexRunsTests {
         var store = try EnvelopeStore.open(at: directory.path)
         var factory = EnvelopeFactory(seed: 21, topicCount: 5)
         var stored: [Envelope] = []
-        for batch in 0..<40 {
+        // fanIn² + fanIn + 3 commits: one level-2 run, one level-1 run and three level-0 runs.
+        let commits = IndexRuns.fanIn * IndexRuns.fanIn + IndexRuns.fanIn + 3
+        for batch in 0..<commits {
             let envelopes = (0..<25).map { factory.envelope(sent: UInt32(10_000 + batch * 10 + $0 % 10), maximumLength: 200) }
             #expect(try await store.ingest(envelopes).allSatisfy(\.isStored))
             stored += envelopes
@@ -73,14 +75,13 @@ struct IndexRunsTests {
             #expect(try store.presence(of: stored.map(\.hash)).allSatisfy { $0 })
             #expect(try store.envelope(hash: envelopes[0].hash) == envelopes[0])
             #expect(try await store.ingest(Array(stored.suffix(30))).allSatisfy { !$0.isStored })
-            if batch == 20 {
+            if batch == commits / 2 {
                 store.close()
                 store = try EnvelopeStore.open(at: directory.path)
             }
         }
         let runs = try runDirectory(store)
-        // 40 commits with a fan-in of 4: two level-2 runs, two level-1 runs and no level-0 run.
-        #expect(runs.map(\.level) == [2, 2, 1, 1])
+        #expect(runs.map(\.level) == [2, 1, 0, 0, 0])
         for topic in factory.topics {
             let page = try store.query(StoreQuery(topics: [topic], limit: 1000))
             #expect(page.envelopes.map(\.storeKey) == stored.filter { $0.topic == topic }.map(\.storeKey).sorted())
@@ -88,8 +89,9 @@ struct IndexRunsTests {
         #expect(try store.stats().topics == factory.topics.count)
         #expect(try store.presence(of: [Hash256.zero]) == [false])
 
-        // Expire the older half: their entries leave every run; the rest stay reachable.
-        let cutoff: UInt32 = 10_200
+        // Expire all but the last three commits: their entries leave every run; the rest stay
+        // reachable.
+        let cutoff = UInt32(10_000 + (commits - 3) * 10)
         let report = try await store.sweep(now: cutoff + RetentionPolicy().maximumAge)
         #expect(report.expired == stored.filter { $0.sentTime < cutoff }.count)
         let (gone, kept) = (stored.filter { $0.sentTime < cutoff }, stored.filter { $0.sentTime >= cutoff })
@@ -97,7 +99,7 @@ struct IndexRunsTests {
         #expect(try store.presence(of: kept.map(\.hash)).allSatisfy { $0 })
         let all = try store.hashes(StoreQuery(topics: factory.topics, limit: 1000))
         #expect(all.entries.map { StoreCursor(sent: $0.sent, hash: $0.hash) } == kept.map(\.storeKey).sorted())
-        // The run that held only expired envelopes was dropped.
+        // The runs that held only expired envelopes were dropped.
         #expect(try runDirectory(store).count < runs.count)
         // A removed envelope can come back.
         #expect(try await store.ingest([gone[0]]) == [.stored(gone[0].hash)])

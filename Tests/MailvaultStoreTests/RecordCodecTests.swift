@@ -34,16 +34,22 @@ struct PreparationTests {
                 envelopes.append(factory.envelope(sent: UInt32(3000 + index % 17), compressible: index % 3 == 0))
             }
             let work = Envelope.checkWork(batch: envelopes)
-            let (plain, plainOrder) = try store.prepare(envelopes, work: nil, lanes: 1)
             let givens: [[PoWCheck]?] = [nil, work]
-            for lanes in [2, 3, 7] {
-                for given in givens {
+            for given in givens {
+                let (plain, plainOrder) = try store.prepare(envelopes, work: given, lanes: 1)
+                // The PoW is recorded when the caller's checks bring it; a store without tiers
+                // leaves it unset otherwise.
+                let expectedPoW = given.map { $0.map { Float($0.pow()).bitPattern } }
+                    ?? Array(repeating: Float.nan.bitPattern, count: count)
+                #expect(plain.map { $0.pow.bitPattern } == expectedPoW)
+                #expect(plain.map { $0.key } == zip(envelopes, work).map { StoreCursor(sent: $0.sentTime, hash: $1.hash) })
+                for lanes in [2, 3, 7] {
                     let (fast, order) = try store.prepare(envelopes, work: given, lanes: lanes)
                     #expect(order == plainOrder)
                     #expect(fast.map { $0.key } == plain.map { $0.key })
                     #expect(fast.map { $0.record } == plain.map { $0.record })
                     #expect(fast.map { $0.topic } == plain.map { $0.topic })
-                    #expect(fast.map { $0.pow } == plain.map { $0.pow })
+                    #expect(fast.map { $0.pow.bitPattern } == plain.map { $0.pow.bitPattern })
                     #expect(fast.map { $0.rawLength } == plain.map { $0.rawLength })
                 }
             }
