@@ -23,12 +23,6 @@ public enum APIResponseBody {
         return out.bytes
     }
 
-    /// The RLP list of a page's envelopes (the Whisper messages packet); the cursor travels in a
-    /// header.
-    public static func envelopesRLP(_ page: QueryPage) -> [UInt8] {
-        Envelope.encodePacket(page.envelopes)
-    }
-
     /// One envelope as the API writes it:
     /// `{"hash","sent","expiry","ttl","topic","data","nonce"}`.
     public static func envelope(_ envelope: Envelope, hash: Hash256) -> [UInt8] {

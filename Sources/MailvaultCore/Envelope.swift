@@ -105,11 +105,12 @@ public struct Envelope: Hashable, Sendable {
 
     /// Encodes envelopes as a messages packet (the RLP list of their encodings).
     public static func encodePacket<S: Sequence<Envelope>>(_ envelopes: S) -> [UInt8] {
-        var writer = RLPWriter()
-        writer.appendList { list in
-            for envelope in envelopes { list.append(encoded: envelope.encoded) }
-        }
-        return writer.bytes
+        // The header first (the payload's length is known), then each encoding copied once.
+        let payloadLength = envelopes.reduce(0) { $0 + $1.encoded.count }
+        var out = RLPWriter.listHeader(payloadLength: payloadLength)
+        out.reserveCapacity(out.count + payloadLength)
+        for envelope in envelopes { out.append(contentsOf: envelope.encoded) }
+        return out
     }
 
     private init(expiry: UInt32, ttl: UInt32, topic: Topic, nonce: UInt64,

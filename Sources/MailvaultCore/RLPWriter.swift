@@ -61,6 +61,15 @@ public struct RLPWriter: Sendable {
         }
     }
 
+    /// The header of a list whose items take `payloadLength` bytes (for writers that emit the
+    /// items themselves, straight into their own buffer).
+    public static func listHeader(payloadLength: Int) -> [UInt8] {
+        var header: [UInt8] = []
+        header.reserveCapacity(9)
+        appendHeader(to: &header, payloadLength: payloadLength, shortBase: 0xC0)
+        return header
+    }
+
     /// The length of the header for a payload of `payloadLength` bytes.
     public static func headerLength(payloadLength: Int) -> Int {
         payloadLength < 56 ? 1 : 1 + (Int.bitWidth - payloadLength.leadingZeroBitCount + 7) / 8

@@ -115,8 +115,13 @@ struct EnvelopeRoutes: Sendable {
             var headers: HTTPFields = [.contentType: IngestBody.rlpMediaType]
             headers[EnvelopeRoutes.cursorHeader] = page.next?.description ?? ""
             headers[EnvelopeRoutes.receiptHeader] = Data(receipt.json).base64EncodedString()
-            return Response(status: .ok, headers: headers,
-                            body: ResponseBody(byteBuffer: ByteBuffer(bytes: APIResponseBody.envelopesRLP(page))))
+            // The packet straight into the response's buffer: header, then each stored encoding.
+            let payloadLength = page.envelopes.reduce(0) { $0 + $1.encoded.count }
+            let header = RLPWriter.listHeader(payloadLength: payloadLength)
+            var body = ByteBufferAllocator().buffer(capacity: header.count + payloadLength)
+            body.writeBytes(header)
+            for envelope in page.envelopes { body.writeBytes(envelope.encoded) }
+            return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: body))
         }
         return json(APIResponseBody.envelopes(page, receipt: receipt.json))
     }
