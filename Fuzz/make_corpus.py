@@ -148,5 +148,17 @@ def evidence_seeds():
     write("FuzzEvidence", "evidence", json.dumps(evidence).encode())
     write("FuzzEvidence", "evidence-no-keys", json.dumps({**evidence, "keys": []}).encode())
 
+    # Version 2: one hash over the keys, signed in a batch of two (the receipt carries its path).
+    receipt2 = {**receipt, "version": 2,
+                "commitment": "0x" + k256(b"mailvault/v1/receipt-keys\x00" + bytes.fromhex(key_hex[2:])).hex()}
+    document2 = json.dumps(receipt2, sort_keys=True, separators=(",", ":")).encode()
+    leaf = k256(b"mailvault/v1/receipt\x00" + document2)
+    sibling = k256(b"mailvault/v1/receipt\x00" + b'{"count":0}')
+    root = k256(b"\x01" + leaf + sibling)
+    batched = {"kind": "receipt", "document": document2.decode(), "path": [{"right": "0x" + sibling.hex()}],
+               "signature": "0x" + key.sign_recoverable(root, hasher=None).hex(), "signer": address}
+    write("FuzzEvidence", "batched-receipt", json.dumps(batched).encode())
+    write("FuzzEvidence", "evidence-batched", json.dumps({**evidence, "receipt": batched}).encode())
+
 
 evidence_seeds()
