@@ -130,40 +130,33 @@ func measureStore(directory: String, precomputed: Bool, callers: Int = 1) throws
 }
 
 let flat = Flat(ingestEnvelopes, hashes: ingestWork.map(\.hash), keyWithTopic: false)
-let cWrittenBefore = writtenBytes()
-var cStart = clock.now
-let cDirectory = scratch + "/c-lmdb"
-try FileManager.default.createDirectory(atPath: cDirectory, withIntermediateDirectories: true)
-let cResult = flat.keys.withUnsafeBufferPointer { keys in
-    flat.values.withUnsafeBufferPointer { values in
-        flat.offsets.withUnsafeBufferPointer { offsets in
-            baseline_lmdb_ingest(cDirectory, keys.baseAddress, 36, values.baseAddress, offsets.baseAddress,
-                                 ingestCount, 1000)
+
+/// The C loop over the same keys and values, into a new LMDB in `directory`: envelopes/s.
+func measureCLoop(directory: String) throws -> Double {
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    let start = clock.now
+    let result = flat.keys.withUnsafeBufferPointer { keys in
+        flat.values.withUnsafeBufferPointer { values in
+            flat.offsets.withUnsafeBufferPointer { offsets in
+                baseline_lmdb_ingest(directory, keys.baseAddress, 36, values.baseAddress, offsets.baseAddress,
+                                     ingestCount, 1000)
+            }
         }
     }
+    guard result == 0 else { fail("C LMDB loop failed: \(result)") }
+    return Double(ingestCount) / seconds(clock.now - start)
 }
-guard cResult == 0 else { fail("C LMDB loop failed: \(cResult)") }
-let cRate = Double(ingestCount) / seconds(clock.now - cStart)
+
+let cWrittenBefore = writtenBytes()
+let cRate = try measureCLoop(directory: scratch + "/c-lmdb")
 let cWritten = writtenBytes() - cWrittenBefore
 
 if arguments.count > 4, arguments[3] == "rounds", let rounds = Int(arguments[4]) {
     print("# round c_loop store(hashing) store(precomputed) ratio(hashing) ratio(precomputed)  [envelopes/s]")
     for round in 1...rounds {
-        let directory = scratch + "/c-lmdb-\(round)"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         // Each side starts with no other run's dirty pages still being written back.
         sync()
-        let start = clock.now
-        let result = flat.keys.withUnsafeBufferPointer { keys in
-            flat.values.withUnsafeBufferPointer { values in
-                flat.offsets.withUnsafeBufferPointer { offsets in
-                    baseline_lmdb_ingest(directory, keys.baseAddress, 36, values.baseAddress, offsets.baseAddress,
-                                         ingestCount, 1000)
-                }
-            }
-        }
-        guard result == 0 else { fail("C LMDB loop failed: \(result)") }
-        let loop = Double(ingestCount) / seconds(clock.now - start)
+        let loop = try measureCLoop(directory: scratch + "/c-lmdb-\(round)")
         sync()
         let hashing = try measureStore(directory: scratch + "/hashing-\(round)", precomputed: false).rate
         sync()
@@ -199,7 +192,7 @@ let storeHashing = try measureStore(directory: scratch + "/store-hashing", preco
 let storePrecomputed = try measureStore(directory: scratch + "/store-precomputed", precomputed: true)
 let storeTwoCallers = try measureStore(directory: scratch + "/store-two", precomputed: false, callers: 2)
 
-cStart = clock.now
+let cStart = clock.now
 let sqlitePath = scratch + "/nwaku.sqlite"
 let sqliteResult = flat.hashes.withUnsafeBufferPointer { hashes in
     flat.topics.withUnsafeBufferPointer { topics in
