@@ -148,7 +148,8 @@ func measureCLoop(directory: String) throws -> Double {
 }
 
 let cWrittenBefore = writtenBytes()
-let cRate = try measureCLoop(directory: scratch + "/c-lmdb")
+let cDirectory = scratch + "/c-lmdb"
+let cRate = try measureCLoop(directory: cDirectory)
 let cWritten = writtenBytes() - cWrittenBefore
 
 if arguments.count > 4, arguments[3] == "rounds", let rounds = Int(arguments[4]) {
