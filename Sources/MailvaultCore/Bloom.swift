@@ -29,14 +29,45 @@ public struct Bloom: Hashable, Sendable, CustomStringConvertible {
     public init(topic: Topic) {
         var words = SIMD8<UInt64>.zero
         for j in 0..<3 {
-            var index = Int(topic[j])
-            if topic[3] & (1 << UInt8(j)) != 0 { index += 256 }
+            let index = Bloom.index(j, of: topic)
             let byte = index >> 3
             let shift = UInt64((byte & 7) << 3)
             let bit = UInt64(1) << UInt64(index & 7)
             words[byte >> 3] = words[byte >> 3] & ~(0xFF << shift) | bit << shift
         }
         self.init(words: words)
+    }
+
+    /// Bit index `j` (0...2) of `topic`'s bloom: `topic[j]`, plus 256 when bit j of `topic[3]`
+    /// is set.
+    @inlinable
+    static func index(_ j: Int, of topic: Topic) -> Int {
+        Int(topic[j]) + (topic[3] & (1 << UInt8(j)) != 0 ? 256 : 0)
+    }
+
+    /// The index (0..<512) of the last bit `Bloom(topic:)` writes for `topic`. Being written
+    /// last, it is set in the topic's bloom whatever the other two indices are (an earlier one
+    /// that shares its byte is overwritten), so a filter that accepts the topic has it set.
+    @inlinable
+    public static func lastIndex(of topic: Topic) -> Int { index(2, of: topic) }
+
+    /// Whether bit `index` (0..<512) is set: bit `index % 8` of wire byte `index / 8`.
+    @inlinable
+    public func contains(bit index: Int) -> Bool {
+        words[index >> 6] >> UInt64(index & 63) & 1 != 0
+    }
+
+    /// The indices of the set bits, ascending.
+    public var setBits: [Int] {
+        var indices: [Int] = []
+        for word in 0..<8 {
+            var bits = words[word]
+            while bits != 0 {
+                indices.append(word << 6 + bits.trailingZeroBitCount)
+                bits &= bits - 1
+            }
+        }
+        return indices
     }
 
     /// The union of the topics' blooms: the filter of a node interested in exactly these topics.

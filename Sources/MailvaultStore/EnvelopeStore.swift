@@ -51,8 +51,10 @@ public final class EnvelopeStore: @unchecked Sendable {
         blockFormats = try environment.read { (txn) throws(StoreError) in try BlockFormats.read(txn, meta) }
         if !configuration.readOnly {
             let (dbs, codec, retention, capacity) = (dbs, codec, configuration.retention, blockCapacity)
+            let knownTopics = KnownTopics()
             writer = StoreWriter(environment: environment) { (txn) throws(StoreError) in
-                try WriteContext(txn: txn, dbs: dbs, codec: codec, retention: retention, blockCapacity: capacity)
+                try WriteContext(txn: txn, dbs: dbs, codec: codec, retention: retention, blockCapacity: capacity,
+                                 knownTopics: knownTopics)
             }
             if configuration.dictionary != nil { try prepareDictionary() }
         }
@@ -92,7 +94,7 @@ public final class EnvelopeStore: @unchecked Sendable {
             guard let version = state.0 else { throw .corrupt("\(directory) holds no Mailvault store") }
             // An older layout is migrated only by a writer; reading it as this one would be wrong.
             guard version == Schema.version else {
-                throw .invalidArgument("\(directory) holds schema \(version); open it once read-write to migrate it to \(Schema.version)")
+                throw .needsMigration(directory: directory, version: version)
             }
             return
         }
@@ -103,8 +105,8 @@ public final class EnvelopeStore: @unchecked Sendable {
         try environment.write { (txn) throws(StoreError) in
             try txn.put(dbs.meta, Schema.Meta.schema, BigEndian.bytes(Schema.version))
             let context = try WriteContext(txn: txn, dbs: dbs, codec: codec, retention: retention,
-                                           blockCapacity: capacity)
-            if migrates, let version = state.0 { try context.migrateLegacyIndexes(from: version) }
+                                           blockCapacity: capacity, knownTopics: KnownTopics())
+            if migrates, let version = state.0 { try context.migrate(from: version) }
             try context.rebuildTierIndex()
             try context.finish()
             try txn.put(dbs.meta, Schema.Meta.tiers, retention.tierSignature)
@@ -376,8 +378,8 @@ public final class EnvelopeStore: @unchecked Sendable {
         case .topics(let topics):
             try merge(txn, topics: topics, range: range, limit: query.limit, into: &keys)
         case .bloom(let bloom):
-            // Test each distinct stored topic's bloom once, then read the matching topics' lists.
-            let topics = try storedTopics(txn).filter { bloom.matches($0.bloom) }
+            // Test the bloom of each stored topic the filter could accept, then read their lists.
+            let topics = try TopicDirectory.topics(matching: bloom, txn, dbs.topicDirectory)
             try merge(txn, topics: topics, range: range, limit: query.limit, into: &keys)
         }
         guard keys.count > query.limit else { return (keys, nil) }
@@ -406,28 +408,6 @@ public final class EnvelopeStore: @unchecked Sendable {
             }
             for (index, topic) in resolved { keys.append((candidates[index].0, candidates[index].1, topic)) }
         }
-    }
-
-    /// Every distinct topic of the topic index: in each run, one seek per topic, each to the
-    /// first entry of the next topic value (no list is read).
-    private func storedTopics(_ txn: Transaction) throws(StoreError) -> Set<Topic> {
-        var topics: Set<Topic> = []
-        let cursor = try txn.cursor(dbs.topics)
-        for run in try IndexRuns.runs(txn, dbs) {
-            let runKey = IndexRuns.key(run: run.id)
-            var entry = try cursor.get(MDB_SET_KEY, key: runKey)
-            while let current = entry {
-                guard current.value.count == TopicIndexEntry.byteCount else {
-                    throw .corrupt("a topic index value of \(current.value.count) bytes")
-                }
-                let topic = BigEndian.uint32(current.value)
-                topics.insert(Topic(rawValue: topic))
-                guard topic < UInt32.max else { break }
-                let next = TopicIndexEntry(topic: Topic(rawValue: topic + 1), sent: 0, prefix: 0)
-                entry = try cursor.get(MDB_GET_BOTH_RANGE, key: runKey, value: next.bytes)
-            }
-        }
-        return topics
     }
 
     /// Runs `body` on the record of `key`, in place; `nil` when the key is absent.
@@ -463,7 +443,7 @@ public final class EnvelopeStore: @unchecked Sendable {
             let envelopes = try txn.cursor(dbs.envelopes)
             let oldest = try envelopes.get(MDB_FIRST).map { StoreCursor(raw: $0.key).sent }
             let newest = try envelopes.get(MDB_LAST).map { StoreCursor(raw: $0.key).sent }
-            let topics = try storedTopics(txn).count
+            let topics = try txn.count(dbs.topicDirectory)
             let raw = try WriteContext.meta64(txn, dbs, Schema.Meta.rawBytes)
             let stored = try WriteContext.meta64(txn, dbs, Schema.Meta.storedBytes)
             return StoreStats(

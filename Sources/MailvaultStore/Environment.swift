@@ -154,7 +154,7 @@ final class Environment: @unchecked Sendable {
                 var dbi: MDB_dbi = 0
                 let flags = Schema.flags(of: name) | (self.readOnly ? 0 : MDB_CREATE)
                 let rc = mdb_dbi_open(txn.pointer, name, UInt32(flags), &dbi)
-                if rc == MDB_NOTFOUND { throw StoreError.corrupt("the database '\(name)' is missing") }
+                if rc == MDB_NOTFOUND { throw self.missingDatabase(name, txn, meta: handles.first) }
                 try Transaction.check(rc, "dbi_open \(name)")
                 handles.append(dbi)
             }
@@ -176,6 +176,16 @@ final class Environment: @unchecked Sendable {
             }
         }
         return try write(body)
+    }
+
+    /// Why a read-only open found no database `name`: the store has an older schema, which
+    /// only a read-write open migrates, or it is damaged.
+    private func missingDatabase(_ name: String, _ txn: Transaction, meta: MDB_dbi?) -> StoreError {
+        if let meta, let raw = try? txn.get(meta, Schema.Meta.schema), raw.count == 4,
+           case let version = BigEndian.uint32(raw), version < Schema.version {
+            return .needsMigration(directory: directory, version: version)
+        }
+        return .corrupt("the database '\(name)' is missing")
     }
 
     /// Size of the memory map, the last page used and the page size.

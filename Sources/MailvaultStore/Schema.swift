@@ -6,16 +6,17 @@ enum Schema {
     /// indexes as single random-keyed trees; version 2 kept them as runs keyed by
     /// `BE32(run) ++ subkey`; version 3 keeps each run as one key whose sorted duplicates are
     /// fixed-size entries (see `IndexRuns`); version 4 shortens topic entries to 16 bytes and
-    /// record headers to 6 bytes for raw records, and adds zstd dictionaries. A build refuses
-    /// newer versions and migrates older ones inside one write transaction at open.
-    static let version: UInt32 = 4
+    /// record headers to 6 bytes for raw records, and adds zstd dictionaries; version 5 adds
+    /// the topic directory (`TopicDirectory`). A build refuses newer versions and migrates
+    /// older ones inside one write transaction at open.
+    static let version: UInt32 = 5
 
     /// Blocks are sized to fill whole LMDB overflow pages: 16 pages of 4096 bytes, less the
     /// 16-byte page header LMDB puts in front of an overflow value.
     static let blockPages = 16
 
     /// Every named database, in the order they are opened.
-    static let names = ["meta", "envelopes", "topicIndex", "hashIndex", "tiers", "blocks", "blockInfo", "runs"]
+    static let names = ["meta", "envelopes", "topicIndex", "hashIndex", "tiers", "blocks", "blockInfo", "runs", "topicDirectory"]
 
     /// Version 1's topic and hash indexes, read and dropped by the migration.
     static let version1IndexNames = (topics: "topics", hashes: "hashes")
@@ -102,6 +103,8 @@ struct Databases: Sendable {
     let blockInfo: MDB_dbi
     /// `BE32(run)` -> level u8: the runs of `topics` and `hashes`.
     let runs: MDB_dbi
+    /// `BE16(Bloom.lastIndex(of: topic)) ++ BE32(topic)` -> empty: the distinct stored topics.
+    let topicDirectory: MDB_dbi
 
     init(_ handles: [MDB_dbi]) {
         meta = handles[0]
@@ -112,5 +115,6 @@ struct Databases: Sendable {
         blocks = handles[5]
         blockInfo = handles[6]
         runs = handles[7]
+        topicDirectory = handles[8]
     }
 }

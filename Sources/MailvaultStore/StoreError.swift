@@ -77,6 +77,11 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// A store of an older schema opened read-only: only a read-write open migrates it.
+    static func needsMigration(directory: String, version: UInt32) -> StoreError {
+        .invalidArgument("\(directory) holds schema \(version); open it once read-write to migrate it to \(Schema.version)")
+    }
+
     private static func systemMessage(_ errno: Int32) -> String {
         String(cString: mdb_strerror(errno))
     }

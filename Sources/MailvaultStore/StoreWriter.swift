@@ -106,11 +106,14 @@ final class StoreWriter: @unchecked Sendable {
 
     private func commit(_ group: [Job]) -> StoreError? {
         do throws(StoreError) {
+            var finished: WriteContext?
             try environment.write { (txn) throws(StoreError) in
                 let context = try makeContext(txn)
                 for job in group { try job.work(context) }
                 try context.finish()
+                finished = context
             }
+            finished?.didCommit()
             return nil
         } catch {
             return error

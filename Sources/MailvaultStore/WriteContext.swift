@@ -41,10 +41,18 @@ final class WriteContext {
     private var pendingHashes: [HashIndexEntry] = []
     /// The run directory, read on first use and kept current by this transaction's writes.
     private var loadedRuns: [IndexRuns.Run]?
+    /// Topics the writer knows the directory holds (shared by the writer's transactions).
+    private let knownTopics: KnownTopics
+    /// Topics this transaction found or put in the topic directory: known once it commits.
+    private var directoryTopics: Set<Topic> = []
+    /// Topics whose index entries this transaction deleted: out of the directory at `finish()`
+    /// unless another entry remains.
+    private var removedTopics: Set<Topic> = []
 
     init(txn: Transaction, dbs: Databases, codec: RecordCodec, retention: RetentionPolicy,
-         blockCapacity: Int) throws(StoreError) {
+         blockCapacity: Int, knownTopics: KnownTopics) throws(StoreError) {
         self.txn = txn
+        self.knownTopics = knownTopics
         self.dbs = dbs
         self.codec = codec
         self.retention = retention
@@ -235,6 +243,7 @@ final class WriteContext {
             for run in try runs() {
                 try txn.delete(dbs.topics, IndexRuns.key(run: run.id), value: topicEntry)
             }
+            removedTopics.insert(topic)
         }
         if !tiers.isEmpty {
             try txn.delete(dbs.tiers, [retention.tier(forPoW: Double(pow), sorted: tiers)], value: keyBytes)
@@ -368,11 +377,18 @@ final class WriteContext {
         return last.id + 1
     }
 
-    /// Writes the entries inserted so far as a new level-0 run.
+    /// Writes the entries inserted so far as a new level-0 run, and their new topics into the
+    /// topic directory.
     private func flushIndexRun() throws(StoreError) {
         guard !pendingTopics.isEmpty else { return }
         let id = try nextRunID()
-        try IndexRuns.write(IndexRuns.sortedDistinct(pendingTopics), run: id, into: dbs.topics, txn)
+        let topicEntries = IndexRuns.sortedDistinct(pendingTopics)
+        var previous: Topic?
+        for entry in topicEntries where entry.topic != previous {
+            previous = entry.topic
+            try addToDirectory(entry.topic)
+        }
+        try IndexRuns.write(topicEntries, run: id, into: dbs.topics, txn)
         try IndexRuns.write(IndexRuns.sortedDistinct(pendingHashes), run: id, into: dbs.hashes, txn)
         try txn.put(dbs.runs, BigEndian.bytes(id), [0], flags: MDB_APPEND)
         loadedRuns?.append(IndexRuns.Run(id: id, level: 0))
@@ -427,15 +443,50 @@ final class WriteContext {
         loadedRuns = runs
     }
 
+    // MARK: Topic directory
+
+    /// Puts `topic` in the topic directory unless the writer knows it is there.
+    private func addToDirectory(_ topic: Topic) throws(StoreError) {
+        guard !knownTopics.contains(topic), !directoryTopics.contains(topic) else { return }
+        // Present already (a topic the writer has not met since the store opened) is fine.
+        try txn.put(dbs.topicDirectory, TopicDirectory.key(topic), [], flags: MDB_NOOVERWRITE)
+        directoryTopics.insert(topic)
+    }
+
+    /// Takes out of the directory each topic this transaction deleted entries of and that no
+    /// run indexes any more.
+    private func pruneDirectory() throws(StoreError) {
+        guard !removedTopics.isEmpty else { return }
+        let runs = try runs()
+        for topic in removedTopics where try !TopicDirectory.isIndexed(topic, runs: runs, txn, dbs) {
+            try txn.delete(dbs.topicDirectory, TopicDirectory.key(topic))
+            knownTopics.remove(topic)
+            directoryTopics.remove(topic)
+        }
+        removedTopics = []
+    }
+
+    /// Called by the writer once this transaction is durable.
+    func didCommit() {
+        knownTopics.formUnion(directoryTopics)
+    }
+
     /// Brings the indexes and blocks of an older schema to this one.
     ///
     /// Versions 1 and 2 first get version 3's index layout (`migrateToVersion3`). Version 3's
     /// topic entries (`BE32(topic) ++ key`, 40 bytes) are then cut to version 4's 16 bytes,
     /// run by run, and the blocks written so far are marked as holding version 3's records
     /// (`meta/version3Blocks`); the open block is closed, so new records go to new blocks.
-    func migrateLegacyIndexes(from version: UInt32) throws(StoreError) {
+    /// Stores of version 4 or older then get their topic directory, built from the runs.
+    func migrate(from version: UInt32) throws(StoreError) {
+        if version <= 3 { try migrateToVersion4(from: version) }
+        for topic in try TopicDirectory.indexedTopics(txn, dbs) {
+            try txn.put(dbs.topicDirectory, TopicDirectory.key(topic), [])
+        }
+    }
+
+    private func migrateToVersion4(from version: UInt32) throws(StoreError) {
         if version <= 2 { try migrateToVersion3(from: version) }
-        guard version <= 3 else { return }
         for run in try runs() {
             let entries: [Version3TopicIndexEntry] = try IndexRuns.entries(of: run.id, in: dbs.topics, txn)
             guard !entries.isEmpty else { continue }
@@ -517,6 +568,7 @@ final class WriteContext {
         try flushIndexRun()
         try mergeIndexRuns()
         try dropEmptyRuns()
+        try pruneDirectory()
         try writeOpenBlock()
         for id in dirtyInfos.sorted() {
             guard let info = infos[id] else { continue }

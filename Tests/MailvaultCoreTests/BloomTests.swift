@@ -1,4 +1,5 @@
 import MailvaultCore
+import MailvaultTestSupport
 import Testing
 
 @Suite("Bloom")
@@ -62,6 +63,29 @@ struct BloomTests {
         filter.formUnion(c.bloom)
         #expect(filter.matches(c.bloom))
         #expect(filter == a.bloom.union(b.bloom).union(c.bloom))
+    }
+
+    @Test("bit positions: contains(bit:) and setBits read the wire bytes; a topic's last index is always set")
+    func bitPositions() throws {
+        // The public vector: indices 0, 256 and 511; 511 is written last.
+        let vector = Topic(0x00, 0x00, 0xff, 0x06)
+        #expect(vector.bloom.setBits == [0, 256, 511])
+        #expect(Bloom.lastIndex(of: vector) == 511)
+        // Indices 1, 2 and 3 share byte 0: only the last, 3, survives.
+        #expect(Topic(1, 2, 3, 0).bloom.setBits == [3])
+        #expect(Bloom.lastIndex(of: Topic(1, 2, 3, 0)) == 3)
+        let bytes = (0..<64).map { UInt8($0 * 37 & 0xFF) }
+        let bloom = try #require(Bloom(bytes: bytes))
+        let fromBytes = (0..<512).filter { bytes[$0 / 8] & (1 << UInt8($0 % 8)) != 0 }
+        #expect(bloom.setBits == fromBytes)
+        #expect((0..<512).filter { bloom.contains(bit: $0) } == fromBytes)
+        #expect(Bloom.empty.setBits.isEmpty)
+        #expect(Bloom.full.setBits == Array(0..<512))
+        var random = SplitMix64(seed: 11)
+        for _ in 0..<2000 {
+            let topic = Topic(rawValue: UInt32(truncatingIfNeeded: random.next()))
+            #expect(topic.bloom.contains(bit: Bloom.lastIndex(of: topic)), "\(topic)")
+        }
     }
 
     @Test("bytes and hex round-trip; wrong lengths are refused")

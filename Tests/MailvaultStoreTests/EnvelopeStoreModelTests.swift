@@ -133,6 +133,7 @@ struct EnvelopeStoreModelTests {
             highestRunLevel = max(highestRunLevel, runs.map(\.level).max() ?? 0)
             let stats = try store.stats()
             #expect(stats.envelopes == model.envelopes.count)
+            #expect(stats.topics == Set(model.envelopes.values.map(\.topic)).count)
             #expect(stats.oldestSent == model.envelopes.keys.min()?.sent)
             #expect(stats.newestSent == model.envelopes.keys.max()?.sent)
             #expect(stats.rawBytes == model.envelopes.values.reduce(0) { $0 + UInt64($1.encoded.count) })

@@ -297,13 +297,99 @@ struct IndexRunsTests {
             try LegacyStores.rewriteAsVersion3(store)
             store.close()
         }
-        #expect(throws: StoreError.self) {
+        #expect(throws: StoreError.needsMigration(directory: directory.path, version: 3)) {
             _ = try EnvelopeStore.open(at: directory.path, configuration: StoreConfiguration(readOnly: true))
         }
         try EnvelopeStore.open(at: directory.path).close()
         let store = try EnvelopeStore.open(at: directory.path, configuration: StoreConfiguration(readOnly: true))
         #expect(try store.stats().envelopes == 20)
         store.close()
+    }
+
+    @Test("a version 4 store is migrated at open: its topic directory is built from the runs")
+    func migratesVersion4() async throws {
+        let directory = TemporaryDirectory("migrate4")
+        defer { directory.remove() }
+        var factory = EnvelopeFactory(seed: 41, topicCount: 40)
+        var envelopes: [Envelope] = []
+        do {
+            let store = try EnvelopeStore.open(at: directory.path)
+            for batch in 0..<12 {
+                let more = (0..<60).map { factory.envelope(sent: UInt32(3000 + batch * 30 + $0 / 2)) }
+                _ = try await store.ingest(more)
+                envelopes += more
+            }
+            try LegacyStores.rewriteAsVersion4(store)
+            store.close()
+        }
+        #expect(throws: StoreError.needsMigration(directory: directory.path, version: 4)) {
+            _ = try EnvelopeStore.open(at: directory.path, configuration: StoreConfiguration(readOnly: true))
+        }
+        let store = try EnvelopeStore.open(at: directory.path)
+        let stats = try store.stats()
+        #expect(stats.schemaVersion == Schema.version)
+        #expect(stats.topics == Set(envelopes.map(\.topic)).count)
+        #expect(try directoryTopics(store) == Set(envelopes.map(\.topic)))
+        for size in [1, 3, 7] {
+            let filter = Bloom(topics: factory.topics.shuffled(using: &factory.random).prefix(size))
+            let page = try store.hashes(StoreQuery(bloom: filter, limit: 1000))
+            #expect(page.entries.map { StoreCursor(sent: $0.sent, hash: $0.hash) }
+                == envelopes.filter { filter.matches($0.topic.bloom) }.map(\.storeKey).sorted())
+        }
+        store.close()
+    }
+
+    @Test("the topic directory holds exactly the stored topics through ingest, sweeps and reopening")
+    func topicDirectoryExact() async throws {
+        let directory = TemporaryDirectory("directory")
+        defer { directory.remove() }
+        var factory = EnvelopeFactory(seed: 43, topicCount: 12)
+        var store = try EnvelopeStore.open(at: directory.path)
+        // Each topic lives in its own stretch of time, so age sweeps remove topics one by one.
+        var envelopes: [Envelope] = []
+        for (index, topic) in factory.topics.enumerated() {
+            let more = (0..<25).map { factory.envelope(sent: UInt32(50_000 + index * 100 + $0), topic: topic) }
+            _ = try await store.ingest(more)
+            envelopes += more
+        }
+        #expect(try directoryTopics(store) == Set(factory.topics))
+        for (index, cutoff) in [50_100, 50_450, 50_460, 51_000].enumerated() {
+            _ = try await store.sweep(now: UInt32(cutoff) + RetentionPolicy().maximumAge)
+            let kept = envelopes.filter { $0.sentTime >= UInt32(cutoff) }
+            #expect(try directoryTopics(store) == Set(kept.map(\.topic)), "cutoff \(cutoff)")
+            #expect(try store.stats().topics == Set(kept.map(\.topic)).count)
+            let filter = Bloom(topics: factory.topics)
+            #expect(try store.hashes(StoreQuery(bloom: filter, limit: 1000)).entries.count == kept.count)
+            if index == 1 {
+                // A swept topic comes back with a new envelope, after a reopen too.
+                store.close()
+                store = try EnvelopeStore.open(at: directory.path)
+                let back = factory.envelope(sent: 52_000, topic: factory.topics[0])
+                _ = try await store.ingest([back])
+                envelopes.append(back)
+                #expect(try directoryTopics(store).contains(factory.topics[0]))
+                #expect(try store.hashes(StoreQuery(bloom: factory.topics[0].bloom, limit: 1000)).entries
+                    .map(\.hash).contains(back.hash))
+            }
+        }
+        store.close()
+    }
+
+    private func directoryTopics(_ store: EnvelopeStore) throws -> Set<Topic> {
+        let dbs = store.dbs
+        return try store.environment.read { (txn) throws(StoreError) in
+            var topics: Set<Topic> = []
+            let cursor = try txn.cursor(dbs.topicDirectory)
+            var entry = try cursor.get(MDB_FIRST)
+            while let current = entry {
+                #expect(current.key.count == TopicDirectory.keyByteCount)
+                let topic = Topic(rawValue: BigEndian.uint32(current.key, at: 2))
+                #expect(Int(BigEndian.uint16(current.key)) == Bloom.lastIndex(of: topic))
+                topics.insert(topic)
+                entry = try cursor.get(MDB_NEXT)
+            }
+            return topics
+        }
     }
 
     private func runDirectory(_ store: EnvelopeStore) throws -> [IndexRuns.Run] {

@@ -19,11 +19,22 @@ enum LegacyStores {
         return out
     }
 
+    /// Puts the store into schema 4's layout: no topic directory. The store must be closed
+    /// and reopened afterwards (its directory handle is gone).
+    static func rewriteAsVersion4(_ store: EnvelopeStore) throws {
+        let dbs = store.dbs
+        try store.environment.write { (txn) throws(StoreError) in
+            try txn.dropDatabase(dbs.topicDirectory)
+            try txn.put(dbs.meta, Schema.Meta.schema, BigEndian.bytes(UInt32(4)))
+        }
+    }
+
     /// Puts the store into schema 3's layout: 40-byte topic entries `BE32(topic) ++ key` in
     /// the same runs, and every live record re-encoded in schema 3's format, repacked in block
     /// order (so blocks keep mixing what they mixed) into blocks numbered from 0, the last one
     /// left open. Needs a store without dictionary records.
     static func rewriteAsVersion3(_ store: EnvelopeStore) throws {
+        try rewriteAsVersion4(store)
         let dbs = store.dbs
         let capacity = store.blockCapacity
         try store.environment.write { (txn) throws(StoreError) in

@@ -90,7 +90,8 @@ struct TopicMergeTests {
     private func removeDirectly(_ store: EnvelopeStore, _ key: StoreCursor) throws {
         let (dbs, codec, capacity) = (store.dbs, store.codec, store.blockCapacity)
         try store.environment.write { (txn) throws(StoreError) in
-            let context = try WriteContext(txn: txn, dbs: dbs, codec: codec, retention: RetentionPolicy(), blockCapacity: capacity)
+            let context = try WriteContext(txn: txn, dbs: dbs, codec: codec, retention: RetentionPolicy(), blockCapacity: capacity,
+                                           knownTopics: KnownTopics())
             try context.remove(key: key)
             try context.finish()
         }
