@@ -65,7 +65,7 @@ public struct JSONBuffer: Sendable {
             out.storeBytes(of: UInt8(ascii: "\""), as: UInt8.self)
             out.storeBytes(of: UInt8(ascii: "0"), toByteOffset: 1, as: UInt8.self)
             out.storeBytes(of: UInt8(ascii: "x"), toByteOffset: 2, as: UInt8.self)
-            let written = data.withContiguousStorageIfAvailable { source in
+            let written: Void? = data.withContiguousStorageIfAvailable { source in
                 JSONBuffer.writeHex(source, to: out + 3)
             }
             if written == nil { Array(data).withUnsafeBufferPointer { JSONBuffer.writeHex($0, to: out + 3) } }

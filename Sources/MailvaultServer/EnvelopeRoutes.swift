@@ -235,10 +235,10 @@ struct EnvelopeRoutes: Sendable {
     func subscribe(_ request: Request, _ context: ServerContext) throws(APIError) -> Response {
         try limit(server.queryLimiter, context, request, counter: server.metrics.rateLimitedQuery)
         let filter = try QueryParameters.subscription(try QueryString(request.uri.query ?? ""))
-        guard let events = server.hub.subscribe(filter, client: client(context, request)) else {
+        guard let events = server.hub.subscribe(filter, client: client(context, request), until: context.connectionClosed) else {
             throw .unavailable("subscriptionsFull", "the server takes no more live subscriptions now", retryAfter: 5)
         }
-        let headers: HTTPFields = [.contentType: "text/event-stream", .cacheControl: "no-cache"]
+        let headers: HTTPFields = [.contentType: EventStreamCloser.mediaType, .cacheControl: "no-cache"]
         return Response(status: .ok, headers: headers, body: ResponseBody { writer in
             for await chunk in events {
                 try await writer.write(ByteBuffer(bytes: chunk))

@@ -80,6 +80,7 @@ public final class MailvaultServer: Service, Sendable {
         defer { owned?.shutdownGracefully { _ in } }
         let application = Application(
             router: router,
+            server: .http1(configuration: .init(additionalChannelHandlers: [EventStreamCloser()])),
             configuration: ApplicationConfiguration(address: .hostname(configuration.host, port: port),
                                                     serverName: "mailvault/\(MailvaultServer.version)"),
             services: [RetentionSweeper(server: self), CheckpointRecorder(server: self),
@@ -118,13 +119,17 @@ public final class MailvaultServer: Service, Sendable {
     public static let version = "0.2.0"
 }
 
-/// The per-request context: Hummingbird's core storage plus the client's address.
+/// The per-request context: Hummingbird's core storage, the client's address, and when its
+/// connection closes.
 struct ServerContext: RequestContext {
     var coreContext: CoreRequestContextStorage
     let remoteAddress: SocketAddress?
+    /// Completes when the connection closes (the client went away, or the server closed it).
+    let connectionClosed: EventLoopFuture<Void>
 
     init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
         remoteAddress = source.channel.remoteAddress
+        connectionClosed = source.channel.closeFuture
     }
 }

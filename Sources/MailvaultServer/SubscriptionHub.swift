@@ -1,5 +1,6 @@
 import MailvaultAPI
 import MailvaultCore
+import NIOCore
 import Synchronization
 
 /// Fans newly stored envelopes out to live subscribers (`GET /v1/subscribe`).
@@ -36,9 +37,10 @@ final class SubscriptionHub: Sendable {
         self.metrics = metrics
     }
 
-    /// Registers a subscriber; `nil` when the hub is full, the client holds its share already, or
-    /// the hub is closed.
-    func subscribe(_ filter: LiveFilter, client: String) -> Events? {
+    /// Registers a subscriber until `closed` completes (its connection closed: the slot is free
+    /// again at once, not at the next keep-alive's failed write); `nil` when the hub is full, the
+    /// client holds its share already, or the hub is closed.
+    func subscribe(_ filter: LiveFilter, client: String, until closed: EventLoopFuture<Void>) -> Events? {
         let (stream, continuation) = Events.makeStream(bufferingPolicy: .bufferingOldest(bufferSize))
         let id: UInt64? = state.withLock { state in
             guard !state.closed, state.subscribers.count < capacity,
@@ -52,6 +54,7 @@ final class SubscriptionHub: Sendable {
             return nil
         }
         continuation.onTermination = { [weak self] _ in self?.remove(id) }
+        closed.whenComplete { _ in continuation.finish() }
         continuation.yield(Array(": subscribed\n\n".utf8))
         metrics.subscribers.increment()
         return stream

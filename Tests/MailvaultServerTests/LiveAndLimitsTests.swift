@@ -75,12 +75,26 @@ struct LiveAndLimitsTests {
     }
 
     @Test func oneClientCannotHoldEverySubscription() async throws {
-        let server = try await TestServer.start { $0.maximumSubscribersPerClient = 1 }
+        // No keep-alive within the test: only noticing the closed connection frees the slot.
+        let server = try await TestServer.start {
+            $0.maximumSubscribersPerClient = 1
+            $0.keepAliveInterval = 3600
+        }
         let stream = try await server.client.subscribe("/v1/subscribe")
         let second = try await server.client.get("/v1/subscribe")
         #expect(second.status == 503)
         #expect(try second.error().code == "subscriptionsFull")
         stream.close()
+        // The client's share is free again as soon as the server sees the connection close.
+        var freed = false
+        for _ in 0..<50 where !freed {
+            try await Task.sleep(for: .milliseconds(100))
+            let metrics = try await server.client.get("/metrics").text
+            freed = metrics.contains("mailvault_subscribers 0")
+        }
+        #expect(freed)
+        let again = try await server.client.subscribe("/v1/subscribe")
+        again.close()
         try await server.stop()
     }
 
