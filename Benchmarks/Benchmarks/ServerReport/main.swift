@@ -8,8 +8,11 @@ import Synchronization
 // wrk against `mailvault serve` and prints the ratios):
 //   ServerReport populate DIR COUNT        a store of COUNT envelopes (256-byte payloads, 1000
 //                                          topics, sent times spread over 30 days)
-//   ServerReport query DIR SECONDS THREADS the same 1-topic, 50-result first pages wrk asks for,
-//                                          on THREADS threads: queries/s, p50, p99
+//   ServerReport query DIR SECONDS THREADS [WARMUP]
+//                                          the same 1-topic, 50-result first pages wrk asks for,
+//                                          on THREADS threads: queries/s, p50, p99, timed after
+//                                          WARMUP seconds (default 2) of the same queries, so
+//                                          that the map's pages are mapped, as in a running server
 //   ServerReport ingest DIR SECONDS TASKS  durable ingest of batches of 100 1 KiB envelopes from
 //                                          TASKS concurrent callers: envelopes/s
 // Every figure is one line `name value unit`.
@@ -62,9 +65,12 @@ func populate(_ directory: String, count: Int) throws {
     }
 }
 
-func measureQueries(_ directory: String, duration: Double, threads: Int) throws {
+func measureQueries(_ directory: String, duration: Double, threads: Int, warmUp: Double) throws {
     let store = try EnvelopeStore.open(at: directory, configuration: StoreConfiguration(readOnly: true))
     defer { store.close() }
+    var warmUpGenerator = SplitMix64(seed: 1)
+    let warmUpEnd = Date().addingTimeInterval(warmUp)
+    while Date() < warmUpEnd { _ = try? store.query(randomQuery(&warmUpGenerator)) }
     let collected = Mutex<(latencies: [Double], results: Int)>(([], 0))
     let deadline = Date().addingTimeInterval(duration)
     let group = DispatchGroup()
@@ -137,7 +143,8 @@ case "populate":
     try populate(directory, count: count)
 case "query":
     guard arguments.count >= 5 else { fail("query DIR SECONDS THREADS") }
-    try measureQueries(directory, duration: Double(arguments[3]) ?? 10, threads: Int(arguments[4]) ?? 2)
+    try measureQueries(directory, duration: Double(arguments[3]) ?? 10, threads: Int(arguments[4]) ?? 2,
+                       warmUp: arguments.count >= 6 ? Double(arguments[5]) ?? 2 : 2)
 case "ingest":
     guard arguments.count >= 5 else { fail("ingest DIR SECONDS TASKS") }
     try await measureIngest(directory, duration: Double(arguments[3]) ?? 10, tasks: Int(arguments[4]) ?? 16)
