@@ -46,6 +46,10 @@ enum Schema {
         /// BE32: the newest zstd dictionary's id (absent: none was trained).
         static let dictionaries = Array("dictionaries".utf8)
 
+        /// BE64: how many commits have taken topics out of `topicDirectory`. A writer's cache of
+        /// known topics is good only while this is unchanged (another process may prune).
+        static let topicPrunes = Array("topicPrunes".utf8)
+
         /// The key of zstd dictionary `id`: "dictionary" ++ BE32(id).
         static func dictionary(_ id: UInt32) -> [UInt8] { Array("dictionary".utf8) + BigEndian.bytes(id) }
     }

@@ -84,11 +84,26 @@ enum TopicDirectory {
 /// The topics the writer knows to be in the committed directory, so that ingest touches the
 /// directory only for a topic it has not seen. Used by the writer thread alone; a topic is
 /// added only after the commit that holds it (an aborted transaction adds nothing), and may be
-/// dropped at any time (it is then looked up again).
+/// dropped at any time (it is then put again, a no-op when present). Valid only as of
+/// `prunes`, the store's count of pruning commits: when another process's writer has pruned
+/// since, the set is emptied.
 final class KnownTopics: @unchecked Sendable {
     private(set) var topics: Set<Topic> = []
+    private(set) var prunes: UInt64 = 0
 
     func contains(_ topic: Topic) -> Bool { topics.contains(topic) }
-    func formUnion(_ other: Set<Topic>) { topics.formUnion(other) }
     func remove(_ topic: Topic) { topics.remove(topic) }
+
+    /// Forgets every topic unless `prunes` is the count the set was valid for.
+    func validate(prunes current: UInt64) {
+        guard current != prunes else { return }
+        topics = []
+        prunes = current
+    }
+
+    /// After a commit: its topics are in the directory as of its prune count.
+    func committed(_ added: Set<Topic>, prunes current: UInt64) {
+        topics.formUnion(added)
+        prunes = current
+    }
 }

@@ -48,6 +48,8 @@ final class WriteContext {
     /// Topics whose index entries this transaction deleted: out of the directory at `finish()`
     /// unless another entry remains.
     private var removedTopics: Set<Topic> = []
+    /// The count of commits that pruned the directory, this one included once it prunes.
+    private var directoryPrunes: UInt64
 
     init(txn: Transaction, dbs: Databases, codec: RecordCodec, retention: RetentionPolicy,
          blockCapacity: Int, knownTopics: KnownTopics) throws(StoreError) {
@@ -64,6 +66,8 @@ final class WriteContext {
         compressed = try WriteContext.meta64(txn, dbs, Schema.Meta.compressed)
         nextBlock = UInt32(truncatingIfNeeded: try WriteContext.meta64(txn, dbs, Schema.Meta.nextBlock))
         blockFormats = try BlockFormats.read(txn, dbs.meta)
+        directoryPrunes = try WriteContext.meta64(txn, dbs, Schema.Meta.topicPrunes)
+        knownTopics.validate(prunes: directoryPrunes)
         if let raw = try txn.get(dbs.meta, Schema.Meta.openBlock), raw.count == 4 {
             let id = BigEndian.uint32(raw)
             if let block = try txn.get(dbs.blocks, BigEndian.bytes(id)) {
@@ -458,17 +462,23 @@ final class WriteContext {
     private func pruneDirectory() throws(StoreError) {
         guard !removedTopics.isEmpty else { return }
         let runs = try runs()
+        var pruned = false
         for topic in removedTopics where try !TopicDirectory.isIndexed(topic, runs: runs, txn, dbs) {
             try txn.delete(dbs.topicDirectory, TopicDirectory.key(topic))
             knownTopics.remove(topic)
             directoryTopics.remove(topic)
+            pruned = true
         }
         removedTopics = []
+        if pruned {
+            directoryPrunes += 1
+            try txn.put(dbs.meta, Schema.Meta.topicPrunes, BigEndian.bytes(directoryPrunes))
+        }
     }
 
     /// Called by the writer once this transaction is durable.
     func didCommit() {
-        knownTopics.formUnion(directoryTopics)
+        knownTopics.committed(directoryTopics, prunes: directoryPrunes)
     }
 
     /// Brings the indexes and blocks of an older schema to this one.

@@ -375,6 +375,33 @@ struct IndexRunsTests {
         store.close()
     }
 
+    @Test("a topic another writer took out of the directory is put back with this writer's next envelope of it")
+    func topicDirectoryAfterAnotherWriterPrunes() async throws {
+        let directory = TemporaryDirectory("directory2")
+        defer { directory.remove() }
+        var factory = EnvelopeFactory(seed: 47, topicCount: 3)
+        let (a, b) = (factory.topics[0], factory.topics[1])
+        let store = try EnvelopeStore.open(at: directory.path)
+        let first = [factory.envelope(sent: 100, topic: a), factory.envelope(sent: 101, topic: a),
+                     factory.envelope(sent: 102, topic: b)]
+        _ = try await store.ingest(first)
+        // Another process's writer (a transaction with a cache of its own) removes topic a.
+        let (dbs, codec, capacity) = (store.dbs, store.codec, store.blockCapacity)
+        try store.environment.write { (txn) throws(StoreError) in
+            let context = try WriteContext(txn: txn, dbs: dbs, codec: codec, retention: RetentionPolicy(),
+                                           blockCapacity: capacity, knownTopics: KnownTopics())
+            for envelope in first.prefix(2) { try context.remove(key: envelope.storeKey) }
+            try context.finish()
+        }
+        #expect(try directoryTopics(store) == [b])
+        // This store's writer had seen a committed; it must not trust that any more.
+        let back = factory.envelope(sent: 200, topic: a)
+        _ = try await store.ingest([back])
+        #expect(try directoryTopics(store) == [a, b])
+        #expect(try store.hashes(StoreQuery(bloom: a.bloom, limit: 10)).entries.map(\.hash).contains(back.hash))
+        store.close()
+    }
+
     private func directoryTopics(_ store: EnvelopeStore) throws -> Set<Topic> {
         let dbs = store.dbs
         return try store.environment.read { (txn) throws(StoreError) in
