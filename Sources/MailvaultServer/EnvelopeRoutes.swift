@@ -100,10 +100,10 @@ struct EnvelopeRoutes: Sendable {
     func query(_ request: Request, _ context: ServerContext) async throws(APIError) -> Response {
         try limit(server.queryLimiter, context, request, counter: server.metrics.rateLimitedQuery)
         let now = server.clock()
-        let query = try QueryParameters.history(try QueryString(request.uri.query ?? ""), now: now)
+        var query = try QueryParameters.history(try QueryString(request.uri.query ?? ""), now: now)
+        query.maximumBytes = server.configuration.maximumPageBytes
         var page = try read(request, context) { () throws(StoreError) in try server.store.query(query) }
         server.metrics.query(filter: LiveFilter.kind(topics: query.topics, bloom: query.bloom))
-        trim(&page)
         if let dropped = server.configuration.faultDropTopic {
             let kept = page.envelopes.indices.filter { page.envelopes[$0].topic != dropped }
             page = QueryPage(envelopes: kept.map { page.envelopes[$0] }, hashes: kept.map { page.hashes[$0] }, next: page.next)
@@ -307,22 +307,6 @@ struct EnvelopeRoutes: Sendable {
             throw .bodyTooLarge(limit: limit)
         } catch {
             throw APIError(status: 400, code: "bodyUnreadable", message: "the request body could not be read")
-        }
-    }
-
-    /// Ends a page early when its envelopes exceed the byte budget; its cursor then continues
-    /// from the last envelope kept.
-    private func trim(_ page: inout QueryPage) {
-        var bytes = 0
-        for index in page.envelopes.indices {
-            bytes += page.envelopes[index].encoded.count
-            if bytes > server.configuration.maximumPageBytes, index > 0 {
-                page.envelopes.removeSubrange(index...)
-                page.hashes.removeSubrange(index...)
-                let last = page.envelopes[index - 1]
-                page.next = StoreCursor(sent: last.sentTime, hash: page.hashes[index - 1])
-                return
-            }
         }
     }
 

@@ -288,13 +288,24 @@ public final class EnvelopeStore: @unchecked Sendable {
     public func query(_ query: StoreQuery) throws(StoreError) -> QueryPage {
         try query.validate()
         return try environment.read { (txn) throws(StoreError) in
-            let (keys, next) = try selectKeys(txn, query)
+            var (keys, next) = try selectKeys(txn, query)
             var envelopes: [Envelope] = []
             envelopes.reserveCapacity(keys.count)
-            for selected in keys {
-                envelopes.append(try withRecord(txn, at: selected.location) { (record) throws(StoreError) in
-                    try codec.envelope(of: record, dictionaries: DictionarySource(txn: txn, meta: dbs.meta))
-                })
+            var budget = query.maximumBytes ?? .max
+            for (index, selected) in keys.enumerated() {
+                let envelope = try withRecord(txn, at: selected.location) { (record) throws(StoreError) -> Envelope? in
+                    // The budget is checked on the record's raw length, before decoding it.
+                    let length = RecordCodec.rawLength(of: record)
+                    guard length <= budget || index == 0 else { return nil }
+                    budget -= min(length, budget)
+                    return try codec.envelope(of: record, dictionaries: DictionarySource(txn: txn, meta: dbs.meta))
+                }
+                guard let envelope else {
+                    keys.removeSubrange(index...)
+                    next = keys.last?.key
+                    break
+                }
+                envelopes.append(envelope)
             }
             return QueryPage(envelopes: envelopes, hashes: keys.map(\.key.hash), next: next)
         }

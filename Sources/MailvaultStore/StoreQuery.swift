@@ -5,7 +5,8 @@ import MailvaultCore
 /// Envelopes with `from <= sent <= to` are returned in ascending (sent, hash) order, filtered by
 /// `topics` when it is not empty (the bloom is then ignored, as status-go does), else by `bloom`
 /// when set, else not at all. A page holds at most `limit` envelopes and starts strictly after
-/// `cursor`.
+/// `cursor`; with `maximumBytes` it also ends before its envelopes' encodings pass that many
+/// bytes (its cursor then continues after the last one returned).
 public struct StoreQuery: Hashable, Sendable {
     /// The most topics one query may carry (status-go's limit).
     public static let maximumTopics = 1000
@@ -26,10 +27,16 @@ public struct StoreQuery: Hashable, Sendable {
     public var limit: Int
     /// Where the previous page ended (exclusive).
     public var cursor: StoreCursor?
+    /// A byte budget for a page of envelopes (`EnvelopeStore.query`): the page ends before the
+    /// envelope that would take its encodings past it, and always holds at least one envelope.
+    /// The store stops reading there, so a page never costs more memory than the budget plus
+    /// one envelope. `nil`: no budget. Hashes-only pages ignore it.
+    public var maximumBytes: Int?
 
     /// A query; call `validate()` (the store does) before trusting its fields.
     public init(from: UInt32 = 0, to: UInt32 = .max, topics: [Topic] = [], bloom: Bloom? = nil,
-                limit: Int = StoreQuery.defaultLimit, cursor: StoreCursor? = nil) {
+                limit: Int = StoreQuery.defaultLimit, cursor: StoreCursor? = nil, maximumBytes: Int? = nil) {
+        self.maximumBytes = maximumBytes
         self.from = from
         self.to = to
         self.topics = topics
@@ -63,6 +70,9 @@ public struct StoreQuery: Hashable, Sendable {
         guard from <= to else { throw .invalidTimeRange(from: from, to: to) }
         guard topics.count <= StoreQuery.maximumTopics else { throw .tooManyTopics(topics.count) }
         guard (1...StoreQuery.maximumLimit).contains(limit) else { throw .invalidLimit(limit) }
+        if let maximumBytes, maximumBytes < 1 {
+            throw .invalidArgument("a page's byte budget must be positive, got \(maximumBytes)")
+        }
     }
 
     /// The topic filter the query means: `nil` for "every envelope".

@@ -1,13 +1,14 @@
 import Foundation
 import MailvaultCore
+import MailvaultServer
 import MailvaultStore
 import Testing
 
 @Suite("GET /v1/envelopes, /v1/hashes, /v1/envelopes/{hash}, POST /v1/presence")
 struct QueryEndpointTests {
     /// 25 envelopes on two topics, spread over 25 seconds.
-    func populated() async throws -> (TestServer, [Envelope]) {
-        let server = try await TestServer.start()
+    func populated(_ configure: (inout ServerConfiguration) -> Void = { _ in }) async throws -> (TestServer, [Envelope]) {
+        let server = try await TestServer.start(configure)
         let envelopes = (0..<25).map {
             Fixtures.envelope($0, topic: $0 % 3 == 0 ? Topic(1, 2, 3, 4) : Fixtures.topic, sentOffset: -$0)
         }
@@ -37,6 +38,29 @@ struct QueryEndpointTests {
             pages += 1
         } while cursor != nil && pages < 20
         #expect(seen == ordered(envelopes.filter { $0.topic == Fixtures.topic }))
+        try await server.stop()
+    }
+
+    @Test func aPageEndsAtTheByteBudgetAndItsCursorGoesOn() async throws {
+        let (server, envelopes) = try await populated { $0.maximumPageBytes = 100 }
+        let size = envelopes[0].encoded.count
+        #expect(envelopes.allSatisfy { $0.encoded.count == size } && size <= 100)
+        var seen: [String] = []
+        var cursor: String? = nil
+        var pages = 0
+        repeat {
+            let json = try await server.client.get("/v1/envelopes?limit=10" + (cursor.map { "&cursor=\($0)" } ?? "")).json()
+            let page = try #require(json["envelopes"] as? [[String: Any]])
+            #expect(page.count == min(100 / size, envelopes.count - seen.count))
+            let receipt = try #require(json["receipt"] as? [String: Any])
+            let document = try #require((receipt["document"] as? String)?.data(using: .utf8))
+            let signed = try #require(try JSONSerialization.jsonObject(with: document) as? [String: Any])
+            #expect((signed["count"] as? NSNumber)?.intValue == page.count)
+            seen += page.compactMap { $0["hash"] as? String }
+            cursor = json["cursor"] as? String
+            pages += 1
+        } while cursor != nil && pages < 30
+        #expect(seen == ordered(envelopes))
         try await server.stop()
     }
 

@@ -94,6 +94,41 @@ struct EnvelopeStoreTests {
         #expect(try store.stats().blocks <= 1)
     }
 
+    @Test("a byte budget ends a page early, keeps at least one envelope, and its pages add up to the whole answer")
+    func pageByteBudget() async throws {
+        let directory = TemporaryDirectory("budget")
+        defer { directory.remove() }
+        let store = try EnvelopeStore.open(at: directory.path)
+        defer { store.close() }
+        var factory = EnvelopeFactory(seed: 53, topicCount: 2)
+        var envelopes = (0..<300).map { factory.envelope(sent: UInt32(1000 + $0 / 4), maximumLength: 900) }
+        // One envelope larger than the budget: it still gets a page of its own.
+        envelopes.append(Envelope(expiry: 1200, ttl: 50, topic: factory.topics[0],
+                                  data: [UInt8](repeating: 7, count: 20_000), nonce: 3))
+        _ = try await store.ingest(envelopes)
+        let expected = envelopes.sorted { $0.storeKey < $1.storeKey }
+        for (budget, filter) in [(4_000, [Topic]()), (10_000, [factory.topics[0]]), (1, [])] {
+            var collected: [Envelope] = []
+            var query = StoreQuery(topics: filter, limit: 100, maximumBytes: budget)
+            var pages = 0
+            while true {
+                let page = try store.query(query)
+                pages += 1
+                #expect(!page.envelopes.isEmpty)
+                let bytes = page.envelopes.reduce(0) { $0 + $1.encoded.count }
+                #expect(bytes <= budget || page.envelopes.count == 1, "budget \(budget): \(bytes) bytes in \(page.envelopes.count)")
+                collected += page.envelopes
+                guard let next = page.next else { break }
+                #expect(next == page.envelopes.last?.storeKey)
+                query.cursor = next
+            }
+            let wanted = filter.isEmpty ? expected : expected.filter { filter.contains($0.topic) }
+            #expect(collected == wanted, "budget \(budget)")
+            #expect(pages > wanted.count / 100 + 1)
+        }
+        #expect(throws: StoreError.self) { try store.query(StoreQuery(maximumBytes: 0)) }
+    }
+
     @Test("a database written by a newer schema is refused, not misread")
     func newerSchemaRefused() async throws {
         let directory = TemporaryDirectory("schema")
