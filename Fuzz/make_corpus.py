@@ -106,9 +106,11 @@ BODIES = {
 for name, text in BODIES.items():
     write("FuzzIngestJSON", name, text.encode())
 
-# Store paging: five bytes pick from, to, limit, a topic subset and bloom-or-topics.
+# Store paging: five bytes pick from, to, limit, a topic subset and bloom-or-topics; a sixth,
+# with its top bit set, a page byte budget.
 for name, seed in {"all-topics": bytes([0, 59, 7, 0x3F, 0]), "bloom": bytes([10, 30, 3, 0x05, 0x80]),
-                   "none": bytes([5, 5, 1, 0, 0])}.items():
+                   "none": bytes([5, 5, 1, 0, 0]), "budget": bytes([0, 59, 30, 0x3F, 0, 0x85]),
+                   "budget-bloom": bytes([0, 59, 12, 0x03, 0x80, 0xC0])}.items():
     write("FuzzStorePaging", name, seed)
 
 

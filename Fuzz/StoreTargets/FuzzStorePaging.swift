@@ -3,7 +3,8 @@ import MailvaultCore
 import MailvaultStore
 
 /// Differential: for any query carved from the input, reading it page by page with cursors gives
-/// exactly the unpaged answer, in (sent, hash) order, and the hashes-only pages give the same keys.
+/// exactly the unpaged answer, in (sent, hash) order, and the hashes-only pages give the same keys;
+/// so do pages under a byte budget, each within it unless it holds one envelope.
 /// The store is built once per process: 300 envelopes on 6 topics over 40 seconds.
 nonisolated(unsafe) let pagingStore: (store: EnvelopeStore, topics: [Topic]) = {
     let directory = NSTemporaryDirectory() + "mailvault-fuzz-paging-\(getpid())"
@@ -37,9 +38,15 @@ public func fuzzStorePaging(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     var query = whole
     query.limit = limit
     var hashQuery = query
+    // Envelopes here encode to under 20 bytes: a budget of 1-255 bytes holds one to a dozen.
+    let budget = bytes.count > 5 && bytes[5] & 0x80 != 0 ? 1 + Int(bytes[5] & 0x7F) * 2 : nil
+    query.maximumBytes = budget
     for _ in 0...300 {
         let page = try! store.query(query)
         precondition(page.envelopes.count <= limit)
+        if let budget, page.envelopes.count > 1 {
+            precondition(page.envelopes.reduce(0) { $0 + $1.encoded.count } <= budget, "a page passes its byte budget")
+        }
         paged += page.hashes
         guard let next = page.next else { break }
         query.cursor = next
