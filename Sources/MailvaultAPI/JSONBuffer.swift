@@ -110,16 +110,22 @@ public struct JSONBuffer: Sendable {
 
     private static let digits: [UInt8] = Array("0123456789abcdef".utf8)
 
-    /// Each byte's two hex digits, as the little-endian `UInt16` that stores them in order.
-    private static let pairs: [UInt16] = (0..<256).map { byte in
-        UInt16(digits[byte >> 4]) | UInt16(digits[byte & 0xF]) << 8
+    /// Writes `source` as hex at `out`. Branch-free arithmetic on unsafe pointers, so that the
+    /// optimizer vectorizes the loop (a table lookup per byte would not vectorize).
+    private static func writeHex(_ source: UnsafeBufferPointer<UInt8>, to out: UnsafeMutableRawPointer) {
+        guard let input = source.baseAddress else { return }
+        let output = out.assumingMemoryBound(to: UInt8.self)
+        for index in 0..<source.count {
+            let byte = input[index]
+            output[2 &* index] = digit(byte &>> 4)
+            output[2 &* index &+ 1] = digit(byte & 0x0F)
+        }
     }
 
-    private static func writeHex(_ source: UnsafeBufferPointer<UInt8>, to out: UnsafeMutableRawPointer) {
-        pairs.withUnsafeBufferPointer { table in
-            for (index, byte) in source.enumerated() {
-                out.storeBytes(of: table[Int(byte)].littleEndian, toByteOffset: 2 * index, as: UInt16.self)
-            }
-        }
+    /// A nibble (0...15) as its lowercase hex digit: "0" is 0x30, and digits above 9 move on by
+    /// "a" - ("9" + 1) = 39.
+    @inline(__always)
+    private static func digit(_ nibble: UInt8) -> UInt8 {
+        nibble &+ 0x30 &+ (nibble > 9 ? 39 : 0)
     }
 }

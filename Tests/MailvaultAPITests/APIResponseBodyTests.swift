@@ -63,7 +63,7 @@ struct APIResponseBodyTests {
         for _ in 0..<200 {
             var buffer = JSONBuffer()
             let value = UInt64.random(in: 0...UInt64.max, using: &rng) >> UInt64.random(in: 0...63, using: &rng)
-            let bytes = (0..<Int.random(in: 0...40, using: &rng)).map { _ in UInt8.random(in: 0...255, using: &rng) }
+            let bytes = (0..<Int.random(in: 0...300, using: &rng)).map { _ in UInt8.random(in: 0...255, using: &rng) }
             buffer.raw("[")
             buffer.number(value)
             buffer.raw(",")
@@ -73,6 +73,19 @@ struct APIResponseBodyTests {
             buffer.raw("]")
             let text = String(decoding: buffer.bytes, as: UTF8.self)
             #expect(text == "[\(value),\"0x\(bytes.map { String(format: "%02x", $0) }.joined())\",\(-Int(value >> 2))]")
+        }
+    }
+
+    /// Every byte value, at every offset a 16-byte SIMD block and the table tail can put it.
+    @Test func hexOfEveryByteAtEveryOffset() {
+        let all = (0...255).map { UInt8($0) } + (0...255).map { UInt8(255 - $0) }
+        let expected = all.map { String(format: "%02x", $0) }
+        for start in 0..<17 {
+            for end in [all.count - 17, all.count - 1, all.count] {
+                var buffer = JSONBuffer()
+                buffer.hex(all[start..<end])
+                #expect(String(decoding: buffer.bytes, as: UTF8.self) == "\"0x" + expected[start..<end].joined() + "\"")
+            }
         }
     }
 
