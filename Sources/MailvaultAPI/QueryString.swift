@@ -45,6 +45,10 @@ public struct QueryString: Sendable {
     }
 
     private static func percentDecoded(_ input: Substring.UTF8View.SubSequence) -> String? {
+        // Most values (numbers, hex) have nothing to decode and are valid UTF-8 as they are.
+        if !input.contains(where: { $0 == UInt8(ascii: "%") || $0 == UInt8(ascii: "+") }) {
+            return String(Substring(input))
+        }
         var out: [UInt8] = []
         out.reserveCapacity(input.count)
         var index = input.startIndex

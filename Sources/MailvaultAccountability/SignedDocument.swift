@@ -29,7 +29,11 @@ public struct SignedDocument: Sendable, Equatable {
     /// The digest a provider signs for `document` of `kind`.
     public static func digest(kind: String, document: [UInt8]) -> Hash256 {
         var hasher = Keccak256()
-        hasher.update(Array("mailvault/v1/\(kind)\u{0}".utf8))
+        // "mailvault/v1/" ++ kind ++ NUL ++ document, without building the prefix as a string.
+        hasher.update("mailvault/v1/".utf8)
+        var kind = kind
+        kind.withUTF8 { hasher.update(UnsafeRawBufferPointer($0)) }
+        hasher.update(CollectionOfOne(UInt8(0)))
         hasher.update(document)
         return hasher.finalize()
     }

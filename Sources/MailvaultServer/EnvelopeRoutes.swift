@@ -273,6 +273,8 @@ struct EnvelopeRoutes: Sendable {
 
     private func limit(_ limiter: RateLimiter, _ context: ServerContext, _ request: Request,
                        counter: CoreMetrics.Counter) throws(APIError) {
+        // The address is only worked out when a limit is set (it costs a string per request).
+        guard limiter.isEnabled else { return }
         if let wait = limiter.acquire(client(context, request)) {
             counter.increment()
             throw .rateLimited(retryAfter: wait)

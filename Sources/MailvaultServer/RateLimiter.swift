@@ -17,6 +17,9 @@ final class RateLimiter: Sendable {
         self.limit = limit
     }
 
+    /// Whether a limit is set at all (a rate of 0 turns the limiter off).
+    var isEnabled: Bool { limit.isEnabled }
+
     /// Takes a token for `client`; returns `nil` when allowed, else the seconds to wait.
     func acquire(_ client: String, now: ContinuousClock.Instant = .now) -> Int? {
         guard limit.isEnabled else { return nil }
