@@ -1,26 +1,37 @@
 /// JSON written straight into bytes, in the order fields are appended.
 ///
-/// The API's answers are mostly hex (envelope data, hashes, topics), so the writer's one trick is
-/// a table that turns each byte into its two hex digits at once. Callers are responsible for the
-/// structure (commas, braces); the writer guarantees that strings are escaped and numbers valid.
+/// The API's answers are mostly hex (envelope data, hashes, topics) and short keys. The writer
+/// keeps its own write position in storage it grows by doubling, so each piece is one bounds
+/// check and one copy, and hex is written by a loop the optimizer vectorizes. Callers are
+/// responsible for the structure (commas, braces); the writer guarantees that strings are escaped
+/// and numbers valid.
 public struct JSONBuffer: Sendable {
-    /// What has been written so far.
-    public private(set) var bytes: [UInt8]
+    /// The first `count` bytes are what has been written; the rest is room.
+    private var storage: [UInt8]
+    private var count = 0
+
+    /// What has been written so far. Reading it drops the spare room (nothing is copied).
+    public var bytes: [UInt8] {
+        mutating get {
+            storage.removeSubrange(count...)
+            return storage
+        }
+    }
 
     /// An empty buffer with room for `capacity` bytes.
     public init(capacity: Int = 256) {
-        bytes = []
-        bytes.reserveCapacity(capacity)
+        storage = [UInt8](repeating: 0, count: max(capacity, 64))
     }
 
     /// Appends ASCII text as it is (punctuation and keys the caller knows need no escaping).
     public mutating func raw(_ text: StaticString) {
-        text.withUTF8Buffer { bytes.append(contentsOf: $0) }
+        text.withUTF8Buffer { copy(UnsafeRawBufferPointer($0)) }
     }
 
     /// Appends bytes as they are.
     public mutating func raw<C: Collection<UInt8>>(bytes other: C) {
-        bytes.append(contentsOf: other)
+        let done: Void? = other.withContiguousStorageIfAvailable { copy(UnsafeRawBufferPointer($0)) }
+        if done == nil { Array(other).withUnsafeBytes { copy($0) } }
     }
 
     /// Appends a quoted, escaped JSON string.
@@ -32,67 +43,65 @@ public struct JSONBuffer: Sendable {
     /// Appends UTF-8 bytes as a quoted, escaped JSON string. Runs of bytes that need no escape
     /// are copied whole.
     public mutating func string(utf8 source: UnsafeBufferPointer<UInt8>) {
-        bytes.append(UInt8(ascii: "\""))
+        byte(UInt8(ascii: "\""))
         var copied = 0
         for index in source.indices {
-            let byte = source[index]
-            guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
-            bytes.append(contentsOf: source[copied..<index])
+            let character = source[index]
+            guard character < 0x20 || character == UInt8(ascii: "\"") || character == UInt8(ascii: "\\") else { continue }
+            copy(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: source[copied..<index])))
             copied = index + 1
-            bytes.append(UInt8(ascii: "\\"))
-            switch byte {
-            case UInt8(ascii: "\n"): bytes.append(UInt8(ascii: "n"))
-            case UInt8(ascii: "\r"): bytes.append(UInt8(ascii: "r"))
-            case UInt8(ascii: "\t"): bytes.append(UInt8(ascii: "t"))
+            byte(UInt8(ascii: "\\"))
+            switch character {
+            case UInt8(ascii: "\n"): byte(UInt8(ascii: "n"))
+            case UInt8(ascii: "\r"): byte(UInt8(ascii: "r"))
+            case UInt8(ascii: "\t"): byte(UInt8(ascii: "t"))
             case 0..<0x20:
                 raw("u00")
-                bytes.append(JSONBuffer.digits[Int(byte >> 4)])
-                bytes.append(JSONBuffer.digits[Int(byte & 0xF)])
-            default: bytes.append(byte)
+                byte(JSONBuffer.digit(character >> 4))
+                byte(JSONBuffer.digit(character & 0xF))
+            default: byte(character)
             }
         }
-        bytes.append(contentsOf: source[copied...])
-        bytes.append(UInt8(ascii: "\""))
+        copy(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: source[copied...])))
+        byte(UInt8(ascii: "\""))
     }
 
     /// Appends `"0x…"`: the bytes as quoted lowercase hex with the `0x` prefix.
     public mutating func hex<C: Collection<UInt8>>(_ data: C) {
-        let start = bytes.count
-        let length = 4 + 2 * data.count
-        bytes.append(contentsOf: repeatElement(0, count: length))
-        bytes.withUnsafeMutableBufferPointer { buffer in
-            let out = UnsafeMutableRawPointer(buffer.baseAddress! + start)
-            out.storeBytes(of: UInt8(ascii: "\""), as: UInt8.self)
-            out.storeBytes(of: UInt8(ascii: "0"), toByteOffset: 1, as: UInt8.self)
-            out.storeBytes(of: UInt8(ascii: "x"), toByteOffset: 2, as: UInt8.self)
-            let written: Void? = data.withContiguousStorageIfAvailable { source in
-                JSONBuffer.writeHex(source, to: out + 3)
-            }
-            if written == nil { Array(data).withUnsafeBufferPointer { JSONBuffer.writeHex($0, to: out + 3) } }
-            out.storeBytes(of: UInt8(ascii: "\""), toByteOffset: length - 1, as: UInt8.self)
+        let done: Void? = data.withContiguousStorageIfAvailable { hex($0) }
+        if done == nil { Array(data).withUnsafeBufferPointer { hex($0) } }
+    }
+
+    private mutating func hex(_ source: UnsafeBufferPointer<UInt8>) {
+        let length = 4 + 2 * source.count
+        write(length) { out in
+            out[0] = UInt8(ascii: "\"")
+            out[1] = UInt8(ascii: "0")
+            out[2] = UInt8(ascii: "x")
+            JSONBuffer.writeHex(source, to: out + 3)
+            out[length - 1] = UInt8(ascii: "\"")
         }
     }
 
     /// Appends an unsigned integer.
     public mutating func number<T: UnsignedInteger & FixedWidthInteger>(_ value: T) {
         var value = UInt64(value)
-        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
-                     UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
-            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        // The digits, last first, into the 20 bytes a UInt64 can need.
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)
         withUnsafeMutableBytes(of: &digits) { scratch in
-            var index = scratch.count
+            var index = 20
             repeat {
                 index -= 1
-                scratch[index] = UInt8(ascii: "0") + UInt8(value % 10)
+                scratch[index] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: value % 10)
                 value /= 10
             } while value > 0
-            bytes.append(contentsOf: scratch[index...])
+            copy(UnsafeRawBufferPointer(rebasing: scratch[index..<20]))
         }
     }
 
     /// Appends a signed integer.
     public mutating func number(_ value: Int) {
-        if value < 0 { bytes.append(UInt8(ascii: "-")) }
+        if value < 0 { byte(UInt8(ascii: "-")) }
         number(value.magnitude)
     }
 
@@ -100,7 +109,7 @@ public struct JSONBuffer: Sendable {
     /// not finite (JSON has no infinities).
     public mutating func number(_ value: Double) {
         guard value.isFinite else { return raw("null") }
-        bytes.append(contentsOf: "\(value)".utf8)
+        raw(bytes: "\(value)".utf8)
     }
 
     /// Appends `true` or `false`.
@@ -108,13 +117,38 @@ public struct JSONBuffer: Sendable {
         value ? raw("true") : raw("false")
     }
 
-    private static let digits: [UInt8] = Array("0123456789abcdef".utf8)
+    // MARK: Writing
 
-    /// Writes `source` as hex at `out`. Branch-free arithmetic on unsafe pointers, so that the
+    /// Runs `body` on room for exactly `length` more bytes at the end, which it must fill.
+    @inline(__always)
+    private mutating func write(_ length: Int, _ body: (UnsafeMutablePointer<UInt8>) -> Void) {
+        if length > storage.count - count { grow(toHold: count + length) }
+        let start = count
+        storage.withUnsafeMutableBufferPointer { body($0.baseAddress! + start) }
+        count += length
+    }
+
+    @inline(__always)
+    private mutating func copy(_ source: UnsafeRawBufferPointer) {
+        guard let base = source.baseAddress, source.count > 0 else { return }
+        write(source.count) { $0.update(from: base.assumingMemoryBound(to: UInt8.self), count: source.count) }
+    }
+
+    @inline(__always)
+    private mutating func byte(_ value: UInt8) {
+        write(1) { $0.pointee = value }
+    }
+
+    private mutating func grow(toHold needed: Int) {
+        storage.append(contentsOf: repeatElement(0, count: max(needed, 2 * storage.count) - storage.count))
+    }
+
+    // MARK: Hex
+
+    /// Writes `source` as hex at `output`. Branch-free arithmetic on unsafe pointers, so that the
     /// optimizer vectorizes the loop (a table lookup per byte would not vectorize).
-    private static func writeHex(_ source: UnsafeBufferPointer<UInt8>, to out: UnsafeMutableRawPointer) {
+    private static func writeHex(_ source: UnsafeBufferPointer<UInt8>, to output: UnsafeMutablePointer<UInt8>) {
         guard let input = source.baseAddress else { return }
-        let output = out.assumingMemoryBound(to: UInt8.self)
         for index in 0..<source.count {
             let byte = input[index]
             output[2 &* index] = digit(byte &>> 4)
