@@ -42,6 +42,7 @@ let package = Package(
                 .product(name: "MailvaultStore", package: root),
                 .product(name: "MailvaultCore", package: root),
                 .product(name: "MailvaultTestSupport", package: root),
+                .product(name: "MailvaultAPI", package: root),
             ],
             path: "Benchmarks/ServerReport"
         ),

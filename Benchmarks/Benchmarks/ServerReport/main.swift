@@ -1,4 +1,5 @@
 import Foundation
+import MailvaultAPI
 import MailvaultCore
 import MailvaultStore
 import MailvaultTestSupport
@@ -10,9 +11,12 @@ import Synchronization
 //                                          topics, sent times spread over 30 days)
 //   ServerReport query DIR SECONDS THREADS [WARMUP]
 //                                          the same 1-topic, 50-result first pages wrk asks for,
-//                                          on THREADS threads: queries/s, p50, p99, timed after
+//                                          on THREADS threads: queries/s, p50, p99, CPU time per
+//                                          query, timed after
 //                                          WARMUP seconds (default 2) of the same queries, so
 //                                          that the map's pages are mapped, as in a running server
+//   ServerReport encode DIR SECONDS        the JSON answer of one 50-envelope page, written again
+//                                          and again: microseconds per page (the API's own cost)
 //   ServerReport ingest DIR SECONDS TASKS  durable ingest of batches of 100 1 KiB envelopes from
 //                                          TASKS concurrent callers: envelopes/s
 // Every figure is one line `name value unit`.
@@ -28,6 +32,13 @@ enum Layout {
 
 func seconds(_ duration: Duration) -> Double {
     Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+}
+
+/// The CPU time this process has used, all threads, in seconds.
+func processCPUTime() -> Double {
+    var time = timespec()
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &time)
+    return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
 }
 
 func report(_ name: String, _ value: Double, _ unit: String) {
@@ -72,6 +83,7 @@ func measureQueries(_ directory: String, duration: Double, threads: Int, warmUp:
     let warmUpEnd = Date().addingTimeInterval(warmUp)
     while Date() < warmUpEnd { _ = try? store.query(randomQuery(&warmUpGenerator)) }
     let collected = Mutex<(latencies: [Double], results: Int)>(([], 0))
+    let cpuBefore = processCPUTime()
     let deadline = Date().addingTimeInterval(duration)
     let group = DispatchGroup()
     for thread in 0..<threads {
@@ -94,12 +106,32 @@ func measureQueries(_ directory: String, duration: Double, threads: Int, warmUp:
         }.start()
     }
     group.wait()
+    let cpu = processCPUTime() - cpuBefore
     let (unsorted, results) = collected.withLock { $0 }
     let latencies = unsorted.sorted()
     report("inprocess_query_rate", Double(latencies.count) / duration, "queries/s")
     report("inprocess_query_p50", latencies[latencies.count / 2] * 1000, "ms")
     report("inprocess_query_p99", latencies[latencies.count * 99 / 100] * 1000, "ms")
+    report("inprocess_query_cpu", cpu * 1e6 / Double(latencies.count), "us/query")
     report("inprocess_query_results", Double(results) / Double(latencies.count), "envelopes/query")
+}
+
+func measureEncoding(_ directory: String, duration: Double) throws {
+    let store = try EnvelopeStore.open(at: directory, configuration: StoreConfiguration(readOnly: true))
+    defer { store.close() }
+    var generator = SplitMix64(seed: 3)
+    var page = try store.query(randomQuery(&generator))
+    while page.envelopes.count < 50 { page = try store.query(randomQuery(&generator)) }
+    var pages = 0
+    var bytes = 0
+    let start = ContinuousClock.now
+    while seconds(ContinuousClock.now - start) < duration {
+        for _ in 0..<100 { bytes &+= APIResponseBody.envelopes(page).count }
+        pages += 100
+    }
+    let elapsed = seconds(ContinuousClock.now - start)
+    report("json_page_encode", elapsed * 1e6 / Double(pages), "us/page")
+    report("json_page_bytes", Double(bytes / pages), "bytes")
 }
 
 func measureIngest(_ directory: String, duration: Double, tasks: Int) async throws {
@@ -135,7 +167,7 @@ func measureIngest(_ directory: String, duration: Double, tasks: Int) async thro
 }
 
 let arguments = CommandLine.arguments
-guard arguments.count >= 4 else { fail("usage: ServerReport populate DIR COUNT | query DIR SECONDS THREADS | ingest DIR SECONDS TASKS") }
+guard arguments.count >= 4 else { fail("usage: ServerReport populate DIR COUNT | query DIR SECONDS THREADS | encode DIR SECONDS | ingest DIR SECONDS TASKS") }
 let directory = arguments[2]
 switch arguments[1] {
 case "populate":
@@ -145,6 +177,8 @@ case "query":
     guard arguments.count >= 5 else { fail("query DIR SECONDS THREADS") }
     try measureQueries(directory, duration: Double(arguments[3]) ?? 10, threads: Int(arguments[4]) ?? 2,
                        warmUp: arguments.count >= 6 ? Double(arguments[5]) ?? 2 : 2)
+case "encode":
+    try measureEncoding(directory, duration: Double(arguments[3]) ?? 5)
 case "ingest":
     guard arguments.count >= 5 else { fail("ingest DIR SECONDS TASKS") }
     try await measureIngest(directory, duration: Double(arguments[3]) ?? 10, tasks: Int(arguments[4]) ?? 16)
