@@ -67,6 +67,7 @@ final class ProviderState: Sendable {
         let checkpoints = ProviderState.readCheckpoints(directory + "/checkpoints.jsonl")
         state = Mutex(Live(record: record, checkpoints: checkpoints))
         persist()
+        pruneCheckpoints(now: now)
     }
 
     /// What the provider vouches for now.
@@ -162,6 +163,63 @@ final class ProviderState: Sendable {
             $0.record.lastAlive = now
         }
         persist()
+        pruneCheckpoints(now: now)
+    }
+
+    /// How long checkpoints are kept: the longest age the store keeps any envelope for (the
+    /// policy's or a tier's). An older checkpoint covers sent times the store no longer holds.
+    var checkpointRetention: UInt32 {
+        let retention = configuration.store.retention
+        return retention.tiers.map(\.maximumAge).reduce(retention.maximumAge, max)
+    }
+
+    /// Drops the checkpoints whose interval ended more than `checkpointRetention` before `now`,
+    /// from memory and from `checkpoints.jsonl`. It waits until a day's worth has expired, so the
+    /// file is rewritten about once a day rather than at every checkpoint. The file is replaced
+    /// whole (written beside it, synced, renamed over it), so a reader or a backup sees the old
+    /// file or the new one; when the new one cannot be written the old one stays.
+    private func pruneCheckpoints(now: UInt32) {
+        let age = checkpointRetention
+        guard now > age else { return }
+        let cutoff = now - age
+        let kept: [StoredCheckpoint]? = state.withLock { current in
+            guard let oldest = current.checkpoints.first, UInt64(oldest.to) + 86_400 < UInt64(cutoff) else { return nil }
+            // Appended in time order with disjoint intervals: the expired ones come first.
+            let expired = current.checkpoints.firstIndex { $0.to >= cutoff } ?? current.checkpoints.endIndex
+            current.checkpoints.removeFirst(expired)
+            return current.checkpoints
+        }
+        guard let kept else { return }
+        let path = directory + "/checkpoints.jsonl"
+        do throws(StoreError) {
+            try ProviderState.replaceLines(kept.map(\.document.json), at: path)
+            logger.info("pruned checkpoints", metadata: ["olderThan": "\(cutoff)", "kept": "\(kept.count)"])
+        } catch {
+            logger.error("cannot prune checkpoints.jsonl", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Writes `lines` as the whole content of `path`, atomically: into `path.tmp`, synced, then
+    /// renamed over `path`.
+    private static func replaceLines(_ lines: [[UInt8]], at path: String) throws(StoreError) {
+        let temporary = path + ".tmp"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        guard fd >= 0 else { throw .io(operation: "open", path: temporary, errno: errno) }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(lines.reduce(0) { $0 + $1.count + 1 })
+        for line in lines {
+            bytes += line
+            bytes.append(10)
+        }
+        let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        let synced = written == bytes.count && fsync(fd) == 0
+        let error = errno
+        close(fd)
+        guard synced, rename(temporary, path) == 0 else {
+            let failure = synced ? errno : error
+            unlink(temporary)
+            throw failure == ENOSPC ? .diskFull : .io(operation: "write", path: temporary, errno: failure)
+        }
     }
 
     /// Appends `line` and a newline whole or not at all: a failed write (a full disk) is cut

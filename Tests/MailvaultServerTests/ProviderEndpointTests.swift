@@ -151,6 +151,46 @@ struct ProviderEndpointTests {
         #expect(third.coverage.gaps.count == 1)
     }
 
+    /// Checkpoints older than the longest retention age (a tier's here) are dropped once a day's
+    /// worth has expired, from memory and from the file, and the rest reload intact.
+    @Test func checkpointsOlderThanRetentionArePruned() throws {
+        let directory = NSTemporaryDirectory() + "mailvault-provider-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        var configuration = ServerConfiguration()
+        configuration.dataDirectory = directory
+        configuration.store.retention = RetentionPolicy(maximumAge: 3_600, tiers: [RetentionTier(minimumPoW: 1, maximumAge: 7_200)])
+        let store = try EnvelopeStore.open(at: directory + "/store")
+        defer { store.close() }
+        let key = ProviderKey.generate()
+        let start = TestServer.now
+        let state = ProviderState(configuration: configuration, key: key, now: start, logger: Logger(label: "t"))
+        #expect(state.checkpointRetention == 7_200)
+        let path = directory + "/checkpoints.jsonl"
+        func lines() throws -> Int {
+            try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").count
+        }
+        func kept(_ state: ProviderState) throws -> [Checkpoint] {
+            try state.checkpoints(from: 0, to: .max, limit: 1000).map { try $0.decode(Checkpoint.self) }
+        }
+        // One checkpoint an hour. The first ends at hour 1; pruning waits until it is a day
+        // older than the cutoff (now - 7,200 s), which first happens at hour 28.
+        for hour in UInt32(1)...27 { try state.checkpoint(store: store, now: start + hour * 3_600) }
+        #expect(try lines() == 27)
+        try state.checkpoint(store: store, now: start + 28 * 3_600)
+        // Cutoff at hour 26: the checkpoints that ended before it (hours 1-25) are gone.
+        #expect(try kept(state).map(\.to) == [26, 27, 28].map { start + $0 * 3_600 })
+        #expect(try lines() == 3)
+        for hour in UInt32(29)...48 { try state.checkpoint(store: store, now: start + hour * 3_600) }
+        #expect(try lines() == 23)
+        let reloaded = ProviderState(configuration: configuration, key: key, now: start + 48 * 3_600 + 1, logger: Logger(label: "t"))
+        let checkpoints = try kept(reloaded)
+        #expect(checkpoints.count == 23)
+        #expect(checkpoints.first?.from == start + 25 * 3_600 + 1)
+        #expect(zip(checkpoints, checkpoints.dropFirst()).allSatisfy { $0.to + 1 == $1.from })
+        #expect(!FileManager.default.fileExists(atPath: path + ".tmp"))
+    }
+
     /// A line left unfinished by a crash (or a full disk) does not swallow the next checkpoint.
     @Test func checkpointsSurviveATornLastLine() throws {
         let directory = NSTemporaryDirectory() + "mailvault-provider-\(UUID().uuidString)"
