@@ -16,6 +16,15 @@ struct ProviderEndpointTests {
         return document
     }
 
+    /// A server configuration whose data directory is new and empty (the caller removes it).
+    static func configurationInFreshDirectory() throws -> ServerConfiguration {
+        let directory = NSTemporaryDirectory() + "mailvault-provider-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        var configuration = ServerConfiguration()
+        configuration.dataDirectory = directory
+        return configuration
+    }
+
     @Test func descriptorIsSignedByTheProviderKey() async throws {
         let key = ProviderKey.generate()
         let server = try await TestServer.start {
@@ -134,11 +143,9 @@ struct ProviderEndpointTests {
 
     /// Downtime longer than a checkpoint interval is recorded as a coverage gap on restart.
     @Test func restartAfterDowntimeRecordsAGap() throws {
-        let directory = NSTemporaryDirectory() + "mailvault-provider-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        var configuration = try Self.configurationInFreshDirectory()
+        let directory = configuration.dataDirectory
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        var configuration = ServerConfiguration()
-        configuration.dataDirectory = directory
         configuration.checkpointInterval = 60
         let key = ProviderKey.generate()
         let first = ProviderState(configuration: configuration, key: key, now: 1_000_000, logger: Logger(label: "t"))
@@ -154,11 +161,9 @@ struct ProviderEndpointTests {
     /// Checkpoints older than the longest retention age (a tier's here) are dropped once a day's
     /// worth has expired, from memory and from the file, and the rest reload intact.
     @Test func checkpointsOlderThanRetentionArePruned() throws {
-        let directory = NSTemporaryDirectory() + "mailvault-provider-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        var configuration = try Self.configurationInFreshDirectory()
+        let directory = configuration.dataDirectory
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        var configuration = ServerConfiguration()
-        configuration.dataDirectory = directory
         configuration.store.retention = RetentionPolicy(maximumAge: 3_600, tiers: [RetentionTier(minimumPoW: 1, maximumAge: 7_200)])
         let store = try EnvelopeStore.open(at: directory + "/store")
         defer { store.close() }
@@ -193,12 +198,10 @@ struct ProviderEndpointTests {
 
     /// A line left unfinished by a crash (or a full disk) does not swallow the next checkpoint.
     @Test func checkpointsSurviveATornLastLine() throws {
-        let directory = NSTemporaryDirectory() + "mailvault-provider-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let configuration = try Self.configurationInFreshDirectory()
+        let directory = configuration.dataDirectory
         defer { try? FileManager.default.removeItem(atPath: directory) }
         try Data("{\"kind\":\"checkpoint\",\"docu".utf8).write(to: URL(fileURLWithPath: directory + "/checkpoints.jsonl"))
-        var configuration = ServerConfiguration()
-        configuration.dataDirectory = directory
         let store = try EnvelopeStore.open(at: directory + "/store")
         defer { store.close() }
         _ = try store.ingestAndWait([Fixtures.envelope(1, sentOffset: 5)])
