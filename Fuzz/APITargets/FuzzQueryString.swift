@@ -16,8 +16,8 @@ public func fuzzQueryString(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         return 0
     }
     precondition(query.from <= query.to)
-    precondition((1...StoreQuery.maximumLimit).contains(query.limit))
-    precondition(query.topics.count <= StoreQuery.maximumTopics)
+    precondition((1...HistoryQuery.maximumLimit).contains(query.limit))
+    precondition(query.topics.count <= HistoryQuery.maximumTopics)
     var canonical = "from=\(query.from)&to=\(query.to)&limit=\(query.limit)"
     if !query.topics.isEmpty { canonical += "&topics=" + query.topics.map(\.description).joined(separator: "%2C") }
     if let bloom = query.bloom { canonical += "&bloom=\(bloom)" }

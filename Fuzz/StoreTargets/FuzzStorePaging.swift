@@ -30,7 +30,7 @@ public func fuzzStorePaging(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let limit = 1 + Int(bytes[2] % 40)
     let chosen = topics.enumerated().filter { bytes[3] & (1 << $0.offset) != 0 }.map(\.element)
     let bloom: Bloom? = bytes[4] & 0x80 != 0 ? Bloom(topics: chosen.prefix(2)) : nil
-    let whole = StoreQuery(from: from, to: to, topics: bloom == nil ? chosen : [], bloom: bloom, limit: StoreQuery.maximumLimit)
+    let whole = HistoryQuery(from: from, to: to, topics: bloom == nil ? chosen : [], bloom: bloom, limit: HistoryQuery.maximumLimit)
     let expected = try! store.query(whole)
     precondition(expected.next == nil, "300 envelopes fit in one page of 1000")
     var paged: [Hash256] = []
@@ -47,7 +47,7 @@ public func fuzzStorePaging(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         if let budget, page.envelopes.count > 1 {
             precondition(page.envelopes.reduce(0) { $0 + $1.encoded.count } <= budget, "a page passes its byte budget")
         }
-        paged += page.hashes
+        paged += page.entries.map(\.hash)
         guard let next = page.next else { break }
         query.cursor = next
     }
@@ -57,9 +57,11 @@ public func fuzzStorePaging(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         guard let next = page.next else { break }
         hashQuery.cursor = next
     }
-    precondition(paged == expected.hashes, "pages do not concatenate to the unpaged answer")
-    precondition(hashed == expected.hashes, "hashes-only pages differ from the envelope pages")
-    let keys = zip(expected.envelopes, expected.hashes).map { StoreCursor(sent: $0.sentTime, hash: $1) }
+    let expectedHashes = expected.entries.map(\.hash)
+    precondition(paged == expectedHashes, "pages do not concatenate to the unpaged answer")
+    precondition(hashed == expectedHashes, "hashes-only pages differ from the envelope pages")
+    precondition(expected.entries.allSatisfy { $0.envelope.map(EnvelopeKey.init) == $0.key }, "an entry's key is not its envelope's")
+    let keys = expected.keys
     precondition(keys == keys.sorted(), "the answer is not in (sent, hash) order")
     precondition(expected.envelopes.allSatisfy { (from...to).contains($0.sentTime) })
     return 0

@@ -23,16 +23,16 @@ public func fuzzStoreQuery(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let limit: Int? = limitByte == 0 ? nil : Int(limitByte) - 2
     let cursorLength = Int(number(1)) % 40
     let cursor: [UInt8]? = cursorLength == 0 ? nil : take(cursorLength)
-    let query: StoreQuery
+    let query: HistoryQuery
     do {
-        query = try StoreQuery(from: from, to: to, topics: topics, bloomBytes: bloom, limit: limit, cursorBytes: cursor)
+        query = try HistoryQuery(from: from, to: to, topics: topics, bloomBytes: bloom, limit: limit, cursorBytes: cursor)
         try query.validate()
     } catch {
         return 0
     }
     precondition(query.from <= query.to)
-    precondition(query.topics.count <= StoreQuery.maximumTopics)
-    precondition((1...StoreQuery.maximumLimit).contains(query.limit))
-    if let cursor = query.cursor { precondition(cursor.bytes.count == StoreCursor.byteCount) }
+    precondition(query.topics.count <= HistoryQuery.maximumTopics)
+    precondition((1...HistoryQuery.maximumLimit).contains(query.limit))
+    if let cursor = query.cursor { precondition(cursor.bytes.count == EnvelopeKey.byteCount) }
     return 0
 }

@@ -145,7 +145,7 @@ public enum APIResponseBody {
         withUnsafeBytes(of: topic.rawValue.bigEndian) { raw in raw.withMemoryRebound(to: UInt8.self) { out.hex($0) } }
     }
 
-    static func cursor(_ cursor: StoreCursor?, into out: inout JSONBuffer) {
+    static func cursor(_ cursor: EnvelopeKey?, into out: inout JSONBuffer) {
         guard let cursor else { return out.raw("null") }
         out.hex(cursor.bytes)
     }

@@ -16,27 +16,27 @@ public enum QueryParameters {
     /// A history query: `from` (default 0), `to` (default `now + 60`), `topics` (comma-separated,
     /// at most 1000, each 4 bytes of hex; overrides `bloom`), `bloom` (64 bytes of hex), `limit`
     /// (1…1000, default 100) and `cursor` (36 bytes of hex). Unknown parameters are refused.
-    public static func history(_ query: QueryString, now: UInt32) throws(APIError) -> StoreQuery {
+    public static func history(_ query: QueryString, now: UInt32) throws(APIError) -> HistoryQuery {
         try query.requireOnly(historyNames)
         let (from, to) = try timeRange(query, now: now)
-        var limit = StoreQuery.defaultLimit
+        var limit = HistoryQuery.defaultLimit
         if let text = query["limit"] {
             guard let value = Int(text), text.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }),
-                  (1...StoreQuery.maximumLimit).contains(value) else {
-                throw .invalidParameter("limit", "limit must be an integer from 1 to \(StoreQuery.maximumLimit), got '\(text)'")
+                  (1...HistoryQuery.maximumLimit).contains(value) else {
+                throw .invalidParameter("limit", "limit must be an integer from 1 to \(HistoryQuery.maximumLimit), got '\(text)'")
             }
             limit = value
         }
-        var cursor: StoreCursor?
+        var cursor: EnvelopeKey?
         if let text = query["cursor"], !text.isEmpty {
             let bytes = try hex(text, name: "cursor")
-            guard bytes.count == StoreCursor.byteCount else {
-                throw .invalidParameter("cursor", "a cursor is \(StoreCursor.byteCount) bytes (sent ++ hash), got \(bytes.count)")
+            guard bytes.count == EnvelopeKey.byteCount else {
+                throw .invalidParameter("cursor", "a cursor is \(EnvelopeKey.byteCount) bytes (sent ++ hash), got \(bytes.count)")
             }
-            cursor = try? StoreCursor(bytes: bytes)
+            cursor = try? EnvelopeKey(bytes: bytes)
         }
         let (topics, bloom) = try topicFilter(query)
-        return StoreQuery(from: from, to: to, topics: topics, bloom: bloom, limit: limit, cursor: cursor)
+        return HistoryQuery(from: from, to: to, topics: topics, bloom: bloom, limit: limit, cursor: cursor)
     }
 
     /// `from` (default 0) and `to` (default `now + 60`), inclusive, with `from <= to`.
@@ -62,8 +62,8 @@ public enum QueryParameters {
         var topics: [Topic] = []
         if let text = query["topics"], !text.isEmpty {
             let parts = text.split(separator: ",", omittingEmptySubsequences: false)
-            guard parts.count <= StoreQuery.maximumTopics else {
-                throw .invalidParameter("topics", "at most \(StoreQuery.maximumTopics) topics per query, got \(parts.count)")
+            guard parts.count <= HistoryQuery.maximumTopics else {
+                throw .invalidParameter("topics", "at most \(HistoryQuery.maximumTopics) topics per query, got \(parts.count)")
             }
             topics.reserveCapacity(parts.count)
             for (index, part) in parts.enumerated() {

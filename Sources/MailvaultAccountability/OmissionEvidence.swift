@@ -12,11 +12,11 @@ public struct OmissionEvidence: Sendable {
     /// The provider's signed receipt (kind `receipt`).
     public var receipt: SignedDocument
     /// The page's keys in order (36-byte `sent ++ hash`).
-    public var keys: [StoreCursor]
+    public var keys: [EnvelopeKey]
     /// The envelope the page lacks.
     public var envelope: Envelope
 
-    public init(receipt: SignedDocument, keys: [StoreCursor], envelope: Envelope) {
+    public init(receipt: SignedDocument, keys: [EnvelopeKey], envelope: Envelope) {
         self.receipt = receipt
         self.keys = keys
         self.envelope = envelope
@@ -63,7 +63,7 @@ public struct OmissionEvidence: Sendable {
         if let maximum = body.coverage.maximumEnvelopeSize, envelope.size > maximum {
             return refuse("the envelope's size \(envelope.size) exceeds the provider's maximum \(maximum)")
         }
-        let key = StoreCursor(sent: envelope.sentTime, hash: envelope.hash)
+        let key = EnvelopeKey(sent: envelope.sentTime, hash: envelope.hash)
         // Compared field by field: a receipt with `from > to` is signed input, not a range to build.
         guard body.query.from <= key.sent, key.sent <= body.query.to else {
             return refuse("the envelope was sent at \(key.sent), outside the query's range \(body.query.from)...\(body.query.to)")
@@ -121,10 +121,10 @@ public struct OmissionEvidence: Sendable {
     }
 
     /// Keys from their hex form.
-    public static func keys(_ texts: [String]) throws(AccountabilityError) -> [StoreCursor] {
-        var keys: [StoreCursor] = []
+    public static func keys(_ texts: [String]) throws(AccountabilityError) -> [EnvelopeKey] {
+        var keys: [EnvelopeKey] = []
         for text in texts {
-            guard let bytes = try? Hex.decode(text), let key = try? StoreCursor(bytes: bytes) else {
+            guard let bytes = try? Hex.decode(text), let key = try? EnvelopeKey(bytes: bytes) else {
                 throw .malformedDocument("'\(text)' is not a 36-byte key")
             }
             keys.append(key)

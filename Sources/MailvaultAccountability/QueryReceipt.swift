@@ -47,7 +47,7 @@ public struct QueryReceipt: Codable, Sendable, Equatable {
 
     /// The receipt for a page of `keys` answering `query`.
     public init(endpoint: String, provider: ProviderAddress, descriptor: Hash256, serverTime: UInt32,
-                query: StoreQuery, keys: [StoreCursor], next: StoreCursor?, coverage: Coverage) {
+                query: HistoryQuery, keys: [EnvelopeKey], next: EnvelopeKey?, coverage: Coverage) {
         self.endpoint = endpoint
         self.provider = provider.description
         self.descriptor = descriptor.description
@@ -70,7 +70,7 @@ extension QueryReceipt {
 
     /// Whether this receipt commits to exactly `keys`, in order (by its version's rule), with
     /// matching count and first and last key.
-    public func commits(to keys: [StoreCursor]) -> Bool {
+    public func commits(to keys: [EnvelopeKey]) -> Bool {
         guard let commitment = ReceiptCommitment.commitment(keys, version: version) else { return false }
         return commitment.description == self.commitment && keys.count == count
             && keys.first?.description == first && keys.last?.description == last
@@ -80,7 +80,7 @@ extension QueryReceipt {
     /// `SignedDocument.encode` writes for `QueryReceipt(endpoint:…)` with the same arguments,
     /// written straight into bytes because a server signs one per page.
     public static func document(endpoint: String, provider: ProviderAddress, descriptor: Hash256, serverTime: UInt32,
-                                query: StoreQuery, keys: [StoreCursor], next: StoreCursor?,
+                                query: HistoryQuery, keys: [EnvelopeKey], next: EnvelopeKey?,
                                 coverage: Coverage) -> [UInt8] {
         var out = JSONBuffer(capacity: 900 + 12 * query.topics.count + 24 * coverage.gaps.count)
         out.raw("{\"commitment\":")
@@ -201,7 +201,7 @@ public struct Coverage: Codable, Sendable, Equatable {
 /// which cost one permutation per key where version 2 costs one per 3.8 keys.
 public enum ReceiptCommitment {
     /// The commitment of a receipt of `version` (1 or 2); `nil` for an unknown version.
-    public static func commitment(_ keys: [StoreCursor], version: Int) -> Hash256? {
+    public static func commitment(_ keys: [EnvelopeKey], version: Int) -> Hash256? {
         switch version {
         case 1: chain(keys)
         case 2: self.keys(keys)
@@ -210,10 +210,10 @@ public enum ReceiptCommitment {
     }
 
     /// Version 2: one hash over the domain and the keys.
-    public static func keys(_ keys: [StoreCursor]) -> Hash256 {
+    public static func keys(_ keys: [EnvelopeKey]) -> Hash256 {
         let domain = Array("mailvault/v1/receipt-keys\u{0}".utf8)
         // The whole preimage in one buffer, so that whole blocks go to the kernel at once.
-        let count = domain.count + StoreCursor.byteCount * keys.count
+        let count = domain.count + EnvelopeKey.byteCount * keys.count
         return [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
             let raw = UnsafeMutableRawBufferPointer(buffer)
             raw.copyBytes(from: domain)
@@ -224,14 +224,14 @@ public enum ReceiptCommitment {
                 raw.storeBytes(of: key.hash.w1.bigEndian, toByteOffset: offset + 12, as: UInt64.self)
                 raw.storeBytes(of: key.hash.w2.bigEndian, toByteOffset: offset + 20, as: UInt64.self)
                 raw.storeBytes(of: key.hash.w3.bigEndian, toByteOffset: offset + 28, as: UInt64.self)
-                offset += StoreCursor.byteCount
+                offset += EnvelopeKey.byteCount
             }
             initialized = count
         }.withUnsafeBytes { Keccak256.hash($0) }
     }
 
     /// Version 1: the hash chain over `keys`, in order.
-    public static func chain(_ keys: [StoreCursor]) -> Hash256 {
+    public static func chain(_ keys: [EnvelopeKey]) -> Hash256 {
         var link = Keccak256.hash(Array("mailvault/v1/receipt-chain".utf8))
         // Each step hashes 68 bytes (the previous link and a key) from one stack buffer: a page
         // of a thousand keys costs a thousand permutations and no allocation.

@@ -21,7 +21,7 @@ public struct Audit: Sendable {
     /// Topics to audit; empty audits every topic.
     public var topics: [Topic]
     /// Keys per page asked of each provider.
-    public var pageLimit = StoreQuery.maximumLimit
+    public var pageLimit = HistoryQuery.maximumLimit
     /// Pages per provider after which the audit stops reading its answer.
     public var maximumPages = 10_000
     /// Health pings per provider for the latency figure.
@@ -62,12 +62,12 @@ public struct Audit: Sendable {
         }
 
         let answered = observations.indices.filter { observations[$0].answered }
-        var holders: [StoreCursor: [Int]] = [:]
-        var topicOf: [StoreCursor: Topic] = [:]
+        var holders: [EnvelopeKey: [Int]] = [:]
+        var topicOf: [EnvelopeKey: Topic] = [:]
         for index in answered {
             for page in observations[index].pages {
                 for entry in page.entries {
-                    let key = StoreCursor(sent: entry.sent, hash: entry.hash)
+                    let key = EnvelopeKey(sent: entry.sent, hash: entry.hash)
                     holders[key, default: []].append(index)
                     topicOf[key] = entry.topic
                 }
@@ -75,8 +75,8 @@ public struct Audit: Sendable {
         }
 
         // Keys some answering provider lacks: fetch each once, from a provider that lists it.
-        var served: [StoreCursor: Envelope] = [:]
-        var unserved: Set<StoreCursor> = []
+        var served: [EnvelopeKey: Envelope] = [:]
+        var unserved: Set<EnvelopeKey> = []
         for key in holders.keys.sorted() where holders[key]!.count < answered.count {
             var envelope: Envelope?
             for index in holders[key]! where envelope == nil {
@@ -133,7 +133,7 @@ public struct Audit: Sendable {
     struct Observation: Sendable {
         var identity: ProviderIdentity?
         var pages: [HashesPage] = []
-        var held: Set<StoreCursor> = []
+        var held: Set<EnvelopeKey> = []
         var errors: [String] = []
         var requests = 0
         var failures = 0
@@ -170,7 +170,7 @@ public struct Audit: Sendable {
         }
         // Never ask for larger pages than the provider says it serves.
         let limit = min(pageLimit, max(1, observation.identity?.descriptor.limits.maximumPageSize ?? pageLimit))
-        var query = StoreQuery(from: from, to: to, topics: topics, limit: limit)
+        var query = HistoryQuery(from: from, to: to, topics: topics, limit: limit)
         while observation.pages.count < maximumPages {
             let asked = query
             guard let answer = await observation.record({ () async throws(AuditError) in try await client.hashes(asked) }) else {
@@ -196,7 +196,7 @@ public struct Audit: Sendable {
 
     /// The envelope of `key` from provider `index`, if it serves a valid one within the audit's
     /// scope; a provider that lists a key and does not serve it is counted as failing.
-    private func fetch(_ key: StoreCursor, from index: Int, into observations: inout [Observation]) async -> Envelope? {
+    private func fetch(_ key: EnvelopeKey, from index: Int, into observations: inout [Observation]) async -> Envelope? {
         let client = providers[index]
         guard let answer = await observations[index].record({ () async throws(AuditError) in
             try await client.envelope(hash: key.hash)

@@ -5,11 +5,11 @@ import MailvaultStore
 /// One page of a provider's hashes answer with its signed receipt, verified to belong together.
 public struct HashesPage: Sendable {
     /// The query that was asked.
-    public let query: StoreQuery
+    public let query: HistoryQuery
     /// The entries, ascending by key.
     public let entries: [HashEntry]
     /// Where the next page starts; `nil` on the last page.
-    public let next: StoreCursor?
+    public let next: EnvelopeKey?
     /// The provider's signed receipt for this page.
     public let receipt: SignedDocument
     /// The receipt's content, once verified.
@@ -18,7 +18,7 @@ public struct HashesPage: Sendable {
     /// A page, accepted only when `receipt` is a receipt signed by the provider it names that
     /// commits to exactly these entries, in this order, restates `query` as asked and names the
     /// same next cursor.
-    public init(query: StoreQuery, entries: [HashEntry], next: StoreCursor?, receipt: SignedDocument) throws(AccountabilityError) {
+    public init(query: HistoryQuery, entries: [HashEntry], next: EnvelopeKey?, receipt: SignedDocument) throws(AccountabilityError) {
         guard receipt.kind == "receipt" else { throw .malformedDocument("expected a receipt, got a \(receipt.kind)") }
         try receipt.verify()
         let statement = try receipt.decode(QueryReceipt.self)
@@ -28,7 +28,7 @@ public struct HashesPage: Sendable {
         guard statement.endpoint == "hashes" else {
             throw .malformedDocument("the receipt is for the \(statement.endpoint) endpoint, not hashes")
         }
-        let keys = entries.map { StoreCursor(sent: $0.sent, hash: $0.hash) }
+        let keys = entries.map(\.key)
         guard zip(keys, keys.dropFirst()).allSatisfy({ $0 < $1 }) else {
             throw .malformedDocument("the page's keys are not in ascending order")
         }
@@ -52,11 +52,11 @@ public struct HashesPage: Sendable {
     }
 
     /// The page's keys, in order.
-    public var keys: [StoreCursor] { entries.map { StoreCursor(sent: $0.sent, hash: $0.hash) } }
+    public var keys: [EnvelopeKey] { entries.map(\.key) }
 
     /// Whether this page answers for `key`: after its cursor, and up to its next cursor when more
     /// pages follow or to the end of the range on the last page (as `OmissionEvidence` decides).
-    public func covers(_ key: StoreCursor) -> Bool {
+    public func covers(_ key: EnvelopeKey) -> Bool {
         guard query.from <= key.sent, key.sent <= query.to else { return false }
         if let cursor = query.cursor, key <= cursor { return false }
         if let next, key > next { return false }

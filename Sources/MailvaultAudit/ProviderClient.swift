@@ -55,7 +55,7 @@ public struct ProviderClient: Sendable {
     }
 
     /// One page of `GET /v1/hashes` for `query`, with its receipt verified against the page.
-    public func hashes(_ query: StoreQuery) async throws(AuditError) -> Timed<HashesPage> {
+    public func hashes(_ query: HistoryQuery) async throws(AuditError) -> Timed<HashesPage> {
         var parameters = [("from", "\(query.from)"), ("to", "\(query.to)"), ("limit", "\(query.limit)")]
         if !query.topics.isEmpty {
             parameters.append(("topics", query.topics.map(\.description).joined(separator: ",")))
@@ -80,7 +80,7 @@ public struct ProviderClient: Sendable {
             }
             entries.append(HashEntry(sent: sent, hash: hash, topic: topic))
         }
-        var next: StoreCursor?
+        var next: EnvelopeKey?
         if let cursorText = object["cursor"] as? String {
             guard let cursor = try? OmissionEvidence.keys([cursorText]).first else {
                 throw .malformedAnswer(url: where_, reason: "the cursor '\(cursorText)' is not a 36-byte key")

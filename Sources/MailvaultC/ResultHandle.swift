@@ -10,7 +10,7 @@ final class ResultHandle {
     /// Every envelope's encoding, back to back.
     private let arena: UnsafeMutableRawBufferPointer
     /// The cursor for the next page; `nil` when the query is complete.
-    let next: StoreCursor?
+    let next: EnvelopeKey?
 
     /// The C layout of a page of envelopes.
     init(_ page: QueryPage) {

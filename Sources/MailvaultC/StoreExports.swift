@@ -151,26 +151,26 @@ public func mv_query_init(_ query: UnsafeMutablePointer<mv_query>?) {
     value.struct_size = UInt32(MemoryLayout<mv_query>.size)
     value.from = 0
     value.to = .max
-    value.limit = UInt32(StoreQuery.defaultLimit)
+    value.limit = UInt32(HistoryQuery.defaultLimit)
     query.pointee = value
 }
 
 /// The store query a C query describes, each field checked.
-private func storeQuery(_ pointer: UnsafePointer<mv_query>?) throws(CAPIError) -> StoreQuery {
+private func storeQuery(_ pointer: UnsafePointer<mv_query>?) throws(CAPIError) -> HistoryQuery {
     guard let size = pointer?.pointee.struct_size else { throw .null("query") }
     let query = try Arguments.sized(pointer, size: size, "query").pointee
-    guard query.topic_count >= 0, query.topic_count <= StoreQuery.maximumTopics else {
-        throw .invalid("a query carries at most \(StoreQuery.maximumTopics) topics, got \(UInt(bitPattern: query.topic_count))")
+    guard query.topic_count >= 0, query.topic_count <= HistoryQuery.maximumTopics else {
+        throw .invalid("a query carries at most \(HistoryQuery.maximumTopics) topics, got \(UInt(bitPattern: query.topic_count))")
     }
     let topicBytes = try Arguments.items(query.topics, count: query.topic_count, itemSize: 4, "query.topics")
     let topics = stride(from: 0, to: topicBytes.count, by: 4).map {
         Topic(topicBytes[$0], topicBytes[$0 + 1], topicBytes[$0 + 2], topicBytes[$0 + 3])
     }
     let bloom = try Arguments.optional(query.bloom, length: query.bloom_length, expected: Bloom.byteCount, "query.bloom")
-    let cursor = try Arguments.optional(query.cursor, length: query.cursor_length, expected: StoreCursor.byteCount,
+    let cursor = try Arguments.optional(query.cursor, length: query.cursor_length, expected: EnvelopeKey.byteCount,
                                         "query.cursor")
     return try storeStep { () throws(StoreError) in
-        try StoreQuery(from: query.from, to: query.to, topics: topics, bloomBytes: bloom,
+        try HistoryQuery(from: query.from, to: query.to, topics: topics, bloomBytes: bloom,
                        limit: Int(query.limit), cursorBytes: cursor)
     }
 }

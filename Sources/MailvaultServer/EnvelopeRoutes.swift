@@ -108,7 +108,7 @@ struct EnvelopeRoutes: Sendable {
             let kept = page.envelopes.indices.filter { page.envelopes[$0].topic != dropped }
             page = QueryPage(envelopes: kept.map { page.envelopes[$0] }, hashes: kept.map { page.hashes[$0] }, next: page.next)
         }
-        let keys = zip(page.envelopes, page.hashes).map { StoreCursor(sent: $0.sentTime, hash: $1) }
+        let keys = zip(page.envelopes, page.hashes).map { EnvelopeKey(sent: $0.sentTime, hash: $1) }
         let receipt = await server.receipts.sign(kind: "receipt", document: server.provider.receipt(
             endpoint: "envelopes", query: query, keys: keys, next: page.next, now: now))
         if wantsRLP(request) {
@@ -135,7 +135,7 @@ struct EnvelopeRoutes: Sendable {
         if let dropped = server.configuration.faultDropTopic {
             page = HashPage(entries: page.entries.filter { $0.topic != dropped }, next: page.next)
         }
-        let keys = page.entries.map { StoreCursor(sent: $0.sent, hash: $0.hash) }
+        let keys = page.entries.map(\.key)
         let receipt = await server.receipts.sign(kind: "receipt", document: server.provider.receipt(
             endpoint: "hashes", query: query, keys: keys, next: page.next, now: now))
         return json(APIResponseBody.hashes(page, receipt: receipt.json))
@@ -199,7 +199,7 @@ struct EnvelopeRoutes: Sendable {
         try fields.requireOnly(["from", "to"])
         let range = try QueryParameters.timeRange(fields, now: server.clock())
         let documents = try withGate { () throws(APIError) in
-            server.provider.checkpoints(from: range.from, to: range.to, limit: StoreQuery.maximumLimit)
+            server.provider.checkpoints(from: range.from, to: range.to, limit: HistoryQuery.maximumLimit)
         }
         var body = Array("{\"checkpoints\":[".utf8)
         for (index, document) in documents.enumerated() {

@@ -105,7 +105,7 @@ final class ProviderState: Sendable {
             retention: .init(maximumAge: retention.maximumAge,
                              tiers: retention.tiers.map { .init(minimumPoW: $0.minimumPoW, maximumAge: $0.maximumAge) },
                              maximumBytes: retention.maximumBytes),
-            limits: .init(maximumPageSize: StoreQuery.maximumLimit, maximumTopics: StoreQuery.maximumTopics,
+            limits: .init(maximumPageSize: HistoryQuery.maximumLimit, maximumTopics: HistoryQuery.maximumTopics,
                           maximumBatch: configuration.maximumBatch, maximumBodyBytes: configuration.maximumBodyBytes,
                           ingestRate: configuration.ingestRate.perSecond, ingestBurst: configuration.ingestRate.burst,
                           queryRate: configuration.queryRate.perSecond, queryBurst: configuration.queryRate.burst,
@@ -124,7 +124,7 @@ final class ProviderState: Sendable {
     }
 
     /// The receipt document for a page (`ReceiptSigner` signs it).
-    func receipt(endpoint: String, query: StoreQuery, keys: [StoreCursor], next: StoreCursor?, now: UInt32) -> [UInt8] {
+    func receipt(endpoint: String, query: HistoryQuery, keys: [EnvelopeKey], next: EnvelopeKey?, now: UInt32) -> [UInt8] {
         let digest = descriptor(now: now).digest
         return QueryReceipt.document(endpoint: endpoint, provider: key.address, descriptor: digest, serverTime: now,
                                      query: query, keys: keys, next: next, coverage: coverage)
@@ -137,7 +137,7 @@ final class ProviderState: Sendable {
         guard from <= now else { return }
         var count = 0
         var fingerprint = (UInt64(0), UInt64(0), UInt64(0), UInt64(0))
-        var query = StoreQuery(from: from, to: now, limit: StoreQuery.maximumLimit)
+        var query = HistoryQuery(from: from, to: now, limit: HistoryQuery.maximumLimit)
         while true {
             let page = try store.hashes(query)
             for entry in page.entries {

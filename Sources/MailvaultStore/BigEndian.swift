@@ -1,3 +1,5 @@
+import MailvaultCore
+
 /// Big-endian integers in byte buffers: LMDB compares keys with memcmp, so every integer in a
 /// key is big-endian to sort numerically.
 enum BigEndian {
@@ -46,5 +48,14 @@ enum BigEndian {
 
     static func uint32<C: Collection<UInt8>>(_ bytes: C) -> UInt32 {
         bytes.prefix(4).reduce(0) { $0 << 8 | UInt32($1) }
+    }
+}
+
+extension EnvelopeKey {
+    /// The key stored in the 36 bytes at `raw` (an LMDB key or value, read in place).
+    init(raw: UnsafeRawBufferPointer) {
+        let hash = Hash256(w0: BigEndian.uint64(raw, at: 4), w1: BigEndian.uint64(raw, at: 12),
+                           w2: BigEndian.uint64(raw, at: 20), w3: BigEndian.uint64(raw, at: 28))
+        self.init(sent: BigEndian.uint32(raw), hash: hash)
     }
 }

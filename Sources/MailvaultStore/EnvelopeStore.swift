@@ -262,7 +262,7 @@ public final class EnvelopeStore: @unchecked Sendable {
             var prepared: [PreparedEnvelope] = []
             prepared.reserveCapacity(slice.count)
             for index in slice.indices {
-                prepared.append(PreparedEnvelope(key: StoreCursor(sent: slice[index].sentTime, hash: hashes[index]),
+                prepared.append(PreparedEnvelope(key: EnvelopeKey(sent: slice[index].sentTime, hash: hashes[index]),
                                                  topic: slice[index].topic, pow: pows[index],
                                                  rawLength: slice[index].encoded.count, record: records[index]))
             }
@@ -284,13 +284,13 @@ public final class EnvelopeStore: @unchecked Sendable {
 
     // MARK: Queries
 
-    /// One page of a query (see `StoreQuery` for the semantics).
-    public func query(_ query: StoreQuery) throws(StoreError) -> QueryPage {
-        try query.validate()
+    /// One page of a query with its envelopes (see `HistoryQuery` for the semantics).
+    public func query(_ query: HistoryQuery) throws(StoreError) -> HistoryPage {
+        try StoreError.check(query)
         return try environment.read { (txn) throws(StoreError) in
             var (keys, next) = try selectKeys(txn, query)
-            var envelopes: [Envelope] = []
-            envelopes.reserveCapacity(keys.count)
+            var entries: [HistoryEntry] = []
+            entries.reserveCapacity(keys.count)
             var budget = query.maximumBytes ?? .max
             for (index, selected) in keys.enumerated() {
                 let envelope = try withRecord(txn, at: selected.location) { (record) throws(StoreError) -> Envelope? in
@@ -305,18 +305,18 @@ public final class EnvelopeStore: @unchecked Sendable {
                     next = keys.last?.key
                     break
                 }
-                envelopes.append(envelope)
+                entries.append(HistoryEntry(key: selected.key, topic: envelope.topic, envelope: envelope))
             }
-            return QueryPage(envelopes: envelopes, hashes: keys.map(\.key.hash), next: next)
+            return HistoryPage(entries: entries, next: next)
         }
     }
 
-    /// One page of a query, as (sent, hash, topic) only: no envelope is decoded.
-    public func hashes(_ query: StoreQuery) throws(StoreError) -> HashPage {
-        try query.validate()
+    /// One page of a query as keys and topics only: no envelope is decoded.
+    public func hashes(_ query: HistoryQuery) throws(StoreError) -> HistoryPage {
+        try StoreError.check(query)
         return try environment.read { (txn) throws(StoreError) in
             let (keys, next) = try selectKeys(txn, query)
-            var entries: [HashEntry] = []
+            var entries: [HistoryEntry] = []
             entries.reserveCapacity(keys.count)
             for selected in keys {
                 let topic: Topic
@@ -325,9 +325,9 @@ public final class EnvelopeStore: @unchecked Sendable {
                 } else {
                     topic = try withRecord(txn, at: selected.location) { (record) throws(StoreError) in record.topic }
                 }
-                entries.append(HashEntry(sent: selected.key.sent, hash: selected.key.hash, topic: topic))
+                entries.append(HistoryEntry(key: selected.key, topic: topic))
             }
-            return HashPage(entries: entries, next: next)
+            return HistoryPage(entries: entries, next: next)
         }
     }
 
@@ -352,15 +352,15 @@ public final class EnvelopeStore: @unchecked Sendable {
 
     /// The key of the envelope with this hash: each run of the hash index gives candidate sent
     /// times for the hash's first four bytes, each confirmed against the primary index.
-    private func locate(_ txn: Transaction, hash: Hash256, runs: [IndexRuns.Run]) throws(StoreError) -> StoreCursor? {
-        let start = HashIndexEntry(key: StoreCursor(sent: 0, hash: hash))
+    private func locate(_ txn: Transaction, hash: Hash256, runs: [IndexRuns.Run]) throws(StoreError) -> EnvelopeKey? {
+        let start = HashIndexEntry(key: EnvelopeKey(sent: 0, hash: hash))
         let cursor = try txn.cursor(dbs.hashes)
         // Newest first: a lookup is most often for something recent.
         for run in runs.reversed() {
             var entry = try cursor.get(MDB_GET_BOTH_RANGE, key: IndexRuns.key(run: run.id), value: start.bytes)
             while let current = entry, current.value.count == HashIndexEntry.byteCount,
                   case let found = HashIndexEntry(raw: current.value), found.prefix == start.prefix {
-                let key = StoreCursor(sent: found.sent, hash: hash)
+                let key = EnvelopeKey(sent: found.sent, hash: hash)
                 if try txn.get(dbs.envelopes, key.bytes) != nil { return key }
                 entry = try cursor.get(MDB_NEXT_DUP)
             }
@@ -369,10 +369,10 @@ public final class EnvelopeStore: @unchecked Sendable {
     }
 
     /// A key a query selected: where its record lies, and its topic when the plan knows it.
-    private typealias SelectedKey = (key: StoreCursor, location: Location, topic: Topic?)
+    private typealias SelectedKey = (key: EnvelopeKey, location: Location, topic: Topic?)
 
     /// Up to `limit` keys of the page and the next cursor (the last key returned) when more remain.
-    private func selectKeys(_ txn: Transaction, _ query: StoreQuery) throws(StoreError) -> ([SelectedKey], StoreCursor?) {
+    private func selectKeys(_ txn: Transaction, _ query: HistoryQuery) throws(StoreError) -> ([SelectedKey], EnvelopeKey?) {
         guard let range = query.keyRange else { return ([], nil) }
         var keys: [SelectedKey] = []
         keys.reserveCapacity(query.limit + 1)
@@ -381,7 +381,7 @@ public final class EnvelopeStore: @unchecked Sendable {
             let cursor = try txn.cursor(dbs.envelopes)
             var entry = try cursor.get(MDB_SET_RANGE, key: range.lowerBound.bytes)
             while let current = entry, keys.count <= query.limit {
-                let key = StoreCursor(raw: current.key)
+                let key = EnvelopeKey(raw: current.key)
                 guard key <= range.upperBound else { break }
                 keys.append((key, try Location(raw: current.value), nil))
                 entry = try cursor.get(MDB_NEXT)
@@ -398,14 +398,14 @@ public final class EnvelopeStore: @unchecked Sendable {
         return (keys, keys.last?.key)
     }
 
-    private func merge(_ txn: Transaction, topics: Set<Topic>, range: ClosedRange<StoreCursor>, limit: Int,
+    private func merge(_ txn: Transaction, topics: Set<Topic>, range: ClosedRange<EnvelopeKey>, limit: Int,
                        into keys: inout [SelectedKey]) throws(StoreError) {
         guard !topics.isEmpty else { return }
         var merge = try TopicMerge(txn: txn, dbi: dbs.topics, runs: try IndexRuns.runs(txn, dbs), topics: topics,
                                    range: range)
         let primary = try txn.cursor(dbs.envelopes)
-        var search = [UInt8](repeating: 0, count: StoreCursor.byteCount)
-        var candidates: [(StoreCursor, Location)] = []
+        var search = [UInt8](repeating: 0, count: EnvelopeKey.byteCount)
+        var candidates: [(EnvelopeKey, Location)] = []
         while keys.count <= limit, let (prefix, first, more) = try merge.next() {
             try KeyResolver.keys(withPrefix: prefix, primary: primary, search: &search, into: &candidates)
             // The common case, resolved as `KeyResolver.resolve` does without building its arrays.
@@ -422,7 +422,7 @@ public final class EnvelopeStore: @unchecked Sendable {
     }
 
     /// Runs `body` on the record of `key`, in place; `nil` when the key is absent.
-    private func withRecord<T>(_ txn: Transaction, key: StoreCursor,
+    private func withRecord<T>(_ txn: Transaction, key: EnvelopeKey,
                                _ body: (Record) throws(StoreError) -> T) throws(StoreError) -> T? {
         guard let raw = try txn.get(dbs.envelopes, key.bytes) else { return nil }
         return try withRecord(txn, at: try Location(raw: raw), body)
@@ -438,7 +438,7 @@ public final class EnvelopeStore: @unchecked Sendable {
                                          format: blockFormats.format(of: location.block)))
     }
 
-    private func load(_ txn: Transaction, key: StoreCursor) throws(StoreError) -> Envelope? {
+    private func load(_ txn: Transaction, key: EnvelopeKey) throws(StoreError) -> Envelope? {
         try withRecord(txn, key: key) { (record) throws(StoreError) in
             try codec.envelope(of: record, dictionaries: DictionarySource(txn: txn, meta: dbs.meta))
         }
@@ -452,8 +452,8 @@ public final class EnvelopeStore: @unchecked Sendable {
         let dbs = dbs
         var stats = try environment.read { (txn) throws(StoreError) -> StoreStats in
             let envelopes = try txn.cursor(dbs.envelopes)
-            let oldest = try envelopes.get(MDB_FIRST).map { StoreCursor(raw: $0.key).sent }
-            let newest = try envelopes.get(MDB_LAST).map { StoreCursor(raw: $0.key).sent }
+            let oldest = try envelopes.get(MDB_FIRST).map { EnvelopeKey(raw: $0.key).sent }
+            let newest = try envelopes.get(MDB_LAST).map { EnvelopeKey(raw: $0.key).sent }
             let topics = try txn.count(dbs.topicDirectory)
             let raw = try WriteContext.meta64(txn, dbs, Schema.Meta.rawBytes)
             let stored = try WriteContext.meta64(txn, dbs, Schema.Meta.storedBytes)

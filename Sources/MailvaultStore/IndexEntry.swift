@@ -39,7 +39,7 @@ struct TopicIndexEntry: IndexEntry, Hashable {
         self.prefix = prefix
     }
 
-    init(topic: Topic, key: StoreCursor) {
+    init(topic: Topic, key: EnvelopeKey) {
         self.init(topic: topic, sent: key.sent, prefix: key.hash.w0)
     }
 
@@ -74,31 +74,31 @@ struct KeyPrefix: Hashable, Comparable {
         self.prefix = prefix
     }
 
-    init(_ key: StoreCursor) {
+    init(_ key: EnvelopeKey) {
         self.init(sent: key.sent, prefix: key.hash.w0)
     }
 
     /// The smallest key with this prefix.
-    var firstKey: StoreCursor { StoreCursor(sent: sent, hash: Hash256(w0: prefix, w1: 0, w2: 0, w3: 0)) }
+    var firstKey: EnvelopeKey { EnvelopeKey(sent: sent, hash: Hash256(w0: prefix, w1: 0, w2: 0, w3: 0)) }
 
     static func < (lhs: KeyPrefix, rhs: KeyPrefix) -> Bool { (lhs.sent, lhs.prefix) < (rhs.sent, rhs.prefix) }
 }
 
 /// Schema 3's topic index entry, `BE32(topic) ++ key(36)`: read by the migration to schema 4.
 struct Version3TopicIndexEntry: IndexEntry, Hashable {
-    static let byteCount = 4 + StoreCursor.byteCount
+    static let byteCount = 4 + EnvelopeKey.byteCount
 
     let topic: Topic
-    let key: StoreCursor
+    let key: EnvelopeKey
 
-    init(topic: Topic, key: StoreCursor) {
+    init(topic: Topic, key: EnvelopeKey) {
         self.topic = topic
         self.key = key
     }
 
     init(raw: UnsafeRawBufferPointer) {
         topic = Topic(rawValue: BigEndian.uint32(raw))
-        key = StoreCursor(raw: UnsafeRawBufferPointer(rebasing: raw[4..<Version3TopicIndexEntry.byteCount]))
+        key = EnvelopeKey(raw: UnsafeRawBufferPointer(rebasing: raw[4..<Version3TopicIndexEntry.byteCount]))
     }
 
     func write(to out: UnsafeMutableRawPointer) {
@@ -127,7 +127,7 @@ struct HashIndexEntry: IndexEntry, Hashable {
         value = UInt64(prefix) << 32 | UInt64(sent)
     }
 
-    init(key: StoreCursor) {
+    init(key: EnvelopeKey) {
         self.init(prefix: UInt32(truncatingIfNeeded: key.hash.w0 >> 32), sent: key.sent)
     }
 

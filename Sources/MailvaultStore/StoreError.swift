@@ -3,16 +3,8 @@ import MailvaultCore
 
 /// Why a store operation failed. Every case reads as one sentence an operator can act on.
 public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
-    /// A cursor is exactly 36 bytes (BE32 sent ++ hash); this one had another length.
-    case invalidCursorLength(Int)
-    /// A bloom filter is exactly 64 bytes; this one had another length.
-    case invalidBloomLength(Int)
-    /// `from` is after `to`.
-    case invalidTimeRange(from: UInt32, to: UInt32)
-    /// More topics than a query may carry (`StoreQuery.maximumTopics`).
-    case tooManyTopics(Int)
-    /// A limit outside `1...StoreQuery.maximumLimit`.
-    case invalidLimit(Int)
+    /// A query that breaks the query rules (`HistoryQuery.validate`).
+    case invalidQuery(QueryError)
     /// An argument that breaks the API's contract (the sentence says which).
     case invalidArgument(String)
     /// The database was written by a newer Mailvault whose schema this build cannot read.
@@ -40,16 +32,8 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .invalidCursorLength(let length):
-            "a cursor is 36 bytes (sent ++ hash), got \(length)"
-        case .invalidBloomLength(let length):
-            "a bloom filter is 64 bytes, got \(length)"
-        case .invalidTimeRange(let from, let to):
-            "from (\(from)) is after to (\(to))"
-        case .tooManyTopics(let count):
-            "a query may carry at most \(StoreQuery.maximumTopics) topics, got \(count)"
-        case .invalidLimit(let limit):
-            "limit must be between 1 and \(StoreQuery.maximumLimit), got \(limit)"
+        case .invalidQuery(let error):
+            error.description
         case .invalidArgument(let sentence):
             sentence
         case .unsupportedSchema(let found, let supported):
@@ -84,5 +68,16 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
 
     private static func systemMessage(_ errno: Int32) -> String {
         String(cString: mdb_strerror(errno))
+    }
+}
+
+extension StoreError {
+    /// Validates `query` at the store's boundary, as a store error.
+    static func check(_ query: HistoryQuery) throws(StoreError) {
+        do throws(QueryError) {
+            try query.validate()
+        } catch {
+            throw .invalidQuery(error)
+        }
     }
 }

@@ -22,7 +22,7 @@ struct TopicMerge {
     private var heap: [Head] = []
 
     init(txn: Transaction, dbi: MDB_dbi, runs: [IndexRuns.Run], topics: Set<Topic>,
-         range: ClosedRange<StoreCursor>) throws(StoreError) {
+         range: ClosedRange<EnvelopeKey>) throws(StoreError) {
         var cursors: [Cursor] = []
         var slotTopics: [Topic] = []
         upper = KeyPrefix(range.upperBound)
@@ -97,9 +97,9 @@ struct TopicMerge {
 enum KeyResolver {
     /// Every primary key that starts with `prefix`, ascending (almost always exactly one), each
     /// with where its record lies (so that reading it costs no second lookup).
-    static func keys(withPrefix prefix: KeyPrefix, primary cursor: Cursor) throws(StoreError) -> [(StoreCursor, Location)] {
-        var found: [(StoreCursor, Location)] = []
-        var search = [UInt8](repeating: 0, count: StoreCursor.byteCount)
+    static func keys(withPrefix prefix: KeyPrefix, primary cursor: Cursor) throws(StoreError) -> [(EnvelopeKey, Location)] {
+        var found: [(EnvelopeKey, Location)] = []
+        var search = [UInt8](repeating: 0, count: EnvelopeKey.byteCount)
         try KeyResolver.keys(withPrefix: prefix, primary: cursor, search: &search, into: &found)
         return found
     }
@@ -107,15 +107,15 @@ enum KeyResolver {
     /// `keys(withPrefix:primary:)` into `keys` (emptied first), with `search` (36 bytes) as the
     /// seek key: a query resolving a page of prefixes reuses both instead of allocating.
     static func keys(withPrefix prefix: KeyPrefix, primary cursor: Cursor, search: inout [UInt8],
-                     into found: inout [(StoreCursor, Location)]) throws(StoreError) {
+                     into found: inout [(EnvelopeKey, Location)]) throws(StoreError) {
         found.removeAll(keepingCapacity: true)
         search.withUnsafeMutableBytes { out in
             out.storeBytes(of: prefix.sent.bigEndian, toByteOffset: 0, as: UInt32.self)
             out.storeBytes(of: prefix.prefix.bigEndian, toByteOffset: 4, as: UInt64.self)
         }
         var entry = try cursor.get(MDB_SET_RANGE, key: search)
-        while let current = entry, current.key.count == StoreCursor.byteCount {
-            let key = StoreCursor(raw: current.key)
+        while let current = entry, current.key.count == EnvelopeKey.byteCount {
+            let key = EnvelopeKey(raw: current.key)
             guard KeyPrefix(key) == prefix else { break }
             found.append((key, try Location(raw: current.value)))
             entry = try cursor.get(MDB_NEXT)
@@ -129,7 +129,7 @@ enum KeyResolver {
     /// The index holds an entry (topic, prefix) exactly while some stored envelope has both,
     /// so a lone candidate named by a lone topic is that topic's envelope and its record is not
     /// read; otherwise `topicOf` reads each candidate's topic from its record.
-    static func resolve(topics: [Topic], candidates: [StoreCursor], range: ClosedRange<StoreCursor>,
+    static func resolve(topics: [Topic], candidates: [EnvelopeKey], range: ClosedRange<EnvelopeKey>,
                         topicOf: (Int) throws(StoreError) -> Topic) throws(StoreError) -> [(index: Int, topic: Topic)] {
         if candidates.count == 1, topics.count == 1 {
             return range.contains(candidates[0]) ? [(0, topics[0])] : []

@@ -1,3 +1,4 @@
+import MailvaultCore
 import CLMDB
 
 extension WriteContext {
@@ -6,14 +7,14 @@ extension WriteContext {
     /// Without tiers the primary order is the deletion order; with tiers each tier's index is
     /// read from its oldest entry. Either way the sweep reads only what it deletes.
     func expire(now: UInt32, budget: Int) throws(StoreError) -> Int {
-        var victims: [StoreCursor] = []
+        var victims: [EnvelopeKey] = []
         if tiers.isEmpty {
             if now > retention.maximumAge {
                 let cutoff = now - retention.maximumAge
                 let cursor = try txn.cursor(dbs.envelopes)
                 var entry = try cursor.get(MDB_FIRST)
                 while let current = entry, victims.count < budget {
-                    let key = StoreCursor(raw: current.key)
+                    let key = EnvelopeKey(raw: current.key)
                     guard key.sent < cutoff else { break }
                     victims.append(key)
                     entry = try cursor.get(MDB_NEXT)
@@ -27,7 +28,7 @@ extension WriteContext {
                 let cursor = try txn.cursor(dbs.tiers)
                 var entry = try cursor.get(MDB_SET_KEY, key: [UInt8(tier)])
                 while let current = entry, victims.count < budget {
-                    let key = StoreCursor(raw: current.value)
+                    let key = EnvelopeKey(raw: current.value)
                     guard key.sent < cutoff else { break }
                     victims.append(key)
                     entry = try cursor.get(MDB_NEXT_DUP)
@@ -45,7 +46,7 @@ extension WriteContext {
         while storedBytes > maximum, removed < budget {
             let cursor = try txn.cursor(dbs.envelopes)
             guard let first = try cursor.get(MDB_FIRST) else { break }
-            try remove(key: StoreCursor(raw: first.key))
+            try remove(key: EnvelopeKey(raw: first.key))
             removed += 1
         }
         return removed

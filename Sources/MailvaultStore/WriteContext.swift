@@ -32,7 +32,7 @@ final class WriteContext {
     private(set) var touchedBlocks: Set<UInt32> = []
     /// The largest primary key, once loaded: a key above it is new, so its insert needs no
     /// duplicate lookup and is an append.
-    private var lastKey: StoreCursor?
+    private var lastKey: EnvelopeKey?
     private var lastKeyLoaded = false
     private(set) var blocksFreed = 0
     /// Index entries of the envelopes inserted by this transaction, written as one run by
@@ -116,10 +116,10 @@ final class WriteContext {
     }
 
     /// Whether `key` sorts after every stored key (loading the largest on first use).
-    private func sortsLast(_ key: StoreCursor) throws(StoreError) -> Bool {
+    private func sortsLast(_ key: EnvelopeKey) throws(StoreError) -> Bool {
         if !lastKeyLoaded {
             let cursor = try txn.cursor(dbs.envelopes)
-            lastKey = try cursor.get(MDB_LAST).flatMap { $0.key.count == StoreCursor.byteCount ? StoreCursor(raw: $0.key) : nil }
+            lastKey = try cursor.get(MDB_LAST).flatMap { $0.key.count == EnvelopeKey.byteCount ? EnvelopeKey(raw: $0.key) : nil }
             lastKeyLoaded = true
         }
         return lastKey.map { $0 < key } ?? true
@@ -228,7 +228,7 @@ final class WriteContext {
     // MARK: Removal
 
     /// Removes one envelope and every index entry that names it.
-    func remove(key: StoreCursor) throws(StoreError) {
+    func remove(key: EnvelopeKey) throws(StoreError) {
         // The entries to delete may still be waiting to be written as this transaction's run.
         try flushIndexRun()
         let keyBytes = key.bytes
@@ -273,14 +273,14 @@ final class WriteContext {
     /// Whether another stored envelope shares the removed `key`'s hash index entry (same sent
     /// time and hash[0..<4]) or its topic index entry (same topic, sent time and hash[0..<8]).
     /// Such envelopes sit next to where `key` was in the primary index; there is almost never one.
-    private func sharedEntries(of key: StoreCursor, topic: Topic) throws(StoreError) -> (hash: Bool, topic: Bool) {
+    private func sharedEntries(of key: EnvelopeKey, topic: Topic) throws(StoreError) -> (hash: Bool, topic: Bool) {
         let cursor = try txn.cursor(dbs.envelopes)
         let hashPrefix = HashIndexEntry(key: key)
         var shared = (hash: false, topic: false)
-        var entry = try cursor.get(MDB_SET_RANGE, key: StoreCursor(sent: key.sent, hash: Hash256(
+        var entry = try cursor.get(MDB_SET_RANGE, key: EnvelopeKey(sent: key.sent, hash: Hash256(
             w0: key.hash.w0 & 0xFFFF_FFFF_0000_0000, w1: 0, w2: 0, w3: 0)).bytes)
-        while let current = entry, current.key.count == StoreCursor.byteCount {
-            let other = StoreCursor(raw: current.key)
+        while let current = entry, current.key.count == EnvelopeKey.byteCount {
+            let other = EnvelopeKey(raw: current.key)
             guard HashIndexEntry(key: other) == hashPrefix else { break }
             shared.hash = true
             if KeyPrefix(other) == KeyPrefix(key) {
@@ -346,7 +346,7 @@ final class WriteContext {
             while offset < raw.count {
                 let record = try Record.parse(block: raw, at: offset, format: format)
                 let envelope = try codec.envelope(of: record, dictionaries: dictionaries)
-                let key = StoreCursor(sent: envelope.sentTime, hash: envelope.hash).bytes
+                let key = EnvelopeKey(sent: envelope.sentTime, hash: envelope.hash).bytes
                 if let current = try txn.get(dbs.envelopes, key),
                    try Location(raw: current) == Location(block: id, offset: UInt16(truncatingIfNeeded: offset)) {
                     // A schema 3 record moves in the current format (same kind and payload).

@@ -65,7 +65,7 @@ struct EvidenceCheck: ParsableCommand {
         let receipt = try EvidenceCheck.receipt(read(files[0]), path: files[0])
         let lines = String(decoding: try read(files[1]), as: UTF8.self)
             .split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-        let keys: [StoreCursor]
+        let keys: [EnvelopeKey]
         do {
             keys = try OmissionEvidence.keys(lines)
         } catch {

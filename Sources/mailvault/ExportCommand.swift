@@ -31,10 +31,10 @@ struct ExportCommand: ParsableCommand {
     var output: String?
 
     func run() throws {
-        var query: StoreQuery
+        var query: HistoryQuery
         do {
-            query = try StoreQuery(from: options.from, to: options.to, topics: try options.parsedTopics(),
-                                   bloomBytes: nil, limit: StoreQuery.maximumLimit, cursorBytes: nil)
+            query = try HistoryQuery(from: options.from, to: options.to, topics: try options.parsedTopics(),
+                                   bloomBytes: nil, limit: HistoryQuery.maximumLimit, cursorBytes: nil)
         } catch let error as StoreError {
             throw CLIError("invalid query: \(error)")
         }

@@ -26,7 +26,7 @@ struct QueryCommand: ParsableCommand {
     var bloom: String?
 
     @Option(help: "Page size, 1 to 1000.")
-    var limit: Int = StoreQuery.defaultLimit
+    var limit: Int = HistoryQuery.defaultLimit
 
     @Option(help: "The 36-byte cursor (hex) from the previous page's last line.")
     var cursor: String?
@@ -35,9 +35,9 @@ struct QueryCommand: ParsableCommand {
     var hashes = false
 
     func run() throws {
-        let query: StoreQuery
+        let query: HistoryQuery
         do {
-            query = try StoreQuery(from: options.from, to: options.to, topics: try options.parsedTopics(),
+            query = try HistoryQuery(from: options.from, to: options.to, topics: try options.parsedTopics(),
                                    bloomBytes: try StoreQueryOptions.bytes(bloom, option: "--bloom"), limit: limit,
                                    cursorBytes: try StoreQueryOptions.bytes(cursor, option: "--cursor"))
         } catch let error as StoreError {
@@ -45,7 +45,7 @@ struct QueryCommand: ParsableCommand {
         }
         let store = try StoreQueryOptions.openForReading(dataDirectory)
         var lines: [String] = []
-        let next: StoreCursor?
+        let next: EnvelopeKey?
         do {
             if hashes {
                 let page = try store.hashes(query)

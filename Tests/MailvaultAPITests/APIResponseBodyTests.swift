@@ -16,7 +16,7 @@ struct APIResponseBodyTests {
         let data: [UInt8] = (0..<300).map { UInt8(truncatingIfNeeded: $0 * 7) }
         let envelope = Envelope(expiry: 1_700_000_050, ttl: 50, topic: Topic(0xde, 0xad, 0xbe, 0xef), data: data,
                                 nonce: UInt64.max)
-        let cursor = StoreCursor(sent: 1_700_000_000, hash: envelope.hash)
+        let cursor = EnvelopeKey(sent: 1_700_000_000, hash: envelope.hash)
         let page = QueryPage(envelopes: [envelope, envelope], hashes: [envelope.hash, envelope.hash], next: cursor)
         let json = try parse(APIResponseBody.envelopes(page))
         let first = try #require((json["envelopes"] as? [[String: Any]])?.first)

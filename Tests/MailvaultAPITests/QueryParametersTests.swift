@@ -7,7 +7,7 @@ import Testing
 struct QueryParametersTests {
     let now: UInt32 = 1_700_000_000
 
-    func history(_ raw: String) throws(APIError) -> StoreQuery {
+    func history(_ raw: String) throws(APIError) -> HistoryQuery {
         try QueryParameters.history(try QueryString(raw), now: now)
     }
 

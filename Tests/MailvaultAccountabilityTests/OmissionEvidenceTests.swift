@@ -18,17 +18,17 @@ struct EvidenceScenario {
                         nonce: UInt64(index))
     }.sorted { key($0) < key($1) }
 
-    static func key(_ envelope: Envelope) -> StoreCursor { StoreCursor(sent: envelope.sentTime, hash: envelope.hash) }
+    static func key(_ envelope: Envelope) -> EnvelopeKey { EnvelopeKey(sent: envelope.sentTime, hash: envelope.hash) }
 
-    var query = StoreQuery(from: now - 100, to: now, topics: [topic], limit: 100)
-    var keys: [StoreCursor] = EvidenceScenario.envelopes.map(EvidenceScenario.key)
-    var next: StoreCursor?
+    var query = HistoryQuery(from: now - 100, to: now, topics: [topic], limit: 100)
+    var keys: [EnvelopeKey] = EvidenceScenario.envelopes.map(EvidenceScenario.key)
+    var next: EnvelopeKey?
     var coverage = EvidenceScenario.coverage
     var serverTime = now
     var signer = EvidenceScenario.key
 
     /// The page without `envelope`, signed; `listed` replaces the key list the evidence carries.
-    func evidence(for envelope: Envelope, omitting: Bool = true, listed: [StoreCursor]? = nil) -> OmissionEvidence {
+    func evidence(for envelope: Envelope, omitting: Bool = true, listed: [EnvelopeKey]? = nil) -> OmissionEvidence {
         let page = omitting ? keys.filter { $0 != EvidenceScenario.key(envelope) } : keys
         let receipt = QueryReceipt(endpoint: "hashes", provider: signer.address, descriptor: Keccak256.hash([1]),
                                    serverTime: serverTime, query: query, keys: page, next: next, coverage: coverage)
@@ -133,7 +133,7 @@ struct OmissionEvidenceTests {
 
     @Test func keyListsNotMatchingTheCommitmentAreRefused() {
         let page = scenario.keys.filter { $0 != EvidenceScenario.key(middle) }
-        let lists: [[StoreCursor]] = [Array(page.dropLast()), Array(page.dropFirst()), page.reversed(),
+        let lists: [[EnvelopeKey]] = [Array(page.dropLast()), Array(page.dropFirst()), page.reversed(),
                                       Array(page[0..<3] + page[4...] + [page[3]]), []]
         for list in lists {
             expectRefused(scenario.evidence(for: middle, listed: list), "does not match the receipt's commitment")

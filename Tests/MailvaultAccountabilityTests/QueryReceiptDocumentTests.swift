@@ -12,20 +12,20 @@ struct QueryReceiptDocumentTests {
 
     /// The arguments of a receipt: the hand-built document and the Codable struct take the same.
     struct Case: Sendable, CustomTestStringConvertible {
-        let query: StoreQuery
+        let query: HistoryQuery
         let coverage: Coverage
-        let keys: [StoreCursor]
+        let keys: [EnvelopeKey]
         var testDescription: String { "\(query.topics.count) topics, \(coverage.gaps.count) gaps, \(keys.count) keys" }
     }
 
     static func cases() -> [Case] {
         let hash = Hash256(bytes: [UInt8](repeating: 0xab, count: 32))!
-        let keys = (0..<3).map { StoreCursor(sent: 1_700_000_000 + UInt32($0), hash: hash) }
+        let keys = (0..<3).map { EnvelopeKey(sent: 1_700_000_000 + UInt32($0), hash: hash) }
         let queries = [
-            StoreQuery(from: 0, to: .max, topics: [Topic(1, 2, 3, 4), Topic(0xde, 0xad, 0xbe, 0xef)], limit: 50,
+            HistoryQuery(from: 0, to: .max, topics: [Topic(1, 2, 3, 4), Topic(0xde, 0xad, 0xbe, 0xef)], limit: 50,
                        cursor: keys[0]),
-            StoreQuery(from: 5, to: 6, bloom: Topic(0, 0, 0xff, 6).bloom, limit: 1),
-            StoreQuery(),
+            HistoryQuery(from: 5, to: 6, bloom: Topic(0, 0, 0xff, 6).bloom, limit: 1),
+            HistoryQuery(),
         ]
         let coverages = [
             Coverage(from: 0, maximumAge: 30 * 86_400, minimumPoW: 0.000002, newestIngest: nil, gaps: []),

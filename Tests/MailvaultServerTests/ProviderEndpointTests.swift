@@ -52,9 +52,9 @@ struct ProviderEndpointTests {
         for endpoint in ["envelopes", "hashes"] {
             let json = try await server.client.get("/v1/\(endpoint)?topics=0xdeadbeef&limit=5").json()
             let items = try #require(json[endpoint] as? [[String: Any]])
-            let keys = try items.map { item -> StoreCursor in
+            let keys = try items.map { item -> EnvelopeKey in
                 let hash = try Hash256(hex: try #require(item["hash"] as? String))
-                return StoreCursor(sent: UInt32(try #require(item["sent"] as? Int)), hash: hash)
+                return EnvelopeKey(sent: UInt32(try #require(item["sent"] as? Int)), hash: hash)
             }
             let document = try signed(json["receipt"])
             let receipt = try document.decode(QueryReceipt.self)
@@ -68,7 +68,7 @@ struct ProviderEndpointTests {
         let header = try #require(rlp.headers["mailvault-receipt"])
         let document = try SignedDocument(json: Array(try #require(Data(base64Encoded: header))))
         try document.verify()
-        let keys = try Envelope.decodePacket(rlp.body).map { StoreCursor(sent: $0.sentTime, hash: $0.hash) }
+        let keys = try Envelope.decodePacket(rlp.body).map { EnvelopeKey(sent: $0.sentTime, hash: $0.hash) }
         #expect(try document.decode(QueryReceipt.self).commits(to: keys))
         try await server.stop()
     }
@@ -113,7 +113,7 @@ struct ProviderEndpointTests {
         let json = try await server.client.get("/v1/hashes?limit=100").json()
         let entries = try #require(json["hashes"] as? [[String: Any]])
         #expect(entries.count == 1)
-        let keys = try entries.map { StoreCursor(sent: UInt32($0["sent"] as! Int), hash: try Hash256(hex: $0["hash"] as! String)) }
+        let keys = try entries.map { EnvelopeKey(sent: UInt32($0["sent"] as! Int), hash: try Hash256(hex: $0["hash"] as! String)) }
         let evidence = OmissionEvidence(receipt: try signed(json["receipt"]), keys: keys, envelope: withheld)
         #expect(evidence.check().proven)
         // The same receipt does not convict the provider for an envelope it did return.

@@ -19,7 +19,7 @@ struct QueryEndpointTests {
     }
 
     func ordered(_ envelopes: [Envelope]) -> [String] {
-        envelopes.sorted { StoreCursor(sent: $0.sentTime, hash: $0.hash) < StoreCursor(sent: $1.sentTime, hash: $1.hash) }
+        envelopes.sorted { EnvelopeKey(sent: $0.sentTime, hash: $0.hash) < EnvelopeKey(sent: $1.sentTime, hash: $1.hash) }
             .map { Hex.encode($0.hash.bytes, prefix: true) }
     }
 

@@ -6,11 +6,11 @@ import Testing
 /// The simplest archive that could work: a dictionary, sorted on demand. The store must agree
 /// with it on every page, cursor, lookup and count.
 struct StoreModel {
-    var envelopes: [StoreCursor: Envelope] = [:]
+    var envelopes: [EnvelopeKey: Envelope] = [:]
     let retention: RetentionPolicy
     let compressionLevel: Int32
 
-    func matching(_ query: StoreQuery) -> [StoreCursor] {
+    func matching(_ query: HistoryQuery) -> [EnvelopeKey] {
         envelopes.keys.filter { key in
             guard key.sent >= query.from, key.sent <= query.to else { return false }
             if let cursor = query.cursor, key <= cursor { return false }
@@ -158,7 +158,7 @@ struct EnvelopeStoreModelTests {
             #expect(swept.relocated > 0)
         }
         // Everything left is readable, with the right bytes.
-        let everything = try pageThrough(store: store, query: StoreQuery(limit: 1000))
+        let everything = try pageThrough(store: store, query: HistoryQuery(limit: 1000))
         #expect(everything.map(\.storeKey) == model.envelopes.keys.sorted())
         #expect(everything == model.envelopes.keys.sorted().map { model.envelopes[$0]! })
         store.close()
@@ -169,7 +169,7 @@ struct EnvelopeStoreModelTests {
                          random: inout SplitMix64) throws -> Int {
         let a = clock - UInt32(random.next() % 6000)
         let b = clock - UInt32(random.next() % 6000)
-        var query = StoreQuery(from: min(a, b), to: max(a, b), limit: Int(random.next() % 25) + 1)
+        var query = HistoryQuery(from: min(a, b), to: max(a, b), limit: Int(random.next() % 25) + 1)
         let topicsInUse = EnvelopeFactory(seed: 0).topics
         switch random.next() % 5 {
         case 0:
@@ -187,7 +187,7 @@ struct EnvelopeStoreModelTests {
         }
         if random.next() % 4 == 0 {
             // Start from an arbitrary cursor, not one the store returned.
-            query.cursor = StoreCursor(sent: query.from + UInt32(random.next() % 100),
+            query.cursor = EnvelopeKey(sent: query.from + UInt32(random.next() % 100),
                                        hash: Hash256(w0: random.next(), w1: 0, w2: 0, w3: 0))
         }
         var expected = model.matching(query)
@@ -198,7 +198,8 @@ struct EnvelopeStoreModelTests {
             let want = Array(expected.prefix(query.limit))
             #expect(page.envelopes.map(\.storeKey) == want)
             #expect(page.envelopes == want.map { model.envelopes[$0]! })
-            #expect(hashes.entries == want.map { HashEntry(sent: $0.sent, hash: $0.hash, topic: model.envelopes[$0]!.topic) })
+            #expect(page.entries.map(\.key) == want)
+            #expect(hashes.entries == want.map { HistoryEntry(key: $0, topic: model.envelopes[$0]!.topic) })
             let more = expected.count > query.limit
             #expect(page.next == (more ? want.last : nil))
             #expect(hashes.next == page.next)
@@ -220,7 +221,7 @@ struct EnvelopeStoreModelTests {
         #expect(try store.presence(of: probe) == present.map { _ in true } + absent.map { _ in false })
     }
 
-    func pageThrough(store: EnvelopeStore, query: StoreQuery) throws -> [Envelope] {
+    func pageThrough(store: EnvelopeStore, query: HistoryQuery) throws -> [Envelope] {
         var query = query
         var all: [Envelope] = []
         while true {

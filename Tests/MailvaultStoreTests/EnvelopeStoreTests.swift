@@ -36,7 +36,7 @@ struct EnvelopeStoreTests {
             retention: RetentionPolicy(maximumAge: 1000, tiers: [RetentionTier(minimumPoW: threshold, maximumAge: 5000)])))
         defer { tiered.close() }
         _ = try await tiered.sweep(now: sent + 2000)
-        let kept = try tiered.query(StoreQuery(limit: 1000)).envelopes
+        let kept = try tiered.query(HistoryQuery(limit: 1000)).envelopes
         #expect(Set(kept.map(\.storeKey)) == Set(envelopes.filter { Double(Float($0.pow())) >= threshold }.map(\.storeKey)))
         #expect(!kept.isEmpty && kept.count < envelopes.count)
         let report = try await tiered.sweep(now: sent + 7000)
@@ -109,7 +109,7 @@ struct EnvelopeStoreTests {
         let expected = envelopes.sorted { $0.storeKey < $1.storeKey }
         for (budget, filter) in [(4_000, [Topic]()), (10_000, [factory.topics[0]]), (1, [])] {
             var collected: [Envelope] = []
-            var query = StoreQuery(topics: filter, limit: 100, maximumBytes: budget)
+            var query = HistoryQuery(topics: filter, limit: 100, maximumBytes: budget)
             var pages = 0
             while true {
                 let page = try store.query(query)
@@ -126,7 +126,7 @@ struct EnvelopeStoreTests {
             #expect(collected == wanted, "budget \(budget)")
             #expect(pages > wanted.count / 100 + 1)
         }
-        #expect(throws: StoreError.self) { try store.query(StoreQuery(maximumBytes: 0)) }
+        #expect(throws: StoreError.self) { try store.query(HistoryQuery(maximumBytes: 0)) }
     }
 
     @Test("a database written by a newer schema is refused, not misread")
@@ -160,8 +160,8 @@ struct EnvelopeStoreTests {
             for _ in 0..<4 {
                 group.addTask {
                     for _ in 0..<20 {
-                        let page = try store.hashes(StoreQuery(limit: 1000))
-                        let keys = page.entries.map { StoreCursor(sent: $0.sent, hash: $0.hash) }
+                        let page = try store.hashes(HistoryQuery(limit: 1000))
+                        let keys = page.entries.map(\.key)
                         #expect(keys == keys.sorted())
                         #expect(Set(keys).count == keys.count)
                         // A snapshot holds whole batches only.

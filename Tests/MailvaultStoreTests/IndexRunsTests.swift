@@ -28,7 +28,7 @@ struct IndexRunsTests {
         var random = SplitMix64(seed: 5)
         let topics = (0..<200).map { _ in
             TopicIndexEntry(topic: Topic(rawValue: UInt32(random.next() % 3) << 30 | UInt32(random.next() % 2)),
-                            key: StoreCursor(sent: UInt32(random.next() % 3) << 31,
+                            key: EnvelopeKey(sent: UInt32(random.next() % 3) << 31,
                                              hash: Hash256(w0: (random.next() % 2) << 63, w1: random.next(),
                                                            w2: random.next(), w3: random.next())))
         }
@@ -37,7 +37,7 @@ struct IndexRunsTests {
             #expect(entry.bytes == [UInt8](entry.topic.bytes) + BigEndian.bytes(entry.sent) + BigEndian.bytes(entry.prefix))
             #expect(entry.bytes.withUnsafeBytes { TopicIndexEntry(raw: $0) } == entry)
         }
-        let version3 = topics.map { Version3TopicIndexEntry(topic: $0.topic, key: StoreCursor(sent: $0.sent, hash: Hash256(
+        let version3 = topics.map { Version3TopicIndexEntry(topic: $0.topic, key: EnvelopeKey(sent: $0.sent, hash: Hash256(
             w0: $0.prefix, w1: random.next(), w2: random.next(), w3: random.next()))) }
         #expect(version3.sorted().map(\.bytes) == version3.map(\.bytes).sorted { $0.lexicographicallyPrecedes($1) })
         for entry in version3 {
@@ -83,7 +83,7 @@ struct IndexRunsTests {
         let runs = try runDirectory(store)
         #expect(runs.map(\.level) == [2, 1, 0, 0, 0])
         for topic in factory.topics {
-            let page = try store.query(StoreQuery(topics: [topic], limit: 1000))
+            let page = try store.query(HistoryQuery(topics: [topic], limit: 1000))
             #expect(page.envelopes.map(\.storeKey) == stored.filter { $0.topic == topic }.map(\.storeKey).sorted())
         }
         #expect(try store.stats().topics == factory.topics.count)
@@ -97,8 +97,8 @@ struct IndexRunsTests {
         let (gone, kept) = (stored.filter { $0.sentTime < cutoff }, stored.filter { $0.sentTime >= cutoff })
         #expect(try store.presence(of: gone.map(\.hash)).allSatisfy { !$0 })
         #expect(try store.presence(of: kept.map(\.hash)).allSatisfy { $0 })
-        let all = try store.hashes(StoreQuery(topics: factory.topics, limit: 1000))
-        #expect(all.entries.map { StoreCursor(sent: $0.sent, hash: $0.hash) } == kept.map(\.storeKey).sorted())
+        let all = try store.hashes(HistoryQuery(topics: factory.topics, limit: 1000))
+        #expect(all.entries.map(\.key) == kept.map(\.storeKey).sorted())
         // The runs that held only expired envelopes were dropped.
         #expect(try runDirectory(store).count < runs.count)
         // A removed envelope can come back.
@@ -120,8 +120,8 @@ struct IndexRunsTests {
             stored.append(envelope)
             #expect(try store.presence(of: stored.map(\.hash)).allSatisfy { $0 })
         }
-        let all = try store.hashes(StoreQuery(topics: factory.topics, limit: 1000))
-        #expect(all.entries.map { StoreCursor(sent: $0.sent, hash: $0.hash) } == stored.map(\.storeKey).sorted())
+        let all = try store.hashes(HistoryQuery(topics: factory.topics, limit: 1000))
+        #expect(all.entries.map(\.key) == stored.map(\.storeKey).sorted())
         store.close()
     }
 
@@ -143,7 +143,7 @@ struct IndexRunsTests {
         #expect(try runDirectory(store) == [IndexRuns.Run(id: 0, level: IndexRuns.maximumLevel)])
         #expect(try store.presence(of: envelopes.map(\.hash)).allSatisfy { $0 })
         for topic in factory.topics {
-            let page = try store.query(StoreQuery(topics: [topic], limit: 1000))
+            let page = try store.query(HistoryQuery(topics: [topic], limit: 1000))
             #expect(page.envelopes.map(\.storeKey) == envelopes.filter { $0.topic == topic }.map(\.storeKey).sorted())
         }
         let dbs = store.dbs
@@ -186,7 +186,7 @@ struct IndexRunsTests {
         #expect(try store.envelope(hash: envelopes[17].hash) == envelopes[17])
         #expect(try store.stats().topics == factory.topics.count)
         for topic in factory.topics {
-            let page = try store.query(StoreQuery(topics: [topic], limit: 1000))
+            let page = try store.query(HistoryQuery(topics: [topic], limit: 1000))
             #expect(page.envelopes.map(\.storeKey) == envelopes.filter { $0.topic == topic }.map(\.storeKey).sorted())
         }
         let dbs = store.dbs
@@ -202,8 +202,8 @@ struct IndexRunsTests {
             envelopes += more
         }
         #expect(try store.presence(of: envelopes.map(\.hash)).allSatisfy { $0 })
-        let all = try store.hashes(StoreQuery(topics: factory.topics, limit: 1000))
-        #expect(all.entries.map { StoreCursor(sent: $0.sent, hash: $0.hash) } == envelopes.map(\.storeKey).sorted())
+        let all = try store.hashes(HistoryQuery(topics: factory.topics, limit: 1000))
+        #expect(all.entries.map(\.key) == envelopes.map(\.storeKey).sorted())
         store.close()
     }
 
@@ -252,13 +252,13 @@ struct IndexRunsTests {
         func checkAll(_ kept: [Envelope]) throws {
             #expect(try store.presence(of: kept.map(\.hash)).allSatisfy { $0 })
             for topic in factory.topics {
-                let page = try store.query(StoreQuery(topics: [topic], limit: 1000))
+                let page = try store.query(HistoryQuery(topics: [topic], limit: 1000))
                 let expected = kept.filter { $0.topic == topic }.sorted { $0.storeKey < $1.storeKey }
                 #expect(page.envelopes == expected)
             }
             let filter = Bloom(topics: Array(factory.topics.prefix(2)))
-            let bloom = try store.hashes(StoreQuery(bloom: filter, limit: 1000))
-            #expect(bloom.entries.map { StoreCursor(sent: $0.sent, hash: $0.hash) }
+            let bloom = try store.hashes(HistoryQuery(bloom: filter, limit: 1000))
+            #expect(bloom.entries.map(\.key)
                 == kept.filter { filter.matches($0.topic.bloom) }.map(\.storeKey).sorted())
         }
         try checkAll(envelopes)
@@ -332,8 +332,8 @@ struct IndexRunsTests {
         #expect(try directoryTopics(store) == Set(envelopes.map(\.topic)))
         for size in [1, 3, 7] {
             let filter = Bloom(topics: factory.topics.shuffled(using: &factory.random).prefix(size))
-            let page = try store.hashes(StoreQuery(bloom: filter, limit: 1000))
-            #expect(page.entries.map { StoreCursor(sent: $0.sent, hash: $0.hash) }
+            let page = try store.hashes(HistoryQuery(bloom: filter, limit: 1000))
+            #expect(page.entries.map(\.key)
                 == envelopes.filter { filter.matches($0.topic.bloom) }.map(\.storeKey).sorted())
         }
         store.close()
@@ -359,7 +359,7 @@ struct IndexRunsTests {
             #expect(try directoryTopics(store) == Set(kept.map(\.topic)), "cutoff \(cutoff)")
             #expect(try store.stats().topics == Set(kept.map(\.topic)).count)
             let filter = Bloom(topics: factory.topics)
-            #expect(try store.hashes(StoreQuery(bloom: filter, limit: 1000)).entries.count == kept.count)
+            #expect(try store.hashes(HistoryQuery(bloom: filter, limit: 1000)).entries.count == kept.count)
             if index == 1 {
                 // A swept topic comes back with a new envelope, after a reopen too.
                 store.close()
@@ -368,7 +368,7 @@ struct IndexRunsTests {
                 _ = try await store.ingest([back])
                 envelopes.append(back)
                 #expect(try directoryTopics(store).contains(factory.topics[0]))
-                #expect(try store.hashes(StoreQuery(bloom: factory.topics[0].bloom, limit: 1000)).entries
+                #expect(try store.hashes(HistoryQuery(bloom: factory.topics[0].bloom, limit: 1000)).entries
                     .map(\.hash).contains(back.hash))
             }
         }
@@ -398,7 +398,7 @@ struct IndexRunsTests {
         let back = factory.envelope(sent: 200, topic: a)
         _ = try await store.ingest([back])
         #expect(try directoryTopics(store) == [a, b])
-        #expect(try store.hashes(StoreQuery(bloom: a.bloom, limit: 10)).entries.map(\.hash).contains(back.hash))
+        #expect(try store.hashes(HistoryQuery(bloom: a.bloom, limit: 10)).entries.map(\.hash).contains(back.hash))
         store.close()
     }
 

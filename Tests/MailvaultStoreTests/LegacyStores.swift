@@ -41,7 +41,7 @@ enum LegacyStores {
             // Topic entries first, while the records still parse as schema 4.
             let primary = try txn.cursor(dbs.envelopes)
             let formats = try BlockFormats.read(txn, dbs.meta)
-            func topic(of key: StoreCursor) throws(StoreError) -> Topic {
+            func topic(of key: EnvelopeKey) throws(StoreError) -> Topic {
                 guard let raw = try txn.get(dbs.envelopes, key.bytes) else { throw .corrupt("no key") }
                 let location = try Location(raw: raw)
                 guard let block = try txn.get(dbs.blocks, BigEndian.bytes(location.block)) else { throw .corrupt("no block") }

@@ -42,7 +42,7 @@ struct PreparationTests {
                 let expectedPoW = given.map { $0.map { Float($0.pow()).bitPattern } }
                     ?? Array(repeating: Float.nan.bitPattern, count: count)
                 #expect(plain.map { $0.pow.bitPattern } == expectedPoW)
-                #expect(plain.map { $0.key } == zip(envelopes, work).map { StoreCursor(sent: $0.sentTime, hash: $1.hash) })
+                #expect(plain.map { $0.key } == zip(envelopes, work).map { EnvelopeKey(sent: $0.sentTime, hash: $1.hash) })
                 for lanes in [2, 3, 7] {
                     let (fast, order) = try store.prepare(envelopes, work: given, lanes: lanes)
                     #expect(order == plainOrder)

@@ -56,7 +56,7 @@ struct StoreCrashTests {
                 #expect(envelope.hash == hash)
             }
             // Every stored envelope decodes and the counters agree with the index.
-            var query = StoreQuery(limit: 1000)
+            var query = HistoryQuery(limit: 1000)
             var seen = 0
             while true {
                 let page = try store.hashes(query)

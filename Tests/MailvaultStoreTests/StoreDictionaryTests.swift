@@ -37,9 +37,9 @@ struct StoreDictionaryTests {
         func checkAll() throws {
             #expect(try store.presence(of: stored.map(\.hash)).allSatisfy { $0 })
             var all: [Envelope] = []
-            var cursor: StoreCursor?
+            var cursor: EnvelopeKey?
             repeat {
-                let page = try store.query(StoreQuery(limit: 1000, cursor: cursor))
+                let page = try store.query(HistoryQuery(limit: 1000, cursor: cursor))
                 all += page.envelopes
                 cursor = page.next
             } while cursor != nil
@@ -104,7 +104,7 @@ struct StoreDictionaryTests {
         let withDictionary = Double(after.rawBytes - before.rawBytes) / Double(after.storedBytes - before.storedBytes)
         let without = Double(before.rawBytes) / Double(before.storedBytes)
         #expect(withDictionary > without * 1.3)
-        #expect(try store.query(StoreQuery(topics: [topic], limit: 1000)).envelopes == Array(chat[0..<1000]))
+        #expect(try store.query(HistoryQuery(topics: [topic], limit: 1000)).envelopes == Array(chat[0..<1000]))
         store.close()
 
         // A store filled past the minimum while open trains in its next sweep.

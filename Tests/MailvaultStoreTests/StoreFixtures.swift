@@ -41,5 +41,5 @@ struct EnvelopeFactory {
 }
 
 extension Envelope {
-    var storeKey: StoreCursor { StoreCursor(sent: sentTime, hash: hash) }
+    var storeKey: EnvelopeKey { EnvelopeKey(sent: sentTime, hash: hash) }
 }

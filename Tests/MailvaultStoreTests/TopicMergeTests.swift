@@ -12,9 +12,9 @@ struct TopicMergeTests {
         for _ in 0..<3000 {
             // Envelopes sharing one prefix (sent, hash[0..<8]); usually one, sometimes a collision.
             let count = random.next() % 4 == 0 ? 1 + Int(random.next() % 4) : 1
-            var owners: [StoreCursor: Topic] = [:]
+            var owners: [EnvelopeKey: Topic] = [:]
             for _ in 0..<count {
-                let key = StoreCursor(sent: 7, hash: Hash256(w0: 42, w1: random.next() % 3, w2: random.next(), w3: 0))
+                let key = EnvelopeKey(sent: 7, hash: Hash256(w0: 42, w1: random.next() % 3, w2: random.next(), w3: 0))
                 owners[key] = topics[Int(random.next() % 4)]
             }
             let candidates = owners.keys.sorted()
@@ -22,7 +22,7 @@ struct TopicMergeTests {
             let asked = Set(topics.filter { _ in random.next() % 2 == 0 })
             let named = Set(owners.values).intersection(asked).sorted()
             guard !named.isEmpty else { continue }
-            let bounds = [candidates[0], candidates[candidates.count - 1], StoreCursor.first(sent: 7), StoreCursor.last(sent: 7)]
+            let bounds = [candidates[0], candidates[candidates.count - 1], EnvelopeKey.first(sent: 7), EnvelopeKey.last(sent: 7)]
             let lower = bounds[Int(random.next() % 4)]
             let upper = max(lower, bounds[Int(random.next() % 4)])
             let resolved = try KeyResolver.resolve(topics: named, candidates: candidates, range: lower...upper) {
@@ -48,8 +48,8 @@ struct TopicMergeTests {
         _ = try await store.ingest([a, sameTopic, otherTopic])
         // Re-key the two others so that their keys start with a's 12 bytes, as a 64-bit hash-prefix
         // collision within one second would (found on purpose, at a cost of about 2^32 hashes).
-        func forged(_ envelope: Envelope) -> StoreCursor {
-            StoreCursor(sent: 500, hash: Hash256(w0: a.hash.w0, w1: envelope.hash.w1, w2: envelope.hash.w2, w3: envelope.hash.w3))
+        func forged(_ envelope: Envelope) -> EnvelopeKey {
+            EnvelopeKey(sent: 500, hash: Hash256(w0: a.hash.w0, w1: envelope.hash.w1, w2: envelope.hash.w2, w3: envelope.hash.w3))
         }
         let dbs = store.dbs
         try store.environment.write { (txn) throws(StoreError) in
@@ -66,18 +66,18 @@ struct TopicMergeTests {
                 }
             }
         }
-        func keys(_ topics: [Topic]) throws -> [StoreCursor] {
-            try store.hashes(StoreQuery(topics: topics, limit: 1000)).entries.map { StoreCursor(sent: $0.sent, hash: $0.hash) }
+        func keys(_ topics: [Topic]) throws -> [EnvelopeKey] {
+            try store.hashes(HistoryQuery(topics: topics, limit: 1000)).entries.map(\.key)
         }
         let keysA = [a.storeKey, forged(sameTopic)].sorted()
         #expect(try keys([topicA]) == keysA)
         #expect(try keys([topicB]) == [forged(otherTopic)])
         #expect(try keys([topicA, topicB]) == (keysA + [forged(otherTopic)]).sorted())
         // A page that ends inside the collision continues inside it.
-        let first = try store.hashes(StoreQuery(topics: [topicA, topicB], limit: 1))
-        let rest = try store.hashes(StoreQuery(topics: [topicA, topicB], limit: 1000, cursor: first.next))
-        #expect((first.entries + rest.entries).map { StoreCursor(sent: $0.sent, hash: $0.hash) } == (keysA + [forged(otherTopic)]).sorted())
-        #expect(try store.query(StoreQuery(topics: [topicB])).envelopes == [otherTopic])
+        let first = try store.hashes(HistoryQuery(topics: [topicA, topicB], limit: 1))
+        let rest = try store.hashes(HistoryQuery(topics: [topicA, topicB], limit: 1000, cursor: first.next))
+        #expect((first.entries + rest.entries).map(\.key) == (keysA + [forged(otherTopic)]).sorted())
+        #expect(try store.query(HistoryQuery(topics: [topicB])).envelopes == [otherTopic])
 
         // Removing a keeps the entry the same-topic envelope still needs; removing that one drops it.
         try removeDirectly(store, a.storeKey)
@@ -87,7 +87,7 @@ struct TopicMergeTests {
         #expect(try keys([topicB]) == [forged(otherTopic)])
     }
 
-    private func removeDirectly(_ store: EnvelopeStore, _ key: StoreCursor) throws {
+    private func removeDirectly(_ store: EnvelopeStore, _ key: EnvelopeKey) throws {
         let (dbs, codec, capacity) = (store.dbs, store.codec, store.blockCapacity)
         try store.environment.write { (txn) throws(StoreError) in
             let context = try WriteContext(txn: txn, dbs: dbs, codec: codec, retention: RetentionPolicy(), blockCapacity: capacity,

@@ -17,10 +17,10 @@ struct EvidenceCommandTests {
             return Envelope(expiry: sent + 100, ttl: 100, topic: topic, data: [UInt8(index)], nonce: UInt64(index))
         }
         let missing = envelopes[2]
-        let keys = envelopes.filter { !omitting || $0 != missing }.map { StoreCursor(sent: $0.sentTime, hash: $0.hash) }.sorted()
+        let keys = envelopes.filter { !omitting || $0 != missing }.map { EnvelopeKey(sent: $0.sentTime, hash: $0.hash) }.sorted()
         let coverage = Coverage(from: 0, maximumAge: 86_400, minimumPoW: minimumPoW, newestIngest: now, gaps: [])
         let receipt = QueryReceipt(endpoint: "hashes", provider: key.address, descriptor: .zero, serverTime: now,
-                                   query: StoreQuery(from: now - 60, to: now, topics: [topic]), keys: keys, next: nil,
+                                   query: HistoryQuery(from: now - 60, to: now, topics: [topic]), keys: keys, next: nil,
                                    coverage: coverage)
         let signed = SignedDocument(kind: "receipt", document: SignedDocument.encode(receipt), key: key)
         return OmissionEvidence(receipt: signed, keys: keys, envelope: missing)

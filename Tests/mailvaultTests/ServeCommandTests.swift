@@ -92,7 +92,7 @@ struct ServeCommandTests {
                     let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
                     let entries = try #require(object["hashes"] as? [[String: Any]])
                     let keys = try entries.map { entry in
-                        StoreCursor(sent: UInt32(try #require(entry["sent"] as? Int)),
+                        EnvelopeKey(sent: UInt32(try #require(entry["sent"] as? Int)),
                                     hash: try Hash256(hex: try #require(entry["hash"] as? String)))
                     }
                     let receipt = try SignedDocument(object: try #require(object["receipt"] as? [String: Any]))

@@ -52,10 +52,10 @@ func fail(_ message: String) -> Never {
 
 /// The query wrk's script sends for a random draw: one topic, from a random time in the first
 /// 29 days to the end, first page of 50.
-func randomQuery(_ generator: inout SplitMix64) -> StoreQuery {
+func randomQuery(_ generator: inout SplitMix64) -> HistoryQuery {
     let topic = Layout.topic(Int(generator.next() % UInt64(Layout.topics)))
     let from = Layout.base + UInt32(generator.next() % UInt64(Layout.span - 86_400))
-    return StoreQuery(from: from, to: Layout.base + Layout.span, topics: [topic], limit: 50)
+    return HistoryQuery(from: from, to: Layout.base + Layout.span, topics: [topic], limit: 50)
 }
 
 func populate(_ directory: String, count: Int) throws {

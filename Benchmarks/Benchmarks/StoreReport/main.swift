@@ -78,7 +78,7 @@ struct Flat {
 
     init(_ envelopes: [Envelope], hashes envelopeHashes: [Hash256], keyWithTopic: Bool) {
         for (envelope, hash) in zip(envelopes, envelopeHashes) {
-            keys += StoreCursor(sent: envelope.sentTime, hash: hash).bytes
+            keys += EnvelopeKey(sent: envelope.sentTime, hash: hash).bytes
             if keyWithTopic { keys += envelope.topic.bytes }
             values += envelope.encoded
             offsets.append(values.count)
@@ -411,7 +411,7 @@ func timeQueries(_ runs: Int, _ body: (Int) throws -> Int) rethrows -> (median: 
 
 let end = base + span
 let sparseStore = try timeQueries(300) { _ in
-    try queryStore.query(StoreQuery(from: base, to: end, topics: sparseTopics, limit: 100)).envelopes.count
+    try queryStore.query(HistoryQuery(from: base, to: end, topics: sparseTopics, limit: 100)).envelopes.count
 }
 let sparseScan = timeQueries(30) { _ in
     sparseTopics.map(\.rawValue).withUnsafeBufferPointer { topics in
@@ -420,7 +420,7 @@ let sparseScan = timeQueries(30) { _ in
 }
 let denseFrom = (0..<400).map { _ in base + UInt32(generator.next() % UInt64(span - 86_400)) }
 let denseStore = try timeQueries(300) { run in
-    try queryStore.query(StoreQuery(from: denseFrom[run], to: end, topics: denseTopics, limit: 100)).envelopes.count
+    try queryStore.query(HistoryQuery(from: denseFrom[run], to: end, topics: denseTopics, limit: 100)).envelopes.count
 }
 let denseScan = timeQueries(300) { run in
     denseTopics.map(\.rawValue).withUnsafeBufferPointer { topics in

@@ -22,7 +22,7 @@ struct IngestSection: BenchSection {
         keys.reserveCapacity(envelopes.count * 36)
         values.reserveCapacity(envelopes.count * (IngestSection.payloadSize + 32))
         for (envelope, check) in zip(envelopes, work) {
-            keys += StoreCursor(sent: envelope.sentTime, hash: check.hash).bytes
+            keys += EnvelopeKey(sent: envelope.sentTime, hash: check.hash).bytes
             values += envelope.encoded
             offsets.append(values.count)
         }

@@ -44,10 +44,10 @@ struct QuerySection: BenchSection {
         let bloom = Bloom(topics: denseTopics)
         let end = QuerySection.base + QuerySection.span
         var samples: [String: [Double]] = [:]
-        let kinds: [(name: String, label: String, query: (UInt32) -> StoreQuery)] = [
-            ("topic", "Topic query, 10 topics, page of 100", { StoreQuery(from: $0, to: end, topics: denseTopics, limit: 100) }),
-            ("bloom", "Bloom query, 10 topics' bloom, page of 100", { StoreQuery(from: $0, to: end, bloom: bloom, limit: 100) }),
-            ("range", "Range query, one hour, no filter, page of 100", { StoreQuery(from: $0, to: $0 + 3599, limit: 100) }),
+        let kinds: [(name: String, label: String, query: (UInt32) -> HistoryQuery)] = [
+            ("topic", "Topic query, 10 topics, page of 100", { HistoryQuery(from: $0, to: end, topics: denseTopics, limit: 100) }),
+            ("bloom", "Bloom query, 10 topics' bloom, page of 100", { HistoryQuery(from: $0, to: end, bloom: bloom, limit: 100) }),
+            ("range", "Range query, one hour, no filter, page of 100", { HistoryQuery(from: $0, to: $0 + 3599, limit: 100) }),
         ]
         for round in 0..<plan.runs {
             for kind in kinds {
