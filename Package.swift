@@ -8,6 +8,7 @@ let package = Package(
         .library(name: "MailvaultCore", targets: ["MailvaultCore"]),
         .library(name: "MailvaultStore", targets: ["MailvaultStore"]),
         .library(name: "MailvaultAPI", targets: ["MailvaultAPI"]),
+        .library(name: "MailvaultNode", targets: ["MailvaultNode"]),
         .library(name: "MailvaultServer", targets: ["MailvaultServer"]),
         .library(name: "MailvaultAccountability", targets: ["MailvaultAccountability"]),
         .library(name: "MailvaultAudit", targets: ["MailvaultAudit"]),
@@ -66,14 +67,14 @@ let package = Package(
         // uses the C structs the header declares and their layouts cannot drift apart.
         .target(
             name: "MailvaultC",
-            dependencies: ["MailvaultCore", "MailvaultStore", "CMailvaultHeader"],
+            dependencies: ["MailvaultCore", "MailvaultStore", "MailvaultAPI", "CMailvaultHeader"],
             exclude: ["include"]
         ),
         .systemLibrary(name: "CMailvaultHeader", path: "Sources/MailvaultC/include"),
 
         // The HTTP API's wire formats: query strings, JSON and RLP bodies in, JSON out. No
         // networking, so that clients, fuzz targets and the server share one parser.
-        .target(name: "MailvaultAPI", dependencies: ["MailvaultCore", "MailvaultStore"]),
+        .target(name: "MailvaultAPI", dependencies: ["MailvaultCore"]),
         // Provider accountability (issue 8): keys, signed descriptors, receipts, checkpoints,
         // evidence of omission. secp256k1 comes from the system's libsecp256k1.
         .systemLibrary(
@@ -82,17 +83,33 @@ let package = Package(
             pkgConfig: "libsecp256k1",
             providers: [.apt(["libsecp256k1-dev"])]
         ),
-        .target(name: "MailvaultAccountability", dependencies: ["MailvaultCore", "MailvaultStore", "MailvaultAPI", "CSecp256k1"]),
+        .target(name: "MailvaultAccountability", dependencies: ["MailvaultCore", "MailvaultAPI", "CSecp256k1"]),
         // The user's side of accountability: a provider client over URLSession, cross-provider
         // audits that turn omissions into evidence, and the ranking built on the same figures.
+        // It links no store: a user's client needs neither LMDB nor zstd.
         .target(
             name: "MailvaultAudit",
-            dependencies: ["MailvaultAccountability", "MailvaultAPI", "MailvaultStore", "MailvaultCore"]
+            dependencies: ["MailvaultAccountability", "MailvaultAPI", "MailvaultCore"]
         ),
-        // The thin HTTP server: routing, limits, metrics, live push. Envelope logic stays below.
+        // The node without a network framework: the ingest pipeline, the signed history query,
+        // the provider's accountable state and the node's background services. Every edge (the
+        // HTTP server, the CLI, later peers) calls it.
+        .target(
+            name: "MailvaultNode",
+            dependencies: [
+                "MailvaultAccountability",
+                "MailvaultAPI",
+                "MailvaultStore",
+                "MailvaultCore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        // The thin HTTP server: routes decode, call the node, encode; limits are middleware.
         .target(
             name: "MailvaultServer",
             dependencies: [
+                "MailvaultNode",
                 "MailvaultAPI",
                 "MailvaultAccountability",
                 "MailvaultStore",
@@ -114,6 +131,8 @@ let package = Package(
             dependencies: [
                 "MailvaultCore",
                 "MailvaultStore",
+                "MailvaultAPI",
+                "MailvaultNode",
                 "MailvaultServer",
                 "MailvaultAccountability",
                 "MailvaultAudit",
@@ -139,13 +158,20 @@ let package = Package(
         ),
         .testTarget(
             name: "MailvaultAPITests",
-            dependencies: ["MailvaultAPI", "MailvaultStore", "MailvaultCore"]
+            dependencies: ["MailvaultAPI", "MailvaultCore"]
+        ),
+        .testTarget(
+            name: "MailvaultNodeTests",
+            dependencies: ["MailvaultNode", "MailvaultAccountability", "MailvaultAPI", "MailvaultStore", "MailvaultCore",
+                           .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(
             name: "MailvaultServerTests",
-            dependencies: ["MailvaultServer", "MailvaultAPI", "MailvaultStore", "MailvaultCore", "MailvaultTestSupport",
+            dependencies: ["MailvaultServer", "MailvaultNode", "MailvaultAPI", "MailvaultStore", "MailvaultCore", "MailvaultTestSupport",
                            "MailvaultAccountability", "MailvaultAudit",
-                           .product(name: "Logging", package: "swift-log")]
+                           .product(name: "Logging", package: "swift-log"),
+                           .product(name: "NIOCore", package: "swift-nio"),
+                           .product(name: "NIOPosix", package: "swift-nio")]
         ),
         .testTarget(
             name: "mailvaultTests",

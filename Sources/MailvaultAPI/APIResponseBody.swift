@@ -1,17 +1,19 @@
 import MailvaultCore
-import MailvaultStore
 
 /// The JSON and RLP answers of the API, written byte by byte (see `JSONBuffer`).
 public enum APIResponseBody {
-    /// `{"envelopes":[...],"cursor":"0x…"|null,"receipt":{…}}` for a history page; `receipt` is
-    /// the signed receipt's JSON, written as it is.
-    public static func envelopes(_ page: QueryPage, receipt: [UInt8]? = nil) -> [UInt8] {
-        let payload = page.envelopes.reduce(0) { $0 + $1.encoded.count }
-        var out = JSONBuffer(capacity: 64 + 2 * payload + 200 * page.envelopes.count)
+    /// `{"envelopes":[...],"cursor":"0x…"|null,"receipt":{…}}` for a history page (entries
+    /// without an envelope are left out); `receipt` is the signed receipt's JSON, written as it is.
+    public static func envelopes(_ page: HistoryPage, receipt: [UInt8]? = nil) -> [UInt8] {
+        let payload = page.entries.reduce(0) { $0 + ($1.envelope?.encoded.count ?? 0) }
+        var out = JSONBuffer(capacity: 64 + 2 * payload + 200 * page.entries.count)
         out.raw("{\"envelopes\":[")
-        for index in page.envelopes.indices {
-            if index > 0 { out.raw(",") }
-            envelope(page.envelopes[index], hash: page.hashes[index], into: &out)
+        var first = true
+        for entry in page.entries {
+            guard let envelope = entry.envelope else { continue }
+            if !first { out.raw(",") }
+            first = false
+            self.envelope(envelope, hash: entry.key.hash, into: &out)
         }
         out.raw("],\"cursor\":")
         cursor(page.next, into: &out)
@@ -33,7 +35,7 @@ public enum APIResponseBody {
 
     /// `{"hashes":[{"sent","hash","topic"}...],"cursor":"0x…"|null,"receipt":{…}}` for a
     /// hashes-only page.
-    public static func hashes(_ page: HashPage, receipt: [UInt8]? = nil) -> [UInt8] {
+    public static func hashes(_ page: HistoryPage, receipt: [UInt8]? = nil) -> [UInt8] {
         var out = JSONBuffer(capacity: 64 + 120 * page.entries.count)
         out.raw("{\"hashes\":[")
         for (index, entry) in page.entries.enumerated() {
@@ -147,7 +149,7 @@ public enum APIResponseBody {
 
     static func cursor(_ cursor: EnvelopeKey?, into out: inout JSONBuffer) {
         guard let cursor else { return out.raw("null") }
-        out.hex(cursor.bytes)
+        cursor.withBytes { out.hex($0) }
     }
 
     private static func optional(_ value: UInt32?, into out: inout JSONBuffer) {

@@ -1,9 +1,9 @@
 import MailvaultCore
-import MailvaultStore
 
 /// The query parameters of the history endpoints (`GET /v1/envelopes`, `GET /v1/hashes`) and of
-/// the live subscription, turned into store queries with every limit checked and every error
-/// naming its parameter.
+/// the live subscription, in both directions: parsed into a `HistoryQuery` with every limit
+/// checked (by `HistoryQuery.validate`) and every error naming its parameter, and written back
+/// from a query for a client.
 public enum QueryParameters {
     /// The parameters of a history query.
     public static let historyNames: Set<String> = ["from", "to", "topics", "bloom", "limit", "cursor"]
@@ -30,13 +30,43 @@ public enum QueryParameters {
         var cursor: EnvelopeKey?
         if let text = query["cursor"], !text.isEmpty {
             let bytes = try hex(text, name: "cursor")
-            guard bytes.count == EnvelopeKey.byteCount else {
-                throw .invalidParameter("cursor", "a cursor is \(EnvelopeKey.byteCount) bytes (sent ++ hash), got \(bytes.count)")
-            }
-            cursor = try? EnvelopeKey(bytes: bytes)
+            cursor = try checked { () throws(QueryError) in try EnvelopeKey(bytes: bytes) }
         }
         let (topics, bloom) = try topicFilter(query)
-        return HistoryQuery(from: from, to: to, topics: topics, bloom: bloom, limit: limit, cursor: cursor)
+        let parsed = HistoryQuery(from: from, to: to, topics: topics, bloom: bloom, limit: limit, cursor: cursor)
+        try checked { () throws(QueryError) in try parsed.validate() }
+        return parsed
+    }
+
+    /// A history query from binary parts, as the C API and the CLI receive them: a bloom must be
+    /// 64 bytes, a cursor 36 bytes; a `nil` limit means the default.
+    public static func history(from: UInt32, to: UInt32, topics: [Topic], bloomBytes: [UInt8]?, limit: Int?,
+                               cursorBytes: [UInt8]?) throws(QueryError) -> HistoryQuery {
+        var bloom: Bloom?
+        if let bloomBytes {
+            guard let parsed = Bloom(bytes: bloomBytes) else { throw .invalidBloomLength(bloomBytes.count) }
+            bloom = parsed
+        }
+        let cursor = try cursorBytes.map { (bytes) throws(QueryError) in try EnvelopeKey(bytes: bytes) }
+        let query = HistoryQuery(from: from, to: to, topics: topics, bloom: bloom,
+                                 limit: limit ?? HistoryQuery.defaultLimit, cursor: cursor)
+        try query.validate()
+        return query
+    }
+
+    /// The query string (without `?`) that `history(_:now:)` parses back to `query`: every
+    /// parameter the query sets, `to` always (its default depends on the server's clock). The
+    /// byte budget is the server's business and is not sent.
+    public static func encode(_ query: HistoryQuery) -> String {
+        var parts = ["from=\(query.from)", "to=\(query.to)", "limit=\(query.limit)"]
+        if !query.topics.isEmpty {
+            parts.append("topics=" + query.topics.map(\.description).joined(separator: ","))
+        } else if let bloom = query.bloom {
+            parts.append("bloom=\(bloom)")
+        }
+        if let cursor = query.cursor { parts.append("cursor=\(cursor)") }
+        // Every value is digits, hex or commas: nothing to escape.
+        return parts.joined(separator: "&")
     }
 
     /// `from` (default 0) and `to` (default `now + 60`), inclusive, with `from <= to`.
@@ -45,7 +75,7 @@ public enum QueryParameters {
         let defaultTo = now > UInt32.max - defaultLookAhead ? UInt32.max : now + defaultLookAhead
         let to = try query["to"].map { (text) throws(APIError) in try uint32(text, name: "to") } ?? defaultTo
         guard from <= to else {
-            throw .invalidParameter("from", "from (\(from)) is after to (\(to))")
+            throw .invalidParameter("from", QueryError.invalidTimeRange(from: from, to: to).description)
         }
         return (from, to)
     }
@@ -83,6 +113,15 @@ public enum QueryParameters {
             bloom = parsed
         }
         return (topics, bloom)
+    }
+
+    /// Runs a core check, its error reported against the parameter it names.
+    private static func checked<T>(_ body: () throws(QueryError) -> T) throws(APIError) -> T {
+        do {
+            return try body()
+        } catch {
+            throw .invalidParameter(error.parameter, error.description)
+        }
     }
 
     private static func uint32(_ text: String, name: String) throws(APIError) -> UInt32 {

@@ -1,6 +1,5 @@
 import Foundation
 import MailvaultCore
-import MailvaultStore
 
 /// A claim that a provider withheld an envelope: its signed receipt for a page, the page's
 /// ordered key list, and an envelope that page should have held but does not.

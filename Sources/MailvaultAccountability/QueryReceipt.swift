@@ -1,6 +1,5 @@
 import MailvaultAPI
 import MailvaultCore
-import MailvaultStore
 
 /// What a provider signs for every history or hashes page it serves: the query as it understood
 /// it, what it returned (count, first and last key, a commitment to the ordered list of keys),

@@ -1,3 +1,4 @@
+import MailvaultAPI
 import MailvaultCore
 
 /// One signature for many documents: the documents' digests are the leaves of a Merkle tree,
@@ -84,17 +85,12 @@ public enum SignatureBatch {
         return (key.sign(digest: root), paths)
     }
 
-    /// The path of a signed document's JSON form (`nil` or absent: an empty path).
-    static func path(fromJSON value: Any?) throws(AccountabilityError) -> [Step] {
-        guard let value else { return [] }
-        guard let items = value as? [Any], items.count <= 64 else {
-            throw .malformedDocument("path must be a list of at most 64 steps")
-        }
+    /// The path of a signed document's wire form, each step's hash checked.
+    static func path(_ steps: [SignedDocumentBody.Step]) throws(AccountabilityError) -> [Step] {
         var path: [Step] = []
-        for item in items {
-            guard let object = item as? [String: Any], object.count == 1, let (name, text) = object.first,
-                  let side = Step.Side(rawValue: name), let text = text as? String,
-                  let bytes = try? Hex.decode(text), let hash = Hash256(bytes: bytes) else {
+        for step in steps {
+            guard let side = Step.Side(rawValue: step.side), let bytes = try? Hex.decode(step.hash),
+                  let hash = Hash256(bytes: bytes) else {
                 throw .malformedDocument("a path step is {\"left\":\"0x…\"} or {\"right\":\"0x…\"} with a 32-byte hash")
             }
             path.append(Step(side: side, hash: hash))

@@ -98,26 +98,33 @@ public struct SignedDocument: Sendable, Equatable {
 
     /// Parses the form `json` writes (no signature check: call `verify()`).
     public init(json: [UInt8]) throws(AccountabilityError) {
-        guard let object = try? JSONSerialization.jsonObject(with: Data(json)) as? [String: Any] else {
-            throw .malformedDocument("not a JSON object")
+        let body: SignedDocumentBody
+        do {
+            body = try AnswerBody.signedDocument(json)
+        } catch {
+            throw .malformedDocument(error.message)
         }
-        try self.init(object: object)
+        try self.init(body: body)
     }
 
-    /// Parses an already decoded JSON object.
+    /// An already decoded JSON object, read through the same decoder as `init(json:)`.
     public init(object: [String: Any]) throws(AccountabilityError) {
-        guard let kind = object["kind"] as? String, let document = object["document"] as? String,
-              let signatureText = object["signature"] as? String, let signerText = object["signer"] as? String else {
-            throw .malformedDocument("kind, document, signature and signer are required strings")
+        guard JSONSerialization.isValidJSONObject(object), let data = try? JSONSerialization.data(withJSONObject: object) else {
+            throw .malformedDocument("not a JSON object")
         }
-        guard let bytes = try? Hex.decode(signatureText), let signature = RecoverableSignature(bytes: bytes) else {
+        try self.init(json: Array(data))
+    }
+
+    /// The document of a decoded wire form, its signature and signer checked for shape.
+    public init(body: SignedDocumentBody) throws(AccountabilityError) {
+        guard let bytes = try? Hex.decode(body.signature), let signature = RecoverableSignature(bytes: bytes) else {
             throw .malformedDocument("the signature is not 65 bytes of hex")
         }
-        self.kind = kind
-        self.document = Array(document.utf8)
+        kind = body.kind
+        document = Array(body.document.utf8)
         self.signature = signature
-        signer = try ProviderAddress(hex: signerText)
-        path = try SignatureBatch.path(fromJSON: object["path"])
+        signer = try ProviderAddress(hex: body.signer)
+        path = try SignatureBatch.path(body.path)
     }
 
     /// The document decoded as `T`.

@@ -1,6 +1,5 @@
 import MailvaultAccountability
 import MailvaultCore
-import MailvaultStore
 
 /// A cross-provider audit of one range of sent times (and optionally topics).
 ///

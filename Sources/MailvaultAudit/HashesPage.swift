@@ -1,13 +1,12 @@
 import MailvaultAccountability
 import MailvaultCore
-import MailvaultStore
 
 /// One page of a provider's hashes answer with its signed receipt, verified to belong together.
 public struct HashesPage: Sendable {
     /// The query that was asked.
     public let query: HistoryQuery
     /// The entries, ascending by key.
-    public let entries: [HashEntry]
+    public let entries: [HistoryEntry]
     /// Where the next page starts; `nil` on the last page.
     public let next: EnvelopeKey?
     /// The provider's signed receipt for this page.
@@ -18,7 +17,7 @@ public struct HashesPage: Sendable {
     /// A page, accepted only when `receipt` is a receipt signed by the provider it names that
     /// commits to exactly these entries, in this order, restates `query` as asked and names the
     /// same next cursor.
-    public init(query: HistoryQuery, entries: [HashEntry], next: EnvelopeKey?, receipt: SignedDocument) throws(AccountabilityError) {
+    public init(query: HistoryQuery, entries: [HistoryEntry], next: EnvelopeKey?, receipt: SignedDocument) throws(AccountabilityError) {
         guard receipt.kind == "receipt" else { throw .malformedDocument("expected a receipt, got a \(receipt.kind)") }
         try receipt.verify()
         let statement = try receipt.decode(QueryReceipt.self)

@@ -3,8 +3,8 @@ import Foundation
 import FoundationNetworking
 #endif
 import MailvaultAccountability
+import MailvaultAPI
 import MailvaultCore
-import MailvaultStore
 
 /// A client of one provider's HTTP API, for the calls an audit makes: the signed descriptor,
 /// pages of hashes with their signed receipts, single envelopes, checkpoints and a health ping.
@@ -56,46 +56,22 @@ public struct ProviderClient: Sendable {
 
     /// One page of `GET /v1/hashes` for `query`, with its receipt verified against the page.
     public func hashes(_ query: HistoryQuery) async throws(AuditError) -> Timed<HashesPage> {
-        var parameters = [("from", "\(query.from)"), ("to", "\(query.to)"), ("limit", "\(query.limit)")]
-        if !query.topics.isEmpty {
-            parameters.append(("topics", query.topics.map(\.description).joined(separator: ",")))
-        } else if let bloom = query.bloom {
-            parameters.append(("bloom", bloom.description))
-        }
-        if let cursor = query.cursor { parameters.append(("cursor", cursor.description)) }
-        let response = try await get("/v1/hashes", parameters)
+        let response = try await get("/v1/hashes", query: QueryParameters.encode(query))
         try response.expect(200)
         let where_ = url + "/v1/hashes"
-        guard let object = try? JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any],
-              let items = object["hashes"] as? [[String: Any]], let receiptObject = object["receipt"] as? [String: Any] else {
-            throw .malformedAnswer(url: where_, reason: "expected {\"hashes\":[...],\"cursor\":...,\"receipt\":{...}}")
-        }
-        var entries: [HashEntry] = []
-        entries.reserveCapacity(items.count)
-        for item in items {
-            guard let sent = (item["sent"] as? NSNumber).flatMap({ UInt32(exactly: $0.int64Value) }),
-                  let hashText = item["hash"] as? String, let hash = try? Hash256(hex: hashText),
-                  let topicText = item["topic"] as? String, let topic = try? Topic(hex: topicText) else {
-                throw .malformedAnswer(url: where_, reason: "an entry lacks sent, hash or topic: \(item)")
-            }
-            entries.append(HashEntry(sent: sent, hash: hash, topic: topic))
-        }
-        var next: EnvelopeKey?
-        if let cursorText = object["cursor"] as? String {
-            guard let cursor = try? OmissionEvidence.keys([cursorText]).first else {
-                throw .malformedAnswer(url: where_, reason: "the cursor '\(cursorText)' is not a 36-byte key")
-            }
-            next = cursor
-        }
-        let receipt: SignedDocument
+        let answer: (page: HistoryPage, receipt: SignedDocumentBody?)
         do {
-            receipt = try SignedDocument(object: receiptObject)
+            answer = try AnswerBody.hashes(response.body)
         } catch {
-            throw .badSignedDocument(url: where_, reason: "\(error)")
+            throw .malformedAnswer(url: where_, reason: error.message)
+        }
+        guard let receiptBody = answer.receipt else {
+            throw .malformedAnswer(url: where_, reason: "the page carries no receipt")
         }
         let page: HashesPage
         do {
-            page = try HashesPage(query: query, entries: entries, next: next, receipt: receipt)
+            page = try HashesPage(query: query, entries: answer.page.entries, next: answer.page.next,
+                                  receipt: try SignedDocument(body: receiptBody))
         } catch {
             throw .badSignedDocument(url: where_, reason: "\(error)")
         }
@@ -123,17 +99,19 @@ public struct ProviderClient: Sendable {
 
     /// The provider's signed checkpoints of intervals within `from...to`, each verified.
     public func checkpoints(from: UInt32, to: UInt32) async throws(AuditError) -> Timed<[SignedCheckpoint]> {
-        let response = try await get("/v1/checkpoints", [("from", "\(from)"), ("to", "\(to)")])
+        let response = try await get("/v1/checkpoints", query: "from=\(from)&to=\(to)")
         try response.expect(200)
         let where_ = url + "/v1/checkpoints"
-        guard let object = try? JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any],
-              let items = object["checkpoints"] as? [[String: Any]] else {
-            throw .malformedAnswer(url: where_, reason: "expected {\"checkpoints\":[...]}")
+        let bodies: [SignedDocumentBody]
+        do {
+            bodies = try AnswerBody.checkpoints(response.body)
+        } catch {
+            throw .malformedAnswer(url: where_, reason: error.message)
         }
         var out: [SignedCheckpoint] = []
-        for item in items {
+        for body in bodies {
             do {
-                let signed = try SignedDocument(object: item)
+                let signed = try SignedDocument(body: body)
                 try signed.verify()
                 guard signed.kind == "checkpoint" else { throw AccountabilityError.malformedDocument("a \(signed.kind)") }
                 out.append(SignedCheckpoint(signed: signed, checkpoint: try signed.decode(Checkpoint.self)))
@@ -167,11 +145,9 @@ public struct ProviderClient: Sendable {
         }
     }
 
-    private func get(_ path: String, _ parameters: [(String, String)] = [], accept: String = "application/json")
+    private func get(_ path: String, query: String = "", accept: String = "application/json")
         async throws(AuditError) -> Response {
-        // Every value the API takes is digits, hex or commas: nothing to escape.
-        let query = parameters.isEmpty ? "" : "?" + parameters.map { "\($0.0)=\($0.1)" }.joined(separator: "&")
-        let text = url + path + query
+        let text = url + path + (query.isEmpty ? "" : "?" + query)
         guard let target = URL(string: text) else { throw .invalidProviderURL(text) }
         var request = URLRequest(url: target, cachePolicy: .reloadIgnoringLocalCacheData, timeoutInterval: timeout)
         request.setValue(accept, forHTTPHeaderField: "Accept")

@@ -36,8 +36,7 @@ struct CAPIError: Error, CustomStringConvertible {
     init(_ error: StoreError) {
         let status: Int32
         switch error {
-        case .invalidCursorLength, .invalidBloomLength, .invalidTimeRange, .tooManyTopics, .invalidLimit,
-             .invalidArgument:
+        case .invalidQuery, .invalidArgument:
             status = MV_ERR_INVALID_ARGUMENT
         case .unsupportedSchema: status = MV_ERR_UNSUPPORTED_SCHEMA
         case .corrupt: status = MV_ERR_CORRUPT
@@ -49,6 +48,11 @@ struct CAPIError: Error, CustomStringConvertible {
         case .invalidEnvelope, .truncatedStream, .envelopeTooLarge: status = MV_ERR_DECODE
         }
         self.init(status: status, message: error.description)
+    }
+
+    /// A query that breaks the query rules.
+    init(_ error: QueryError) {
+        self.init(status: MV_ERR_INVALID_ARGUMENT, message: error.description)
     }
 
     /// A sealing failure, by kind.

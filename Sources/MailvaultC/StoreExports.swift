@@ -1,5 +1,6 @@
 import CMailvaultHeader
 import Foundation
+import MailvaultAPI
 import MailvaultCore
 import MailvaultStore
 
@@ -169,9 +170,11 @@ private func storeQuery(_ pointer: UnsafePointer<mv_query>?) throws(CAPIError) -
     let bloom = try Arguments.optional(query.bloom, length: query.bloom_length, expected: Bloom.byteCount, "query.bloom")
     let cursor = try Arguments.optional(query.cursor, length: query.cursor_length, expected: EnvelopeKey.byteCount,
                                         "query.cursor")
-    return try storeStep { () throws(StoreError) in
-        try HistoryQuery(from: query.from, to: query.to, topics: topics, bloomBytes: bloom,
-                       limit: Int(query.limit), cursorBytes: cursor)
+    do throws(QueryError) {
+        return try QueryParameters.history(from: query.from, to: query.to, topics: topics, bloomBytes: bloom,
+                                           limit: Int(query.limit), cursorBytes: cursor)
+    } catch {
+        throw CAPIError(error)
     }
 }
 

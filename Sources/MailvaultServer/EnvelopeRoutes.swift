@@ -1,4 +1,3 @@
-import CoreMetrics
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -6,13 +5,15 @@ import Logging
 import MailvaultAccountability
 import MailvaultAPI
 import MailvaultCore
+import MailvaultNode
 import MailvaultStore
 import NIOCore
-import ServiceLifecycle
 
-/// The API's handlers: each parses (MailvaultAPI), checks limits, calls the store, and encodes.
+/// The API's handlers: each decodes (MailvaultAPI), calls the node, and encodes. Rate limits and
+/// the concurrency gate run before them, as middleware on their route groups.
 struct EnvelopeRoutes: Sendable {
     let server: MailvaultServer
+    private var node: Node { server.node }
 
     /// The header that carries the next cursor of an RLP history page.
     static let cursorHeader = HTTPField.Name("Mailvault-Cursor")!
@@ -20,15 +21,24 @@ struct EnvelopeRoutes: Sendable {
     static let receiptHeader = HTTPField.Name("Mailvault-Receipt")!
 
     func register(on router: Router<ServerContext>) {
-        router.post("/v1/envelopes") { request, context in try await ingest(request, context) }
-        router.get("/v1/envelopes") { request, context in try await query(request, context) }
-        router.get("/v1/envelopes/:hash") { request, context in try envelope(request, context) }
-        router.get("/v1/hashes") { request, context in try await hashes(request, context) }
-        router.post("/v1/presence") { request, context in try await presence(request, context) }
-        router.get("/v1/subscribe") { request, context in try subscribe(request, context) }
-        router.get("/v1/stats") { request, context in try stats(request, context) }
-        router.get("/v1/provider") { request, context in try descriptor(request, context) }
-        router.get("/v1/checkpoints") { request, context in try checkpoints(request, context) }
+        let trust = server.configuration.trustForwardedFor
+        router.group()
+            .add(middleware: RateLimitMiddleware(limiter: server.ingestLimiter, refused: server.metrics.rateLimitedIngest,
+                                                 trustForwardedFor: trust))
+            .post("/v1/envelopes") { request, context in try await ingest(request, context) }
+        let reads = router.group()
+            .add(middleware: RateLimitMiddleware(limiter: server.queryLimiter, refused: server.metrics.rateLimitedQuery,
+                                                 trustForwardedFor: trust))
+        reads.get("/v1/subscribe") { request, context in try subscribe(request, context) }
+        reads.get("/v1/provider") { request, _ in try descriptor(request) }
+        reads.group()
+            .add(middleware: QueryGateMiddleware(gate: server.gate, refused: server.metrics.overloaded))
+            .get("/v1/envelopes") { request, _ in try await query(request) }
+            .get("/v1/envelopes/:hash") { request, context in try envelope(request, context) }
+            .get("/v1/hashes") { request, _ in try await hashes(request) }
+            .post("/v1/presence") { request, _ in try await presence(request) }
+            .get("/v1/stats") { request, _ in try stats(request) }
+            .get("/v1/checkpoints") { request, _ in try checkpoints(request) }
         router.get("/health") { _, _ in try health() }
         router.get("/metrics") { _, _ in metrics() }
     }
@@ -36,113 +46,44 @@ struct EnvelopeRoutes: Sendable {
     // MARK: Ingest
 
     func ingest(_ request: Request, _ context: ServerContext) async throws(APIError) -> Response {
-        try limit(server.ingestLimiter, context, request, counter: server.metrics.rateLimitedIngest)
         let body = try await collect(request)
         let envelopes = try IngestBody.decode(body, contentType: request.headers[.contentType])
         guard envelopes.count <= server.configuration.maximumBatch else {
             throw APIError(status: 413, code: "tooManyEnvelopes",
                            message: "at most \(server.configuration.maximumBatch) envelopes per request, got \(envelopes.count)")
         }
-        let metrics = server.metrics
-        metrics.envelopes.increment(by: envelopes.count)
-        let now = server.clock()
-        let checks = Envelope.checkWork(batch: envelopes)
-        var outcomes: [IngestOutcome?] = Array(repeating: nil, count: envelopes.count)
-        var accepted: [Envelope] = []
-        var acceptedWork: [PoWCheck] = []
-        var acceptedIndex: [Int] = []
-        var acceptedPoW: [Double] = []
-        for index in envelopes.indices {
-            switch server.policy.check(envelopes[index], now: now, mode: .live, work: checks[index]) {
-            case .success(let pow):
-                accepted.append(envelopes[index])
-                acceptedWork.append(checks[index])
-                acceptedIndex.append(index)
-                acceptedPoW.append(pow)
-            case .failure(let reason):
-                metrics.rejected(reason)
-                outcomes[index] = IngestOutcome(hash: checks[index].hash, status: .rejected, reason: reason)
-            }
-        }
-        if !accepted.isEmpty {
-            let results: [IngestResult]
-            do {
-                results = try await server.store.ingest(accepted, work: acceptedWork)
-            } catch {
-                metrics.archiveFailures.increment(by: accepted.count)
-                throw storeFailure(error, doing: "ingest")
-            }
-            var stored: [Envelope] = []
-            var storedHashes: [Hash256] = []
-            for (position, result) in results.enumerated() {
-                let index = acceptedIndex[position]
-                switch result {
-                case .stored(let hash):
-                    outcomes[index] = IngestOutcome(hash: hash, status: .stored)
-                    stored.append(accepted[position])
-                    storedHashes.append(hash)
-                    metrics.archivedSize.record(accepted[position].encoded.count)
-                    metrics.pow.record(acceptedPoW[position])
-                case .duplicate(let hash):
-                    outcomes[index] = IngestOutcome(hash: hash, status: .duplicate)
-                    metrics.duplicates.increment()
-                }
-            }
-            metrics.archived.increment(by: stored.count)
-            if !stored.isEmpty { server.provider.ingested(at: now) }
-            server.hub.publish(stored, hashes: storedHashes)
-        }
-        return json(APIResponseBody.ingest(outcomes.map { $0! }))
+        let outcomes = try await stored("ingest") { () throws(StoreError) in try await node.ingest.ingest(envelopes, now: node.clock()) }
+        return json(APIResponseBody.ingest(outcomes))
     }
 
     // MARK: Reads
 
-    func query(_ request: Request, _ context: ServerContext) async throws(APIError) -> Response {
-        try limit(server.queryLimiter, context, request, counter: server.metrics.rateLimitedQuery)
-        let now = server.clock()
-        var query = try QueryParameters.history(try QueryString(request.uri.query ?? ""), now: now)
-        query.maximumBytes = server.configuration.maximumPageBytes
-        var page = try read(request, context) { () throws(StoreError) in try server.store.query(query) }
+    func query(_ request: Request) async throws(APIError) -> Response {
+        let query = try QueryParameters.history(try QueryString(request.uri.query ?? ""), now: node.clock())
         server.metrics.query(filter: LiveFilter.kind(topics: query.topics, bloom: query.bloom))
-        if let dropped = server.configuration.faultDropTopic {
-            let kept = page.envelopes.indices.filter { page.envelopes[$0].topic != dropped }
-            page = QueryPage(envelopes: kept.map { page.envelopes[$0] }, hashes: kept.map { page.hashes[$0] }, next: page.next)
-        }
-        let keys = zip(page.envelopes, page.hashes).map { EnvelopeKey(sent: $0.sentTime, hash: $1) }
-        let receipt = await server.receipts.sign(kind: "receipt", document: server.provider.receipt(
-            endpoint: "envelopes", query: query, keys: keys, next: page.next, now: now))
-        if wantsRLP(request) {
-            var headers: HTTPFields = [.contentType: IngestBody.rlpMediaType]
-            headers[EnvelopeRoutes.cursorHeader] = page.next?.description ?? ""
-            headers[EnvelopeRoutes.receiptHeader] = Data(receipt.json).base64EncodedString()
-            // The packet straight into the response's buffer: header, then each stored encoding.
-            let payloadLength = page.envelopes.reduce(0) { $0 + $1.encoded.count }
-            let header = RLPWriter.listHeader(payloadLength: payloadLength)
-            var body = ByteBufferAllocator().buffer(capacity: header.count + payloadLength)
-            body.writeBytes(header)
-            for envelope in page.envelopes { body.writeBytes(envelope.encoded) }
-            return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: body))
-        }
-        return json(APIResponseBody.envelopes(page, receipt: receipt.json))
+        let signed = try await stored("read") { () throws(StoreError) in try await node.history.envelopes(query, now: node.clock()) }
+        guard wantsRLP(request) else { return json(APIResponseBody.envelopes(signed.page, receipt: signed.receipt.json)) }
+        var headers: HTTPFields = [.contentType: IngestBody.rlpMediaType]
+        headers[EnvelopeRoutes.cursorHeader] = signed.page.next?.description ?? ""
+        headers[EnvelopeRoutes.receiptHeader] = Data(signed.receipt.json).base64EncodedString()
+        // The packet straight into the response's buffer: header, then each stored encoding.
+        let envelopes = signed.page.envelopes
+        let payloadLength = envelopes.reduce(0) { $0 + $1.encoded.count }
+        let header = RLPWriter.listHeader(payloadLength: payloadLength)
+        var body = ByteBufferAllocator().buffer(capacity: header.count + payloadLength)
+        body.writeBytes(header)
+        for envelope in envelopes { body.writeBytes(envelope.encoded) }
+        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: body))
     }
 
-    func hashes(_ request: Request, _ context: ServerContext) async throws(APIError) -> Response {
-        try limit(server.queryLimiter, context, request, counter: server.metrics.rateLimitedQuery)
-        let now = server.clock()
-        let query = try QueryParameters.history(try QueryString(request.uri.query ?? ""), now: now)
-        var page = try read(request, context) { () throws(StoreError) in try server.store.hashes(query) }
+    func hashes(_ request: Request) async throws(APIError) -> Response {
+        let query = try QueryParameters.history(try QueryString(request.uri.query ?? ""), now: node.clock())
         server.metrics.query(filter: LiveFilter.kind(topics: query.topics, bloom: query.bloom))
-        if let dropped = server.configuration.faultDropTopic {
-            page = HashPage(entries: page.entries.filter { $0.topic != dropped }, next: page.next)
-        }
-        let keys = page.entries.map(\.key)
-        let receipt = await server.receipts.sign(kind: "receipt", document: server.provider.receipt(
-            endpoint: "hashes", query: query, keys: keys, next: page.next, now: now))
-        return json(APIResponseBody.hashes(page, receipt: receipt.json))
+        let signed = try await stored("read") { () throws(StoreError) in try await node.history.hashes(query, now: node.clock()) }
+        return json(APIResponseBody.hashes(signed.page, receipt: signed.receipt.json))
     }
 
     func envelope(_ request: Request, _ context: ServerContext) throws(APIError) -> Response {
-        try limit(server.queryLimiter, context, request, counter: server.metrics.rateLimitedQuery)
         try QueryString(request.uri.query ?? "").requireOnly([])
         let text = context.parameters.get("hash") ?? ""
         let bytes: [UInt8]
@@ -154,7 +95,7 @@ struct EnvelopeRoutes: Sendable {
         guard let hash = Hash256(bytes: bytes) else {
             throw .invalidParameter("hash", "a hash is 32 bytes, got \(bytes.count)")
         }
-        guard let envelope = try read(request, context, { () throws(StoreError) in try server.store.envelope(hash: hash) }) else {
+        guard let envelope = try read({ () throws(StoreError) in try node.archive.envelope(hash: hash) }) else {
             throw .notFound("no envelope with hash \(hash) is stored here")
         }
         if wantsRLP(request) {
@@ -164,43 +105,30 @@ struct EnvelopeRoutes: Sendable {
         return json(APIResponseBody.envelope(envelope, hash: hash))
     }
 
-    func presence(_ request: Request, _ context: ServerContext) async throws(APIError) -> Response {
-        try limit(server.queryLimiter, context, request, counter: server.metrics.rateLimitedQuery)
+    func presence(_ request: Request) async throws(APIError) -> Response {
         guard ContentNegotiation.essence(of: request.headers[.contentType]) == IngestBody.jsonMediaType else {
             throw .unsupportedMediaType(request.headers[.contentType], accepted: [IngestBody.jsonMediaType])
         }
         let hashes = try PresenceBody.decode(try await collect(request))
-        let present = try withGate { () throws(APIError) in
-            do throws(StoreError) {
-                return try server.store.presence(of: hashes)
-            } catch {
-                throw storeFailure(error, doing: "presence")
-            }
-        }
+        let present = try read { () throws(StoreError) in try node.archive.presence(of: hashes) }
         return json(APIResponseBody.presence(present))
     }
 
-    func stats(_ request: Request, _ context: ServerContext) throws(APIError) -> Response {
-        try limit(server.queryLimiter, context, request, counter: server.metrics.rateLimitedQuery)
+    func stats(_ request: Request) throws(APIError) -> Response {
         try QueryString(request.uri.query ?? "").requireOnly([])
-        let stats = try read(request, context) { () throws(StoreError) in try server.store.stats() }
-        return json(APIResponseBody.stats(stats))
+        return json(APIResponseBody.stats(try read { () throws(StoreError) in try node.archive.stats() }))
     }
 
-    func descriptor(_ request: Request, _ context: ServerContext) throws(APIError) -> Response {
-        try limit(server.queryLimiter, context, request, counter: server.metrics.rateLimitedQuery)
+    func descriptor(_ request: Request) throws(APIError) -> Response {
         try QueryString(request.uri.query ?? "").requireOnly([])
-        return json(server.provider.descriptor(now: server.clock()).document.json)
+        return json(node.provider.descriptor(now: node.clock()).document.json)
     }
 
-    func checkpoints(_ request: Request, _ context: ServerContext) throws(APIError) -> Response {
-        try limit(server.queryLimiter, context, request, counter: server.metrics.rateLimitedQuery)
+    func checkpoints(_ request: Request) throws(APIError) -> Response {
         let fields = try QueryString(request.uri.query ?? "")
         try fields.requireOnly(["from", "to"])
-        let range = try QueryParameters.timeRange(fields, now: server.clock())
-        let documents = try withGate { () throws(APIError) in
-            server.provider.checkpoints(from: range.from, to: range.to, limit: HistoryQuery.maximumLimit)
-        }
+        let range = try QueryParameters.timeRange(fields, now: node.clock())
+        let documents = node.provider.checkpoints(from: range.from, to: range.to, limit: HistoryQuery.maximumLimit)
         var body = Array("{\"checkpoints\":[".utf8)
         for (index, document) in documents.enumerated() {
             if index > 0 { body.append(UInt8(ascii: ",")) }
@@ -212,7 +140,7 @@ struct EnvelopeRoutes: Sendable {
 
     func health() throws(APIError) -> Response {
         do {
-            _ = try server.store.presence(of: [])
+            _ = try node.archive.presence(of: [])
         } catch {
             throw APIError.unavailable("storeUnavailable", "the store cannot be read: \(error)")
         }
@@ -220,7 +148,7 @@ struct EnvelopeRoutes: Sendable {
     }
 
     func metrics() -> Response {
-        if let stats = try? server.store.stats() {
+        if let stats = try? node.archive.stats() {
             server.metrics.storeFileBytes.record(Double(stats.fileBytes))
             server.metrics.storeUsedBytes.record(Double(stats.usedBytes))
             server.metrics.storeEnvelopes.record(Double(stats.envelopes))
@@ -233,9 +161,9 @@ struct EnvelopeRoutes: Sendable {
     // MARK: Live push
 
     func subscribe(_ request: Request, _ context: ServerContext) throws(APIError) -> Response {
-        try limit(server.queryLimiter, context, request, counter: server.metrics.rateLimitedQuery)
         let filter = try QueryParameters.subscription(try QueryString(request.uri.query ?? ""))
-        guard let events = server.hub.subscribe(filter, client: client(context, request), until: context.connectionClosed) else {
+        let client = ClientAddress.of(request, context, trustForwardedFor: server.configuration.trustForwardedFor)
+        guard let events = server.hub.subscribe(filter, client: client, until: context.connectionClosed) else {
             throw .unavailable("subscriptionsFull", "the server takes no more live subscriptions now", retryAfter: 5)
         }
         let headers: HTTPFields = [.contentType: EventStreamCloser.mediaType, .cacheControl: "no-cache"]
@@ -249,49 +177,22 @@ struct EnvelopeRoutes: Sendable {
 
     // MARK: Helpers
 
-    /// The concurrency gate, then the store call, with store errors mapped (the caller has
-    /// taken its rate-limit token before parsing).
-    private func read<T>(_ request: Request, _ context: ServerContext,
-                         _ body: () throws(StoreError) -> T) throws(APIError) -> T {
-        try withGate { () throws(APIError) in
-            do throws(StoreError) {
-                return try body()
-            } catch {
-                throw storeFailure(error, doing: "read")
-            }
+    /// A read of the archive, its failure mapped to an API error.
+    private func read<T>(_ body: () throws(StoreError) -> T) throws(APIError) -> T {
+        do throws(StoreError) {
+            return try body()
+        } catch {
+            throw storeFailure(error, doing: "read")
         }
     }
 
-    private func withGate<T>(_ body: () throws(APIError) -> T) throws(APIError) -> T {
-        guard server.gate.enter() else {
-            server.metrics.overloaded.increment()
-            throw .unavailable("overloaded", "too many queries in progress; retry shortly")
+    /// A node call that reaches the archive, its failure mapped to an API error.
+    private func stored<T>(_ operation: String, _ body: () async throws(StoreError) -> T) async throws(APIError) -> T {
+        do throws(StoreError) {
+            return try await body()
+        } catch {
+            throw storeFailure(error, doing: operation)
         }
-        defer { server.gate.leave() }
-        return try body()
-    }
-
-    private func limit(_ limiter: RateLimiter, _ context: ServerContext, _ request: Request,
-                       counter: CoreMetrics.Counter) throws(APIError) {
-        // The address is only worked out when a limit is set (it costs a string per request).
-        guard limiter.isEnabled else { return }
-        if let wait = limiter.acquire(client(context, request)) {
-            counter.increment()
-            throw .rateLimited(retryAfter: wait)
-        }
-    }
-
-    /// The client's address: the socket's peer or, when the operator said a trusted proxy sets
-    /// it, the last `X-Forwarded-For` entry (the one the proxy itself appended; earlier entries
-    /// come from the client and can be forged). IPv6 clients are counted per /64, since one host
-    /// usually holds a whole /64.
-    func client(_ context: ServerContext, _ request: Request) -> String {
-        var address = context.remoteAddress?.ipAddress ?? "unknown"
-        if server.configuration.trustForwardedFor, let forwarded = request.headers[HTTPField.Name("X-Forwarded-For")!],
-           let last = forwarded.split(separator: ",").last {
-            address = last.trimmingCharacters(in: .whitespaces)
-        }
-        return ClientAddress.bucket(address)
     }
 
     private func collect(_ request: Request) async throws(APIError) -> [UInt8] {

@@ -4,60 +4,59 @@ import Logging
 import MailvaultAccountability
 import MailvaultAPI
 import MailvaultCore
-import MailvaultStore
+import MailvaultNode
 import NIOCore
 import NIOPosix
 import ServiceLifecycle
 import Synchronization
 
-/// The HTTP API over an `EnvelopeStore` (Docs/API.md): thin on purpose — it parses, applies
-/// limits, counts, streams, and leaves every envelope decision to MailvaultCore and MailvaultStore.
+/// The HTTP API over a `Node` (Docs/API.md): thin on purpose — routes decode with MailvaultAPI,
+/// call the node and encode; rate limits and the concurrency gate are middleware on route groups.
 ///
 /// Run it as a `Service` (it is one): graceful shutdown stops accepting connections, ends live
 /// subscriptions, lets in-flight requests (and so their durable writes) finish, and returns.
-/// The caller closes the store afterwards.
+/// The caller closes the archive afterwards.
 public final class MailvaultServer: Service, Sendable {
     /// The configuration in force.
     public let configuration: ServerConfiguration
-    let store: EnvelopeStore
+    /// The node the routes call.
+    public let node: Node
     let logger: Logger
     let metrics = ServerMetrics()
     let hub: SubscriptionHub
     let ingestLimiter: RateLimiter
     let queryLimiter: RateLimiter
     let gate: QueryGate
-    let policy: IngestPolicy
-    let provider: ProviderState
-    let receipts: ReceiptSigner
-    let clock: @Sendable () -> UInt32
     private let onListening: @Sendable (Int) async -> Void
 
-    /// A server over `store`.
+    /// A server over `archive` (an `EnvelopeStore`, or a wrapper around one).
     ///
     /// - Parameters:
     ///   - clock: the node's clock in Unix seconds (the ingest rules and default `to` use it).
     ///   - onListening: called with the bound port once the server accepts connections.
-    public init(configuration: ServerConfiguration, store: EnvelopeStore, logger: Logger,
-                clock: @escaping @Sendable () -> UInt32 = { UInt32(clamping: Int(Date().timeIntervalSince1970)) },
+    public init(configuration: ServerConfiguration, archive: any Archive, logger: Logger,
+                clock: @escaping @Sendable () -> UInt32 = Node.systemClock,
                 onListening: @escaping @Sendable (Int) async -> Void = { _ in }) {
         self.configuration = configuration
-        self.store = store
         self.logger = logger
-        self.clock = clock
         self.onListening = onListening
+        let metrics = metrics
         hub = SubscriptionHub(capacity: configuration.maximumSubscribers,
                               perClient: configuration.maximumSubscribersPerClient,
                               bufferSize: configuration.subscriberBuffer, metrics: metrics)
         ingestLimiter = RateLimiter(limit: configuration.ingestRate)
         queryLimiter = RateLimiter(limit: configuration.queryRate)
         gate = QueryGate(capacity: configuration.maximumConcurrentQueries)
-        policy = configuration.ingestPolicy
-        if configuration.providerKey == nil {
-            logger.warning("no provider key configured: signing with a key made for this run only")
-        }
-        provider = ProviderState(configuration: configuration, key: configuration.providerKey ?? ProviderKey.generate(),
-                                 now: clock(), logger: logger)
-        receipts = ReceiptSigner(key: provider.key, batchSizes: { [metrics] in metrics.receiptBatch.record($0) })
+        node = Node(configuration: configuration.node, archive: archive, limits: configuration.publishedLimits,
+                    logger: logger, clock: clock, observers: [metrics, hub], signingSlot: MailvaultServer.eventLoopSlot,
+                    batchSizes: { metrics.receiptBatch.record($0) })
+    }
+
+    /// The receipt signer's batch for the calling thread: its event loop, flushed behind the
+    /// work already queued on it; off an event loop, one shared batch flushed by a task.
+    static let eventLoopSlot: @Sendable () -> ReceiptSigner.Slot = {
+        guard let loop = MultiThreadedEventLoopGroup.currentEventLoop else { return .task }
+        return ReceiptSigner.Slot(identity: ObjectIdentifier(loop), schedule: { flush in loop.execute(flush) })
     }
 
     /// Serves until graceful shutdown (or cancellation).
@@ -82,9 +81,9 @@ public final class MailvaultServer: Service, Sendable {
             router: router,
             server: .http1(configuration: .init(additionalChannelHandlers: [EventStreamCloser()])),
             configuration: ApplicationConfiguration(address: .hostname(configuration.host, port: port),
-                                                    serverName: "mailvault/\(MailvaultServer.version)"),
-            services: [RetentionSweeper(server: self), CheckpointRecorder(server: self),
-                       KeepAliveTicker(hub: hub, interval: configuration.keepAliveInterval)],
+                                                    serverName: "mailvault/\(MailvaultVersion.current)"),
+            services: node.services(onSweep: { [metrics] in metrics.swept($0) })
+                + [KeepAliveTicker(hub: hub, interval: configuration.keepAliveInterval)],
             onServerRunning: { channel in
                 let bound = channel.localAddress?.port ?? port
                 logger.info("listening", metadata: ["address": "\(channel.localAddress.map { "\($0)" } ?? "?")"])
@@ -114,9 +113,6 @@ public final class MailvaultServer: Service, Sendable {
         sharesEventLoops.store(true, ordering: .relaxed)
         return true
     }
-
-    /// The version reported in the `Server` header and the descriptor.
-    public static let version = "0.2.0"
 }
 
 /// The per-request context: Hummingbird's core storage, the client's address, and when its

@@ -1,5 +1,7 @@
-import MailvaultCore
 import CoreMetrics
+import MailvaultCore
+import MailvaultNode
+import MailvaultStore
 import Prometheus
 import Synchronization
 
@@ -93,6 +95,12 @@ final class ServerMetrics: Sendable {
         receiptBatch = CoreMetrics.Recorder(label: "mailvault_receipt_batch_size", factory: factory)
     }
 
+    /// Counts what the retention sweep removed.
+    func swept(_ report: SweepReport) {
+        sweptExpired.increment(by: report.expired)
+        sweptEvicted.increment(by: report.evicted)
+    }
+
     /// Counts a rejection by its reason.
     func rejected(_ reason: IngestRejection) {
         rejected[reason.code]?.increment()
@@ -124,5 +132,28 @@ final class ServerMetrics: Sendable {
         var buffer: [UInt8] = []
         registry.emit(into: &buffer)
         return buffer
+    }
+}
+
+extension ServerMetrics: IngestObserver {
+    /// status-go's ingest counters and Mailvault's rejection, duplicate, size and PoW figures.
+    func observe(_ report: IngestReport, now: UInt32) {
+        envelopes.increment(by: report.received)
+        var duplicateCount = 0
+        for outcome in report.outcomes {
+            switch outcome.status {
+            case .rejected: if let reason = outcome.reason { rejected(reason) }
+            case .duplicate: duplicateCount += 1
+            case .stored: break
+            }
+        }
+        if duplicateCount > 0 { duplicates.increment(by: duplicateCount) }
+        if report.failed > 0 { archiveFailures.increment(by: report.failed) }
+        guard !report.stored.isEmpty else { return }
+        archived.increment(by: report.stored.count)
+        for stored in report.stored {
+            archivedSize.record(stored.envelope.encoded.count)
+            pow.record(stored.pow)
+        }
     }
 }

@@ -1,5 +1,6 @@
 import MailvaultAPI
 import MailvaultCore
+import MailvaultNode
 import NIOCore
 import Synchronization
 
@@ -62,14 +63,14 @@ final class SubscriptionHub: Sendable {
 
     /// Sends each stored envelope to the subscribers whose filter it matches. The JSON of an
     /// envelope is written once, and only if someone wants it.
-    func publish(_ envelopes: [Envelope], hashes: [Hash256]) {
+    func publish(_ stored: [StoredEnvelope]) {
         let subscribers = state.withLock { Array($0.subscribers) }
         guard !subscribers.isEmpty else { return }
-        for (index, envelope) in envelopes.enumerated() {
+        for item in stored {
             var event: [UInt8]?
-            for (id, subscriber) in subscribers where subscriber.filter.matches(envelope.topic) {
+            for (id, subscriber) in subscribers where subscriber.filter.matches(item.envelope.topic) {
                 if event == nil {
-                    event = Array("event: envelope\ndata: ".utf8) + APIResponseBody.envelope(envelope, hash: hashes[index])
+                    event = Array("event: envelope\ndata: ".utf8) + APIResponseBody.envelope(item.envelope, hash: item.hash)
                         + Array("\n\n".utf8)
                 }
                 deliver(event!, to: subscriber, id: id)
@@ -104,5 +105,12 @@ final class SubscriptionHub: Sendable {
     private func remove(_ id: UInt64) {
         let removed = state.withLock { $0.subscribers.removeValue(forKey: id) != nil }
         if removed { metrics.subscribers.decrement() }
+    }
+}
+
+extension SubscriptionHub: IngestObserver {
+    /// Live push: every newly stored envelope goes to the subscribers that want it.
+    func observe(_ report: IngestReport, now: UInt32) {
+        if !report.stored.isEmpty { publish(report.stored) }
     }
 }

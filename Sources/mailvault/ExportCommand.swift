@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import MailvaultAPI
 import MailvaultCore
 import MailvaultStore
 
@@ -33,9 +34,9 @@ struct ExportCommand: ParsableCommand {
     func run() throws {
         var query: HistoryQuery
         do {
-            query = try HistoryQuery(from: options.from, to: options.to, topics: try options.parsedTopics(),
-                                   bloomBytes: nil, limit: HistoryQuery.maximumLimit, cursorBytes: nil)
-        } catch let error as StoreError {
+            query = try QueryParameters.history(from: options.from, to: options.to, topics: try options.parsedTopics(),
+                                                bloomBytes: nil, limit: HistoryQuery.maximumLimit, cursorBytes: nil)
+        } catch let error as QueryError {
             throw CLIError("invalid query: \(error)")
         }
         let store = try StoreQueryOptions.openForReading(dataDirectory)

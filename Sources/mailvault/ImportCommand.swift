@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MailvaultCore
+import MailvaultNode
 import MailvaultStore
 
 /// `mailvault import`: bulk-load envelope streams into the archive.
@@ -65,7 +66,9 @@ struct ImportCommand: AsyncParsableCommand {
         } catch {
             throw CLIError("cannot open the store in \(dataDirectory): \(error)")
         }
-        let policy = IngestPolicy(minimumPoW: minimumPoW, maximumSize: maximumSize)
+        // The archive rules (format, size, PoW; no clock checks), the same pipeline `serve` runs.
+        let pipeline = IngestPipeline(archive: store, policy: IngestPolicy(minimumPoW: minimumPoW, maximumSize: maximumSize),
+                                      mode: .archive)
         var progress = ImportProgress(total: total, started: started)
         for input in inputs {
             let reader = try input.reader()
@@ -74,25 +77,18 @@ struct ImportCommand: AsyncParsableCommand {
                 batch.removeAll(keepingCapacity: true)
                 while batch.count < 1000, let envelope = try reader.next() { batch.append(envelope) }
                 guard !batch.isEmpty else { break }
-                let checks = Envelope.checkWork(batch: batch)
-                var accepted: [Envelope] = []
-                var acceptedChecks: [PoWCheck] = []
-                for (envelope, check) in zip(batch, checks) {
-                    switch policy.check(envelope, now: 0, mode: .archive, work: check) {
-                    case .success:
-                        accepted.append(envelope)
-                        acceptedChecks.append(check)
-                    case .failure(let rejection):
-                        progress.rejected[rejection.code, default: 0] += 1
-                    }
-                }
+                let outcomes: [IngestOutcome]
                 do {
-                    let results = try await store.ingest(accepted, work: acceptedChecks)
-                    for result in results {
-                        if result.isStored { progress.stored += 1 } else { progress.duplicates += 1 }
-                    }
+                    outcomes = try await pipeline.ingest(batch, now: 0)
                 } catch {
                     throw CLIError("storing failed after \(progress.stored) envelopes were stored: \(error)")
+                }
+                for outcome in outcomes {
+                    switch outcome.status {
+                    case .stored: progress.stored += 1
+                    case .duplicate: progress.duplicates += 1
+                    case .rejected: progress.rejected[outcome.reason?.code ?? "unknown", default: 0] += 1
+                    }
                 }
                 progress.read += batch.count
                 progress.report()

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import MailvaultCore
 
 /// The `mailvault` command: the root of every subcommand.
 @main
@@ -12,7 +13,7 @@ struct Mailvault: AsyncParsableCommand {
               mailvault envelope encode --expiry 0 --ttl 1 --topic 0x00000000 --data 0xdeadbeef --nonce 276
               mailvault envelope decode 0xcf8001840000000084deadbeef820114
             """,
-        version: MailvaultVersion.string,
+        version: MailvaultVersion.current,
         subcommands: [ServeCommand.self, EnvelopeCommand.self, ImportCommand.self, ExportCommand.self, QueryCommand.self,
                       StatsCommand.self, CompactCommand.self, BenchCommand.self,
                       EvidenceCommand.self,
@@ -42,9 +43,4 @@ struct Mailvault: AsyncParsableCommand {
             Foundation.exit(code.rawValue)
         }
     }
-}
-
-/// The version reported by `--version`.
-enum MailvaultVersion {
-    static let string = "0.1.0"
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import MailvaultAPI
 import MailvaultCore
 import MailvaultStore
 
@@ -37,10 +38,10 @@ struct QueryCommand: ParsableCommand {
     func run() throws {
         let query: HistoryQuery
         do {
-            query = try HistoryQuery(from: options.from, to: options.to, topics: try options.parsedTopics(),
-                                   bloomBytes: try StoreQueryOptions.bytes(bloom, option: "--bloom"), limit: limit,
-                                   cursorBytes: try StoreQueryOptions.bytes(cursor, option: "--cursor"))
-        } catch let error as StoreError {
+            query = try QueryParameters.history(from: options.from, to: options.to, topics: try options.parsedTopics(),
+                                                bloomBytes: try StoreQueryOptions.bytes(bloom, option: "--bloom"), limit: limit,
+                                                cursorBytes: try StoreQueryOptions.bytes(cursor, option: "--cursor"))
+        } catch let error as QueryError {
             throw CLIError("invalid query: \(error)")
         }
         let store = try StoreQueryOptions.openForReading(dataDirectory)

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import MailvaultAccountability
 import MailvaultCore
+import MailvaultNode
 import MailvaultServer
 import MailvaultStore
 import ServiceLifecycle
@@ -78,8 +79,6 @@ struct ServeCommand: AsyncParsableCommand {
     var checkpointInterval: UInt32?
     @Option(name: .customLong("bench-report"), help: "A `mailvault bench --json` report whose figures the signed descriptor publishes [MAILVAULT_BENCH_REPORT, default DATA_DIR/bench.json when it exists].")
     var benchReport: String?
-    @Option(name: .customLong("fault-drop-topic"), help: .hidden)
-    var faultDropTopic: String?
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical [MAILVAULT_LOG_LEVEL, default info].")
     var logLevel: String?
 
@@ -128,13 +127,6 @@ struct ServeCommand: AsyncParsableCommand {
             ? (environment["MAILVAULT_PUBLIC_URLS"].map { $0.split(separator: ",").map(String.init) } ?? [])
             : publicURLs
         settings.note("public-urls", configuration.endpoints.isEmpty ? "none" : configuration.endpoints.joined(separator: ","))
-        if let faultDropTopic {
-            do {
-                configuration.faultDropTopic = try Topic(hex: faultDropTopic)
-            } catch {
-                throw CLIError("invalid --fault-drop-topic: \(error)")
-            }
-        }
         let keyPath = try settings.value(keyFile, "key-file", configuration.dataDirectory + "/provider.key")
         let defaultReport = configuration.dataDirectory + "/bench.json"
         if let report: String = try settings.value(benchReport, "bench-report",
@@ -180,7 +172,7 @@ struct ServeCommand: AsyncParsableCommand {
         _ = MailvaultServer.adoptEventLoopsAsGlobalExecutor(threads: configuration.eventLoopThreads)
         ServeCommand.keepFreedMemory()
         let host = configuration.host
-        let server = MailvaultServer(configuration: configuration, store: store, logger: logger, onListening: { port in
+        let server = MailvaultServer(configuration: configuration, archive: store, logger: logger, onListening: { port in
             FileHandle.standardOutput.write(Data("listening on http://\(host):\(port)\n".utf8))
         })
         let group = ServiceGroup(configuration: .init(services: [server], gracefulShutdownSignals: [.sigterm, .sigint],

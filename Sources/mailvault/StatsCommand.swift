@@ -1,4 +1,5 @@
 import ArgumentParser
+import MailvaultCore
 import MailvaultStore
 
 /// `mailvault stats`: counts and sizes of a store, as one JSON object.

@@ -1,7 +1,6 @@
 import Foundation
 import MailvaultAPI
 import MailvaultCore
-import MailvaultStore
 import Testing
 
 /// The hand-written JSON is read back with Foundation's parser, an implementation independent of
@@ -17,7 +16,8 @@ struct APIResponseBodyTests {
         let envelope = Envelope(expiry: 1_700_000_050, ttl: 50, topic: Topic(0xde, 0xad, 0xbe, 0xef), data: data,
                                 nonce: UInt64.max)
         let cursor = EnvelopeKey(sent: 1_700_000_000, hash: envelope.hash)
-        let page = QueryPage(envelopes: [envelope, envelope], hashes: [envelope.hash, envelope.hash], next: cursor)
+        let entry = HistoryEntry(key: cursor, topic: envelope.topic, envelope: envelope)
+        let page = HistoryPage(entries: [entry, entry], next: cursor)
         let json = try parse(APIResponseBody.envelopes(page))
         let first = try #require((json["envelopes"] as? [[String: Any]])?.first)
         #expect(first["hash"] as? String == Hex.encode(envelope.hash.bytes, prefix: true))
@@ -34,7 +34,7 @@ struct APIResponseBodyTests {
     }
 
     @Test func lastPageHasANullCursor() throws {
-        let json = try parse(APIResponseBody.envelopes(QueryPage(envelopes: [], hashes: [], next: nil)))
+        let json = try parse(APIResponseBody.envelopes(HistoryPage(entries: [], next: nil)))
         #expect(json["cursor"] is NSNull)
         #expect((json["envelopes"] as? [Any])?.isEmpty == true)
     }
@@ -91,8 +91,8 @@ struct APIResponseBodyTests {
 
     @Test func presenceAndHashes() throws {
         #expect(String(decoding: APIResponseBody.presence([true, false]), as: UTF8.self) == #"{"present":[true,false]}"#)
-        let entry = HashEntry(sent: 7, hash: Hash256(bytes: [UInt8](repeating: 2, count: 32))!, topic: Topic(1, 2, 3, 4))
-        let json = try parse(APIResponseBody.hashes(HashPage(entries: [entry], next: nil)))
+        let entry = HistoryEntry(key: EnvelopeKey(sent: 7, hash: Hash256(bytes: [UInt8](repeating: 2, count: 32))!), topic: Topic(1, 2, 3, 4))
+        let json = try parse(APIResponseBody.hashes(HistoryPage(entries: [entry], next: nil)))
         let first = try #require((json["hashes"] as? [[String: Any]])?.first)
         #expect(first["topic"] as? String == "0x01020304")
         #expect((first["sent"] as? NSNumber)?.intValue == 7)

@@ -1,6 +1,5 @@
 import MailvaultAPI
 import MailvaultCore
-import MailvaultStore
 import Testing
 
 @Suite("HTTP query parameters")

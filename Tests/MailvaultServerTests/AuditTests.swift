@@ -30,7 +30,7 @@ struct AuditTests {
     /// sent at `TestServer.now`, the servers' first start, so within the coverage both vouch for.
     func pair() async throws -> Pair {
         let honest = try await TestServer.start()
-        let faulty = try await TestServer.start { $0.faultDropTopic = AuditTests.withheld }
+        let faulty = try await TestServer.start(archive: { WithholdingArchive(store: $0, withheld: AuditTests.withheld) })
         let envelopes = (0..<12).map { Fixtures.envelope($0, topic: $0 % 3 == 0 ? AuditTests.withheld : Fixtures.topic) }
         for server in [honest, faulty] {
             let reply = try await server.client.post("/v1/envelopes", body: Envelope.encodePacket(envelopes),

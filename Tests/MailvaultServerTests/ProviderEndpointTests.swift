@@ -1,10 +1,8 @@
 import Foundation
-import Logging
 import MailvaultAccountability
 import MailvaultCore
 @testable import MailvaultServer
 import MailvaultStore
-import Synchronization
 import Testing
 
 @Suite("Accountability endpoints: descriptor, receipts, checkpoints")
@@ -14,15 +12,6 @@ struct ProviderEndpointTests {
         let document = try SignedDocument(object: dictionary)
         try document.verify()
         return document
-    }
-
-    /// A server configuration whose data directory is new and empty (the caller removes it).
-    static func configurationInFreshDirectory() throws -> ServerConfiguration {
-        let directory = NSTemporaryDirectory() + "mailvault-provider-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        var configuration = ServerConfiguration()
-        configuration.dataDirectory = directory
-        return configuration
     }
 
     @Test func descriptorIsSignedByTheProviderKey() async throws {
@@ -73,39 +62,10 @@ struct ProviderEndpointTests {
         try await server.stop()
     }
 
-    /// Receipts asked for before a flush are signed together: one signature, a path each, and
-    /// every one verifies on its own.
-    @Test func receiptsQueuedTogetherShareOneSignature() async throws {
-        let key = try ProviderKey(secret: Array(repeating: 5, count: 32))
-        let flushes = Mutex<[@Sendable () -> Void]>([])
-        let sizes = Mutex<[Int]>([])
-        let signer = ReceiptSigner(key: key, schedule: { flush in flushes.withLock { $0.append(flush) } },
-                                   batchSizes: { size in sizes.withLock { $0.append(size) } })
-        let count = 9
-        let documents = try await withThrowingTaskGroup(of: SignedDocument.self) { group in
-            for index in 0..<count {
-                group.addTask { await signer.sign(kind: "receipt", document: Array("{\"page\":\(index)}".utf8)) }
-            }
-            while signer.queued < count { try await Task.sleep(for: .milliseconds(1)) }
-            let scheduled = flushes.withLock { $0 }
-            #expect(scheduled.count == 1)
-            scheduled.forEach { $0() }
-            return try await group.reduce(into: []) { $0.append($1) }
-        }
-        #expect(sizes.withLock { $0 } == [count])
-        #expect(Set(documents.map(\.signature)).count == 1)
-        #expect(Set(documents.map(\.document)).count == count)
-        for document in documents {
-            #expect(!document.path.isEmpty)
-            try document.verify()
-            #expect(document.signer == key.address)
-        }
-    }
-
     /// A provider that leaves a topic out of its answers signs receipts that prove it.
     @Test func withheldEnvelopeBecomesEvidence() async throws {
         let dropped = Topic(9, 9, 9, 9)
-        let server = try await TestServer.start { $0.faultDropTopic = dropped }
+        let server = try await TestServer.start(archive: { WithholdingArchive(store: $0, withheld: dropped) })
         let withheld = Fixtures.envelope(1, topic: dropped)
         let kept = Fixtures.envelope(2)
         _ = try await server.client.post("/v1/envelopes", body: Envelope.encodePacket([withheld, kept]),
@@ -139,78 +99,5 @@ struct ProviderEndpointTests {
         #expect(try await server.client.get("/v1/checkpoints?from=5").status == 200)
         #expect(try await server.client.get("/v1/checkpoints?limit=5").status == 400)
         try await server.stop()
-    }
-
-    /// Downtime longer than a checkpoint interval is recorded as a coverage gap on restart.
-    @Test func restartAfterDowntimeRecordsAGap() throws {
-        var configuration = try Self.configurationInFreshDirectory()
-        let directory = configuration.dataDirectory
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        configuration.checkpointInterval = 60
-        let key = ProviderKey.generate()
-        let first = ProviderState(configuration: configuration, key: key, now: 1_000_000, logger: Logger(label: "t"))
-        first.stopped(at: 1_000_100)
-        let second = ProviderState(configuration: configuration, key: key, now: 1_005_000, logger: Logger(label: "t"))
-        #expect(second.coverage.gaps == [[1_000_100, 1_005_000]])
-        #expect(second.coverage.from == 1_000_000)
-        #expect(!second.coverage.covers(sent: 1_002_000, at: 1_005_000))
-        let third = ProviderState(configuration: configuration, key: key, now: 1_005_030, logger: Logger(label: "t"))
-        #expect(third.coverage.gaps.count == 1)
-    }
-
-    /// Checkpoints older than the longest retention age (a tier's here) are dropped once a day's
-    /// worth has expired, from memory and from the file, and the rest reload intact.
-    @Test func checkpointsOlderThanRetentionArePruned() throws {
-        var configuration = try Self.configurationInFreshDirectory()
-        let directory = configuration.dataDirectory
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        configuration.store.retention = RetentionPolicy(maximumAge: 3_600, tiers: [RetentionTier(minimumPoW: 1, maximumAge: 7_200)])
-        let store = try EnvelopeStore.open(at: directory + "/store")
-        defer { store.close() }
-        let key = ProviderKey.generate()
-        let start = TestServer.now
-        let state = ProviderState(configuration: configuration, key: key, now: start, logger: Logger(label: "t"))
-        #expect(state.checkpointRetention == 7_200)
-        let path = directory + "/checkpoints.jsonl"
-        func lines() throws -> Int {
-            try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").count
-        }
-        func kept(_ state: ProviderState) throws -> [Checkpoint] {
-            try state.checkpoints(from: 0, to: .max, limit: 1000).map { try $0.decode(Checkpoint.self) }
-        }
-        // One checkpoint an hour. The first ends at hour 1; pruning waits until it is a day
-        // older than the cutoff (now - 7,200 s), which first happens at hour 28.
-        for hour in UInt32(1)...27 { try state.checkpoint(store: store, now: start + hour * 3_600) }
-        #expect(try lines() == 27)
-        try state.checkpoint(store: store, now: start + 28 * 3_600)
-        // Cutoff at hour 26: the checkpoints that ended before it (hours 1-25) are gone.
-        #expect(try kept(state).map(\.to) == [26, 27, 28].map { start + $0 * 3_600 })
-        #expect(try lines() == 3)
-        for hour in UInt32(29)...48 { try state.checkpoint(store: store, now: start + hour * 3_600) }
-        #expect(try lines() == 23)
-        let reloaded = ProviderState(configuration: configuration, key: key, now: start + 48 * 3_600 + 1, logger: Logger(label: "t"))
-        let checkpoints = try kept(reloaded)
-        #expect(checkpoints.count == 23)
-        #expect(checkpoints.first?.from == start + 25 * 3_600 + 1)
-        #expect(zip(checkpoints, checkpoints.dropFirst()).allSatisfy { $0.to + 1 == $1.from })
-        #expect(!FileManager.default.fileExists(atPath: path + ".tmp"))
-    }
-
-    /// A line left unfinished by a crash (or a full disk) does not swallow the next checkpoint.
-    @Test func checkpointsSurviveATornLastLine() throws {
-        let configuration = try Self.configurationInFreshDirectory()
-        let directory = configuration.dataDirectory
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        try Data("{\"kind\":\"checkpoint\",\"docu".utf8).write(to: URL(fileURLWithPath: directory + "/checkpoints.jsonl"))
-        let store = try EnvelopeStore.open(at: directory + "/store")
-        defer { store.close() }
-        _ = try store.ingestAndWait([Fixtures.envelope(1, sentOffset: 5)])
-        let key = ProviderKey.generate()
-        let state = ProviderState(configuration: configuration, key: key, now: TestServer.now, logger: Logger(label: "t"))
-        try state.checkpoint(store: store, now: TestServer.now + 10)
-        let reloaded = ProviderState(configuration: configuration, key: key, now: TestServer.now + 11, logger: Logger(label: "t"))
-        let documents = reloaded.checkpoints(from: 0, to: .max, limit: 10)
-        #expect(documents.count == 1)
-        #expect(try documents.first?.decode(Checkpoint.self).count == 1)
     }
 }

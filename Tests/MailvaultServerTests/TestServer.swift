@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import MailvaultAccountability
 import MailvaultCore
+import MailvaultNode
 import MailvaultServer
 import MailvaultStore
 import ServiceLifecycle
@@ -19,7 +20,9 @@ final class TestServer: Sendable {
     private let group: ServiceGroup
     private let task: Task<Void, any Error>
 
-    static func start(_ configure: (inout ServerConfiguration) -> Void = { _ in }) async throws -> TestServer {
+    /// A server over a new store, or over what `archive` makes of it (a withholding wrapper).
+    static func start(_ configure: (inout ServerConfiguration) -> Void = { _ in },
+                      archive wrap: (EnvelopeStore) -> any Archive = { $0 }) async throws -> TestServer {
         var configuration = ServerConfiguration()
         configuration.port = 0
         configuration.minimumPoW = 0
@@ -31,7 +34,7 @@ final class TestServer: Sendable {
         var logger = Logger(label: "test-server")
         logger.logLevel = .warning
         let (ports, continuation) = AsyncStream<Int>.makeStream()
-        let server = MailvaultServer(configuration: configuration, store: store, logger: logger,
+        let server = MailvaultServer(configuration: configuration, archive: wrap(store), logger: logger,
                                      clock: { TestServer.now }, onListening: { continuation.yield($0) })
         let group = ServiceGroup(configuration: .init(services: [server], logger: logger))
         let task = Task { try await group.run() }

@@ -77,7 +77,7 @@ struct BenchMachine {
             ("os", .string(operatingSystem)),
             ("kernelRelease", .string(kernelRelease)),
             ("loadAverage", .array(loadAverage.map { .number($0) })),
-            ("mailvaultVersion", .string(MailvaultVersion.string)),
+            ("mailvaultVersion", .string(MailvaultVersion.current)),
             ("openssl", openssl.map { .string($0) } ?? .null),
         ]
         if let dataDirectory {

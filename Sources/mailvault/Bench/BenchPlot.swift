@@ -1,4 +1,5 @@
 import Foundation
+import MailvaultCore
 
 /// The `--plot` chart: one SVG, written by hand (no dependency), that pastes into a report.
 /// First the ratios, as bars on a log scale from the 1x line (right of it Mailvault is
@@ -18,7 +19,7 @@ struct BenchPlot {
     var svg: String {
         var body: [String] = []
         var y = 30.0
-        body.append(text(x: 10, y: y, "mailvault bench \(MailvaultVersion.string) (\(report.plan.mode.rawValue), "
+        body.append(text(x: 10, y: y, "mailvault bench \(MailvaultVersion.current) (\(report.plan.mode.rawValue), "
             + "\(report.plan.runs) runs per figure; bars: median, whiskers: min to max)", size: 14, weight: "bold"))
         y += 18
         body.append(text(x: 10, y: y, report.machine.summary, size: 12))

@@ -1,4 +1,5 @@
 import Foundation
+import MailvaultCore
 
 /// Everything one `mailvault bench` run measured, with the machine it ran on.
 struct BenchReport {
@@ -26,7 +27,7 @@ struct BenchReport {
     /// The `--json` document.
     var json: BenchJSON {
         .object([
-            ("mailvault", .string(MailvaultVersion.string)),
+            ("mailvault", .string(MailvaultVersion.current)),
             ("date", .string(ISO8601DateFormatter().string(from: started))),
             ("seconds", .number(seconds)),
             ("sections", .array(sections.map { .string($0.rawValue) })),
@@ -41,7 +42,7 @@ struct BenchReport {
     /// The summary printed at the end without `--json`: every figure, then every ratio.
     var table: String {
         var lines: [String] = []
-        lines.append("mailvault bench \(MailvaultVersion.string) (\(plan.mode.rawValue), \(plan.runs) runs per figure, "
+        lines.append("mailvault bench \(MailvaultVersion.current) (\(plan.mode.rawValue), \(plan.runs) runs per figure, "
             + String(format: "%.0f s", seconds) + ")")
         lines.append("machine: \(machine.summary)")
         lines.append("")

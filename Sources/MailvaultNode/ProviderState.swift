@@ -10,8 +10,9 @@ import Synchronization
 ///
 /// Persisted in the data directory as `coverage.json` (first start, gaps, last time alive,
 /// descriptor sequence) and `checkpoints.jsonl` (one signed checkpoint per line), so that a
-/// restart keeps the history and records the downtime as a gap.
-final class ProviderState: Sendable {
+/// restart keeps the history and records the downtime as a gap. Both are written atomically
+/// and synced (`AtomicFile`).
+public final class ProviderState: Sendable {
     /// A signed checkpoint with its interval, decoded once.
     struct StoredCheckpoint {
         let document: SignedDocument
@@ -34,9 +35,12 @@ final class ProviderState: Sendable {
         var checkpointedTo: UInt32?
     }
 
-    let key: ProviderKey
+    /// The provider's identity.
+    public let key: ProviderKey
     private let logger: Logger
-    private let configuration: ServerConfiguration
+    private let configuration: NodeConfiguration
+    /// The limits the descriptor publishes (the edges' request limits).
+    private let limits: ProviderDescriptor.Limits
     private let directory: String
     /// What changes while the node runs.
     private struct Live {
@@ -50,8 +54,12 @@ final class ProviderState: Sendable {
 
     private let state: Mutex<Live>
 
-    init(configuration: ServerConfiguration, key: ProviderKey, now: UInt32, logger: Logger) {
+    /// The state kept in `configuration.dataDirectory`, read back from its files (a downtime
+    /// longer than a checkpoint interval since the node was last alive is recorded as a gap).
+    public init(configuration: NodeConfiguration, key: ProviderKey, limits: ProviderDescriptor.Limits, now: UInt32,
+                logger: Logger) {
         self.configuration = configuration
+        self.limits = limits
         self.key = key
         self.logger = logger
         directory = configuration.dataDirectory
@@ -71,7 +79,7 @@ final class ProviderState: Sendable {
     }
 
     /// What the provider vouches for now.
-    var coverage: Coverage {
+    public var coverage: Coverage {
         state.withLock { current in
             Coverage(from: current.record.since, maximumAge: configuration.store.retention.maximumAge,
                      minimumPoW: configuration.minimumPoW, newestIngest: current.newestIngest, gaps: current.record.gaps,
@@ -80,12 +88,12 @@ final class ProviderState: Sendable {
     }
 
     /// Notes a successful ingest at `time`.
-    func ingested(at time: UInt32) {
+    public func ingested(at time: UInt32) {
         state.withLock { $0.newestIngest = time }
     }
 
     /// The descriptor in force and its digest, re-signed when it expired.
-    func descriptor(now: UInt32) -> (document: SignedDocument, digest: Hash256) {
+    public func descriptor(now: UInt32) -> (document: SignedDocument, digest: Hash256) {
         if let current = state.withLock({ current -> (SignedDocument, Hash256)? in
             guard let document = current.descriptor, current.expires > now + 60 else { return nil }
             return (document, current.digest)
@@ -100,16 +108,12 @@ final class ProviderState: Sendable {
         let retention = configuration.store.retention
         let body = ProviderDescriptor(
             publicKey: Hex.encode(key.publicKey, prefix: true), address: key.address.description,
-            software: "mailvault/\(MailvaultServer.version)", endpoints: configuration.endpoints,
+            software: "mailvault/\(MailvaultVersion.current)", endpoints: configuration.endpoints,
             minimumPoW: configuration.minimumPoW, maximumEnvelopeSize: configuration.maximumEnvelopeSize,
             retention: .init(maximumAge: retention.maximumAge,
                              tiers: retention.tiers.map { .init(minimumPoW: $0.minimumPoW, maximumAge: $0.maximumAge) },
                              maximumBytes: retention.maximumBytes),
-            limits: .init(maximumPageSize: HistoryQuery.maximumLimit, maximumTopics: HistoryQuery.maximumTopics,
-                          maximumBatch: configuration.maximumBatch, maximumBodyBytes: configuration.maximumBodyBytes,
-                          ingestRate: configuration.ingestRate.perSecond, ingestBurst: configuration.ingestRate.burst,
-                          queryRate: configuration.queryRate.perSecond, queryBurst: configuration.queryRate.burst,
-                          maximumConcurrentQueries: configuration.maximumConcurrentQueries),
+            limits: limits,
             coverage: coverage, benchmark: configuration.benchmark, sequence: sequence, issuedAt: now,
             expires: now + configuration.descriptorLifetime)
         let document = SignedDocument(kind: "descriptor", document: SignedDocument.encode(body), key: key)
@@ -124,22 +128,22 @@ final class ProviderState: Sendable {
     }
 
     /// The receipt document for a page (`ReceiptSigner` signs it).
-    func receipt(endpoint: String, query: HistoryQuery, keys: [EnvelopeKey], next: EnvelopeKey?, now: UInt32) -> [UInt8] {
+    public func receipt(endpoint: String, query: HistoryQuery, keys: [EnvelopeKey], next: EnvelopeKey?, now: UInt32) -> [UInt8] {
         let digest = descriptor(now: now).digest
         return QueryReceipt.document(endpoint: endpoint, provider: key.address, descriptor: digest, serverTime: now,
                                      query: query, keys: keys, next: next, coverage: coverage)
     }
 
-    /// Signs a checkpoint of sent times from the last one's end to `now`, from the store as it
+    /// Signs a checkpoint of sent times from the last one's end to `now`, from the archive as it
     /// is, and records that the node is alive.
-    func checkpoint(store: EnvelopeStore, now: UInt32) throws(StoreError) {
+    public func checkpoint(archive: any Archive, now: UInt32) throws(StoreError) {
         let from = state.withLock { current in current.record.checkpointedTo.map { $0 &+ 1 } ?? current.record.since }
         guard from <= now else { return }
         var count = 0
         var fingerprint = (UInt64(0), UInt64(0), UInt64(0), UInt64(0))
         var query = HistoryQuery(from: from, to: now, limit: HistoryQuery.maximumLimit)
         while true {
-            let page = try store.hashes(query)
+            let page = try archive.hashes(query)
             for entry in page.entries {
                 count += 1
                 fingerprint.0 ^= entry.hash.w0
@@ -156,7 +160,7 @@ final class ProviderState: Sendable {
         let document = SignedDocument(kind: "checkpoint", document: SignedDocument.encode(body), key: key)
         // Kept only once it is on disk, so that a full disk skips a checkpoint (the next one
         // covers the interval) instead of serving one the node cannot remember.
-        try ProviderState.appendLine(document.json, to: directory + "/checkpoints.jsonl")
+        try AtomicFile.appendLine(document.json, to: directory + "/checkpoints.jsonl")
         state.withLock {
             if let stored = StoredCheckpoint(document) { $0.checkpoints.append(stored) }
             $0.record.checkpointedTo = now
@@ -168,7 +172,7 @@ final class ProviderState: Sendable {
 
     /// How long checkpoints are kept: the longest age the store keeps any envelope for (the
     /// policy's or a tier's). An older checkpoint covers sent times the store no longer holds.
-    var checkpointRetention: UInt32 {
+    public var checkpointRetention: UInt32 {
         let retention = configuration.store.retention
         return retention.tiers.map(\.maximumAge).reduce(retention.maximumAge, max)
     }
@@ -192,58 +196,15 @@ final class ProviderState: Sendable {
         guard let kept else { return }
         let path = directory + "/checkpoints.jsonl"
         do throws(StoreError) {
-            try ProviderState.replaceLines(kept.map(\.document.json), at: path)
+            try AtomicFile.replaceLines(path, with: kept.map(\.document.json))
             logger.info("pruned checkpoints", metadata: ["olderThan": "\(cutoff)", "kept": "\(kept.count)"])
         } catch {
             logger.error("cannot prune checkpoints.jsonl", metadata: ["error": "\(error)"])
         }
     }
 
-    /// Writes `lines` as the whole content of `path`, atomically: into `path.tmp`, synced, then
-    /// renamed over `path`.
-    private static func replaceLines(_ lines: [[UInt8]], at path: String) throws(StoreError) {
-        let temporary = path + ".tmp"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        guard fd >= 0 else { throw .io(operation: "open", path: temporary, errno: errno) }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(lines.reduce(0) { $0 + $1.count + 1 })
-        for line in lines {
-            bytes += line
-            bytes.append(10)
-        }
-        let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-        let synced = written == bytes.count && fsync(fd) == 0
-        let error = errno
-        close(fd)
-        guard synced, rename(temporary, path) == 0 else {
-            let failure = synced ? errno : error
-            unlink(temporary)
-            throw failure == ENOSPC ? .diskFull : .io(operation: "write", path: temporary, errno: failure)
-        }
-    }
-
-    /// Appends `line` and a newline whole or not at all: a failed write (a full disk) is cut
-    /// back off, and a line left unfinished by an earlier crash is ended first.
-    private static func appendLine(_ line: [UInt8], to path: String) throws(StoreError) {
-        let fd = open(path, O_RDWR | O_APPEND | O_CREAT, 0o644)
-        guard fd >= 0 else { throw .io(operation: "open", path: path, errno: errno) }
-        defer { close(fd) }
-        let size = lseek(fd, 0, SEEK_END)
-        var bytes = line + [10]
-        if size > 0 {
-            var last: UInt8 = 0
-            if pread(fd, &last, 1, size - 1) == 1, last != 10 { bytes.insert(10, at: 0) }
-        }
-        let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-        guard written == bytes.count, fsync(fd) == 0 else {
-            let error = errno
-            _ = ftruncate(fd, size)
-            throw error == ENOSPC ? .diskFull : .io(operation: "write", path: path, errno: error)
-        }
-    }
-
     /// Signed checkpoints whose interval overlaps `from...to`, oldest first, at most `limit`.
-    func checkpoints(from: UInt32, to: UInt32, limit: Int) -> [SignedDocument] {
+    public func checkpoints(from: UInt32, to: UInt32, limit: Int) -> [SignedDocument] {
         state.withLock { current in
             // Checkpoints are appended in time order with disjoint intervals: find the first that
             // ends at or after `from`, then take while they start at or before `to`.
@@ -257,17 +218,15 @@ final class ProviderState: Sendable {
     }
 
     /// Records the time of a clean stop, so that the next start measures the downtime from it.
-    func stopped(at now: UInt32) {
+    public func stopped(at now: UInt32) {
         state.withLock { $0.record.lastAlive = now }
         persist()
     }
 
     private func persist() {
         let record = state.withLock { $0.record }
-        let path = directory + "/coverage.json"
-        do {
-            try Data(SignedDocument.encode(record)).write(to: URL(fileURLWithPath: path + ".tmp"))
-            guard rename(path + ".tmp", path) == 0 else { throw POSIXError(.init(rawValue: errno) ?? .EIO) }
+        do throws(StoreError) {
+            try AtomicFile.replace(directory + "/coverage.json", with: SignedDocument.encode(record))
         } catch {
             // The previous record stays in place; coverage is re-derived from it at the next start.
             logger.error("cannot write coverage.json", metadata: ["error": "\(error)"])
@@ -275,12 +234,12 @@ final class ProviderState: Sendable {
     }
 
     private static func read(_ path: String) -> Record? {
-        guard let data = FileManager.default.contents(atPath: path) else { return nil }
-        return try? JSONDecoder().decode(Record.self, from: data)
+        guard let bytes = AtomicFile.read(path) else { return nil }
+        return try? JSONDecoder().decode(Record.self, from: Data(bytes))
     }
 
     private static func readCheckpoints(_ path: String) -> [StoredCheckpoint] {
-        guard let data = FileManager.default.contents(atPath: path) else { return [] }
-        return data.split(separator: 10).compactMap { (try? SignedDocument(json: Array($0))).flatMap(StoredCheckpoint.init) }
+        guard let bytes = AtomicFile.read(path) else { return [] }
+        return bytes.split(separator: 10).compactMap { (try? SignedDocument(json: Array($0))).flatMap(StoredCheckpoint.init) }
     }
 }

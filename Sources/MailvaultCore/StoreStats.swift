@@ -1,4 +1,5 @@
-/// Counts and sizes of a store, read from one snapshot.
+/// Counts and sizes of an archive, read from one snapshot (`EnvelopeStore.stats()`). A plain
+/// value, so the wire module can encode it without linking the store.
 public struct StoreStats: Hashable, Sendable {
     /// The schema version recorded in the database.
     public var schemaVersion: UInt32
@@ -26,4 +27,23 @@ public struct StoreStats: Hashable, Sendable {
     public var blocks: Int
     /// The current memory-map size (grows by itself when full).
     public var mapBytes: UInt64
+
+    /// The figures, each as its field describes it.
+    public init(schemaVersion: UInt32, envelopes: Int, topics: Int, rawBytes: UInt64, storedBytes: UInt64,
+                fileBytes: UInt64, usedBytes: UInt64, compressedEnvelopes: Int, compressionRatio: Double,
+                oldestSent: UInt32?, newestSent: UInt32?, blocks: Int, mapBytes: UInt64) {
+        self.schemaVersion = schemaVersion
+        self.envelopes = envelopes
+        self.topics = topics
+        self.rawBytes = rawBytes
+        self.storedBytes = storedBytes
+        self.fileBytes = fileBytes
+        self.usedBytes = usedBytes
+        self.compressedEnvelopes = compressedEnvelopes
+        self.compressionRatio = compressionRatio
+        self.oldestSent = oldestSent
+        self.newestSent = newestSent
+        self.blocks = blocks
+        self.mapBytes = mapBytes
+    }
 }

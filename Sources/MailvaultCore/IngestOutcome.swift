@@ -1,6 +1,3 @@
-import MailvaultCore
-import MailvaultStore
-
 /// What became of one posted envelope, reported in input order.
 public struct IngestOutcome: Equatable, Sendable {
     /// How the envelope was handled.
