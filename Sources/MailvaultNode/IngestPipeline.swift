@@ -102,4 +102,11 @@ public struct StoredEnvelope: Sendable {
     public var hash: Hash256
     /// Its PoW, as the rules computed it.
     public var pow: Double
+
+    /// A stored envelope with its hash and PoW.
+    public init(envelope: Envelope, hash: Hash256, pow: Double) {
+        self.envelope = envelope
+        self.hash = hash
+        self.pow = pow
+    }
 }

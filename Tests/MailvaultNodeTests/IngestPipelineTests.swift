@@ -61,9 +61,9 @@ struct IngestPipelineTests {
     @Test func archiveModeSkipsTheClockButKeepsPoWAndSize() async throws {
         let scratch = try ScratchStore()
         defer { scratch.close() }
-        let pipeline = IngestPipeline(archive: scratch.store, policy: IngestPolicy(minimumPoW: 0, maximumSize: 21), mode: .archive)
+        let pipeline = IngestPipeline(archive: scratch.store, policy: IngestPolicy(minimumPoW: 0, maximumSize: 22), mode: .archive)
         let old = Self.envelope(1, sent: 1_000)
-        let large = Envelope(expiry: Self.now + 100, ttl: 100, topic: Topic(1, 2, 3, 4), data: [1, 2], nonce: 0)
+        let large = Envelope(expiry: Self.now + 100, ttl: 100, topic: Topic(1, 2, 3, 4), data: [1, 2, 3], nonce: 0)
         let outcomes = try await pipeline.ingest([old, large], now: Self.now)
         #expect(outcomes.map(\.status) == [.stored, .rejected])
         #expect(outcomes[1].reason?.code == "tooLarge")
