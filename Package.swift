@@ -13,9 +13,9 @@ let package = Package(
         .library(name: "MailvaultAccountability", targets: ["MailvaultAccountability"]),
         .library(name: "MailvaultAudit", targets: ["MailvaultAudit"]),
         .executable(name: "mailvault", targets: ["mailvault"]),
-        // The deterministic workload generator the tests, the benchmarks and `mailvault bench`
-        // share (and the locator of the built binary for CLI tests).
-        .library(name: "MailvaultTestSupport", targets: ["MailvaultTestSupport"]),
+        // `mailvault bench` as a library (its workload generator and raw-LMDB baseline included),
+        // so that the Benchmarks package measures with the same code.
+        .library(name: "MailvaultBench", targets: ["MailvaultBench"]),
         // The C API (Docs/CAPI.md): one header, Sources/MailvaultC/include/mailvault.h.
         .library(name: "MailvaultC", type: .dynamic, targets: ["MailvaultC"]),
         .library(name: "MailvaultCStatic", type: .static, targets: ["MailvaultC"]),
@@ -57,9 +57,9 @@ let package = Package(
         .target(name: "MailvaultStore", dependencies: ["MailvaultCore", "CLMDB", "CZstd"]),
         // Test helper, not a product: ingests without end and prints each hash once its commit
         // returned, so the crash test can SIGKILL it and check that nothing acknowledged is lost.
-        .executableTarget(name: "StoreCrashProbe", dependencies: ["MailvaultStore", "MailvaultCore", "MailvaultTestSupport"]),
+        .executableTarget(name: "StoreCrashProbe", dependencies: ["MailvaultStore", "MailvaultCore", "MailvaultBench"]),
 
-        // Helpers shared by the test targets and the crash probe (not a product).
+        // Helpers shared by the test targets (not a product): where the built binary is.
         .target(name: "MailvaultTestSupport", path: "Tests/MailvaultTestSupport"),
 
         // The C API: `@_cdecl` exports over the core and the store. Its header is a module of its
@@ -126,6 +126,10 @@ let package = Package(
             ]
         ),
 
+        // The provider's benchmark: sections, baselines (OpenSSL, go-ethereum's sealing loop, raw
+        // LMDB), the deterministic workload, the report, the table, the JSON and the plot.
+        .target(name: "MailvaultBench", dependencies: ["MailvaultCore", "MailvaultStore", "MailvaultAPI", "CLMDB"]),
+
         .executableTarget(
             name: "mailvault",
             dependencies: [
@@ -136,7 +140,7 @@ let package = Package(
                 "MailvaultServer",
                 "MailvaultAccountability",
                 "MailvaultAudit",
-                "MailvaultTestSupport",
+                "MailvaultBench",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -145,12 +149,12 @@ let package = Package(
 
         .testTarget(
             name: "MailvaultCoreTests",
-            dependencies: ["MailvaultCore", "MailvaultTestSupport"],
+            dependencies: ["MailvaultCore", "MailvaultBench"],
             resources: [.copy("Vectors")]
         ),
         .testTarget(
             name: "MailvaultStoreTests",
-            dependencies: ["MailvaultStore", "MailvaultCore", "MailvaultTestSupport"]
+            dependencies: ["MailvaultStore", "MailvaultCore", "MailvaultBench", "MailvaultTestSupport"]
         ),
         .testTarget(
             name: "MailvaultCTests",
@@ -168,14 +172,15 @@ let package = Package(
         .testTarget(
             name: "MailvaultServerTests",
             dependencies: ["MailvaultServer", "MailvaultNode", "MailvaultAPI", "MailvaultStore", "MailvaultCore", "MailvaultTestSupport",
-                           "MailvaultAccountability", "MailvaultAudit",
+                           "MailvaultBench", "MailvaultAccountability", "MailvaultAudit",
                            .product(name: "Logging", package: "swift-log"),
                            .product(name: "NIOCore", package: "swift-nio"),
                            .product(name: "NIOPosix", package: "swift-nio")]
         ),
         .testTarget(
             name: "mailvaultTests",
-            dependencies: ["mailvault", "MailvaultCore", "MailvaultStore", "MailvaultAccountability", "MailvaultTestSupport"]
+            dependencies: ["mailvault", "MailvaultCore", "MailvaultStore", "MailvaultAccountability", "MailvaultBench",
+                           "MailvaultTestSupport"]
         ),
         .testTarget(
             name: "MailvaultAccountabilityTests",

@@ -41,7 +41,7 @@ let package = Package(
             dependencies: [
                 .product(name: "MailvaultStore", package: root),
                 .product(name: "MailvaultCore", package: root),
-                .product(name: "MailvaultTestSupport", package: root),
+                .product(name: "MailvaultBench", package: root),
                 .product(name: "MailvaultAPI", package: root),
             ],
             path: "Benchmarks/ServerReport"

@@ -34,6 +34,13 @@ public struct JSONBuffer: Sendable {
         if done == nil { Array(other).withUnsafeBytes { copy($0) } }
     }
 
+    /// `text` as a quoted, escaped JSON string: the one escaper of every JSON the package writes.
+    public static func quoted(_ text: String) -> String {
+        var out = JSONBuffer(capacity: text.utf8.count + 8)
+        out.string(text)
+        return String(decoding: out.bytes, as: UTF8.self)
+    }
+
     /// Appends a quoted, escaped JSON string.
     public mutating func string(_ text: String) {
         var text = text

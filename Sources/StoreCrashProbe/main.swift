@@ -1,7 +1,7 @@
 import Foundation
+import MailvaultBench
 import MailvaultCore
 import MailvaultStore
-import MailvaultTestSupport
 
 // Crash-test helper: `StoreCrashProbe DIRECTORY SEED` ingests batches of envelopes forever and,
 // after each `ingest` returned (the commit is durable), prints every stored hash on its own line.

@@ -1,5 +1,5 @@
+import MailvaultBench
 import MailvaultCore
-import MailvaultTestSupport
 import Testing
 
 @Suite("Bloom")

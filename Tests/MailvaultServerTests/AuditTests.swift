@@ -1,6 +1,7 @@
 import Foundation
 import MailvaultAccountability
 import MailvaultAudit
+import MailvaultBench
 import MailvaultCore
 import MailvaultStore
 import MailvaultTestSupport

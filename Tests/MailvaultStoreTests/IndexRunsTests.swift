@@ -1,7 +1,7 @@
 import CLMDB
 import Foundation
+import MailvaultBench
 import MailvaultCore
-import MailvaultTestSupport
 @testable import MailvaultStore
 import Testing
 

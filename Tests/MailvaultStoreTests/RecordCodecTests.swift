@@ -1,5 +1,5 @@
+import MailvaultBench
 import MailvaultCore
-import MailvaultTestSupport
 @testable import MailvaultStore
 import Testing
 

@@ -1,6 +1,6 @@
 import Foundation
+import MailvaultBench
 import MailvaultCore
-import MailvaultTestSupport
 import MailvaultStore
 import Testing
 

@@ -1,6 +1,6 @@
 import CLMDB
+import MailvaultBench
 import MailvaultCore
-import MailvaultTestSupport
 @testable import MailvaultStore
 import Testing
 

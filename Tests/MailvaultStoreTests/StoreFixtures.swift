@@ -1,7 +1,7 @@
 import Foundation
+import MailvaultBench
 import MailvaultCore
 @testable import MailvaultStore
-import MailvaultTestSupport
 
 /// A fresh directory under the system's temporary directory, removed by `remove()`.
 struct TemporaryDirectory {

@@ -1,8 +1,8 @@
 import Foundation
 import MailvaultAPI
+import MailvaultBench
 import MailvaultCore
 import MailvaultStore
-import MailvaultTestSupport
 import Synchronization
 
 // The in-process half of the server benchmark (Benchmarks/server-bench runs the HTTP half with

@@ -53,6 +53,6 @@ struct LMDBIngestLoop {
 
     private func check(_ code: Int32, _ call: String) throws {
         guard code != 0 else { return }
-        throw CLIError("\(call): \(String(cString: mdb_strerror(code)))")
+        throw BenchError("\(call): \(String(cString: mdb_strerror(code)))")
     }
 }

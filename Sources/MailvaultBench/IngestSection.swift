@@ -11,7 +11,7 @@ struct IngestSection: BenchSection {
     static let payloadSize = 1024
 
     func run(in context: BenchContext) async throws {
-        guard let scratch = context.scratch else { throw CLIError("ingest: no temporary directory") }
+        guard let scratch = context.scratch else { throw BenchError("ingest: no temporary directory") }
         let plan = context.plan
         context.progress.step("generating \(plan.ingestEnvelopes) envelopes")
         let envelopes = IngestSection.envelopes(plan.ingestEnvelopes)
@@ -80,7 +80,7 @@ struct IngestSection: BenchSection {
         do {
             store = try EnvelopeStore.open(at: directory)
         } catch {
-            throw CLIError("ingest: cannot open a store in \(directory): \(error)")
+            throw BenchError("ingest: cannot open a store in \(directory): \(error)")
         }
         defer { store.close() }
         let clock = ContinuousClock()
@@ -88,13 +88,13 @@ struct IngestSection: BenchSection {
         do {
             for batch in batches { _ = try store.ingestAndWait(batch) }
         } catch {
-            throw CLIError("ingest: storing failed: \(error)")
+            throw BenchError("ingest: storing failed: \(error)")
         }
         let rate = Double(count) / BenchTimer.seconds(clock.now - start)
         do {
             return (rate, try store.stats())
         } catch {
-            throw CLIError("ingest: stats failed: \(error)")
+            throw BenchError("ingest: stats failed: \(error)")
         }
     }
 }

@@ -31,7 +31,7 @@ final class BenchContext {
                 do {
                     let value = try await candidate.run()
                     guard value.isFinite, value > 0 else {
-                        throw CLIError("\(candidate.name): measured \(value) \(candidate.unit)")
+                        throw BenchError("\(candidate.name): measured \(value) \(candidate.unit)")
                     }
                     runs[index].append(value)
                 } catch where candidate.isBaseline {

@@ -29,7 +29,7 @@ struct OpenSSLSpeed {
     func hashesPerSecond(size: Int, seconds: Int) throws -> Double {
         let arguments = ["speed", "-elapsed", "-evp", "sha3-256", "-bytes", String(size), "-seconds", String(seconds), "-mr"]
         let output = try OpenSSLSpeed.run(executable, arguments)
-        guard output.status == 0 else { throw CLIError("openssl speed exited with status \(output.status)") }
+        guard output.status == 0 else { throw BenchError("openssl speed exited with status \(output.status)") }
         // -mr prints "+F:<index>:sha3-256:<bytes per second>".
         for line in output.text.split(separator: "\n") where line.hasPrefix("+F:") {
             let fields = line.split(separator: ":")
@@ -37,7 +37,7 @@ struct OpenSSLSpeed {
                 return bytesPerSecond / Double(size)
             }
         }
-        throw CLIError("openssl speed printed no sha3-256 figure")
+        throw BenchError("openssl speed printed no sha3-256 figure")
     }
 
     /// Runs the command and returns its exit status and standard output. posix_spawn rather than
@@ -47,7 +47,7 @@ struct OpenSSLSpeed {
     /// runs and must not stay ignored in the child).
     private static func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, text: String) {
         var ends: [Int32] = [-1, -1]
-        guard pipe(&ends) == 0 else { throw CLIError("pipe failed") }
+        guard pipe(&ends) == 0 else { throw BenchError("pipe failed") }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -75,7 +75,7 @@ struct OpenSSLSpeed {
         close(ends[1])
         guard spawned == 0 else {
             close(ends[0])
-            throw CLIError("cannot run \(executable): \(String(cString: strerror(spawned)))")
+            throw BenchError("cannot run \(executable): \(String(cString: strerror(spawned)))")
         }
         var output: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 4096)

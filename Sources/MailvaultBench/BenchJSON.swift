@@ -1,3 +1,5 @@
+import MailvaultAPI
+
 /// A JSON value of the bench report. Objects keep their fields in the order they were added, so
 /// the document reads the same on every run and scripts can diff two of them.
 indirect enum BenchJSON {
@@ -16,7 +18,7 @@ indirect enum BenchJSON {
         switch self {
         case .object(let fields):
             guard !fields.isEmpty else { return "{}" }
-            let lines = fields.map { inner + JSONObject.quote($0.0) + ": " + $0.1.rendered(indent: indent + 1) }
+            let lines = fields.map { inner + JSONBuffer.quoted($0.0) + ": " + $0.1.rendered(indent: indent + 1) }
             return "{\n" + lines.joined(separator: ",\n") + "\n" + pad + "}"
         case .array(let items):
             guard !items.isEmpty else { return "[]" }
@@ -25,7 +27,7 @@ indirect enum BenchJSON {
             }
             return "[\n" + items.map { inner + $0.rendered(indent: indent + 1) }.joined(separator: ",\n") + "\n" + pad + "]"
         case .string(let text):
-            return JSONObject.quote(text)
+            return JSONBuffer.quoted(text)
         case .number(let value):
             // JSON has no infinity or NaN.
             return value.isFinite ? "\(value)" : "null"

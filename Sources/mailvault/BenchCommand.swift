@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import MailvaultBench
 
 /// `mailvault bench`: the provider's benchmark report. Every figure is measured several times
 /// with its baseline in alternation, on this machine, in this run, so the ratios hold anywhere.
@@ -65,38 +66,21 @@ struct BenchCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let sections = try sections()
         let mode: BenchPlan.Mode = testSizes ? .tiny : quick ? .quick : .full
-        let plan = BenchPlan(mode: mode, threads: ProcessInfo.processInfo.activeProcessorCount)
-        let needsStore = sections.contains(where: \.usesStore)
-        let parent = dataDirectory ?? NSTemporaryDirectory()
-        let scratch = needsStore ? try BenchScratch(parent: parent) : nil
-        defer { scratch?.close() }
-        let openssl = sections.contains(.keccak) || sections.contains(.seal) ? OpenSSLSpeed.locate() : nil
-        let machine = BenchMachine(openssl: openssl, dataDirectory: needsStore ? parent : nil)
-        let progress = BenchProgress(live: isatty(STDERR_FILENO) != 0)
-        defer { progress.finish() }
-        let context = BenchContext(plan: plan, progress: progress, scratch: scratch, openssl: openssl,
-                                   report: BenchReport(machine: machine, plan: plan, sections: sections, started: Date()))
-        if machine.fileSystem == "tmpfs" {
-            context.note("the temporary stores are on tmpfs, where fsync costs nothing: the ingest figures do not "
-                + "show what a disk can do (use --data-dir on the store's disk)")
+        let report: BenchReport
+        do {
+            report = try await BenchRun(sections: try sections(), mode: mode, dataDirectory: dataDirectory,
+                                        liveProgress: isatty(STDERR_FILENO) != 0).run()
+        } catch let error as BenchError {
+            throw CLIError(error.description)
         }
-
-        for (index, name) in sections.enumerated() {
-            progress.begin(name, index: index + 1, of: sections.count)
-            try await name.section.run(in: context)
-        }
-        progress.finish()
-        context.report.seconds = progress.elapsed
-
         if let plot {
             do {
-                try BenchPlot(report: context.report).svg.write(toFile: plot, atomically: true, encoding: .utf8)
+                try report.svg.write(toFile: plot, atomically: true, encoding: .utf8)
             } catch {
                 throw CLIError("cannot write \(plot): \(error.localizedDescription)")
             }
         }
-        print(json ? context.report.json.rendered() : context.report.table)
+        print(json ? report.renderedJSON : report.table)
     }
 }

@@ -1,6 +1,4 @@
-import MailvaultTestSupport
-
-/// SplitMix64 (the tests' generator): deterministic payloads and topics, so every run of the
+/// SplitMix64 (also the tests' generator): deterministic payloads and topics, so every run of the
 /// bench stores and hashes the same bytes. Random-looking payloads are what encrypted Status
 /// messages are.
 typealias BenchRandom = SplitMix64

@@ -1,11 +1,11 @@
 /// The parts of `mailvault bench`, in the order they run. A new part (the planned `server`
 /// section: requests/s against an in-process server on loopback) is one more case here and one
 /// more `BenchSection` type; the report, the table, the JSON and the plot take it as it is.
-enum BenchSectionName: String, CaseIterable, Sendable {
+public enum BenchSectionName: String, CaseIterable, Sendable {
     case keccak, verify, seal, ingest, query
 
     /// What the section measures, for `--help` and the progress display.
-    var summary: String {
+    public var summary: String {
         switch self {
         case .keccak: "Keccak-256 throughput on one core, kernels and lanes, vs OpenSSL"
         case .verify: "envelope checks (decode + 2 hashes), 256 B-16 KiB, single and batch"

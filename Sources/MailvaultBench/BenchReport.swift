@@ -2,7 +2,7 @@ import Foundation
 import MailvaultCore
 
 /// Everything one `mailvault bench` run measured, with the machine it ran on.
-struct BenchReport {
+public struct BenchReport {
     let machine: BenchMachine
     let plan: BenchPlan
     let sections: [BenchSectionName]
@@ -40,7 +40,7 @@ struct BenchReport {
     }
 
     /// The summary printed at the end without `--json`: every figure, then every ratio.
-    var table: String {
+    public var table: String {
         var lines: [String] = []
         lines.append("mailvault bench \(MailvaultVersion.current) (\(plan.mode.rawValue), \(plan.runs) runs per figure, "
             + String(format: "%.0f s", seconds) + ")")
@@ -101,4 +101,10 @@ struct BenchReport {
         let spaces = String(repeating: " ", count: width - text.count)
         return right ? spaces + text : text + spaces
     }
+
+    /// The report as one JSON document (`--json`).
+    public var renderedJSON: String { json.rendered() }
+
+    /// The figures and ratios as an SVG bar chart (`--plot`).
+    public var svg: String { BenchPlot(report: self).svg }
 }

@@ -1,8 +1,8 @@
 /// How much each section measures: the number of runs per figure and the sizes of the work.
-struct BenchPlan: Sendable {
+public struct BenchPlan: Sendable {
     /// `full` is the default, `quick` is `--quick`; `tiny` is the hidden `--test-sizes` the tests
     /// use (figures from it mean nothing, only the document's shape does).
-    enum Mode: String, Sendable {
+    public enum Mode: String, Sendable {
         case full, quick, tiny
     }
 

@@ -1,5 +1,5 @@
-/// A small deterministic generator (SplitMix64) so that property tests, the crash probe, the
-/// benchmarks and `mailvault bench` repeat exactly from a seed.
+/// A small deterministic generator (SplitMix64) so that `mailvault bench`, the benchmarks, the
+/// property tests and the crash probe repeat exactly from a seed.
 public struct SplitMix64: RandomNumberGenerator, Sendable {
     private var state: UInt64
 

@@ -14,14 +14,14 @@ final class BenchScratch: @unchecked Sendable {
     init(parent: String) throws {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: parent, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw CLIError("--data-dir \(parent) is not an existing directory")
+            throw BenchError("--data-dir \(parent) is not an existing directory")
         }
         let name = "mailvault-bench-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         path = URL(fileURLWithPath: parent).appendingPathComponent(name).path
         do {
             try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false)
         } catch {
-            throw CLIError("cannot create a temporary directory in \(parent): \(error.localizedDescription)")
+            throw BenchError("cannot create a temporary directory in \(parent): \(error.localizedDescription)")
         }
         let queue = DispatchQueue(label: "mailvault.bench.signals")
         for signalNumber in BenchScratch.signals {

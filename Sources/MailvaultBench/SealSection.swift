@@ -66,7 +66,7 @@ struct SealSection: BenchSection {
         do {
             return try await sealer.seal(request).rate
         } catch {
-            throw CLIError("sealing failed: \(error)")
+            throw BenchError("sealing failed: \(error)")
         }
     }
 }

@@ -19,7 +19,7 @@ struct QuerySection: BenchSection {
     static let chunk = 10_000
 
     func run(in context: BenchContext) async throws {
-        guard let scratch = context.scratch else { throw CLIError("query: no temporary directory") }
+        guard let scratch = context.scratch else { throw BenchError("query: no temporary directory") }
         let plan = context.plan
         let directory = scratch.path("query-store")
         defer { scratch.remove("query-store") }
@@ -27,7 +27,7 @@ struct QuerySection: BenchSection {
         do {
             store = try EnvelopeStore.open(at: directory)
         } catch {
-            throw CLIError("query: cannot open a store in \(directory): \(error)")
+            throw BenchError("query: cannot open a store in \(directory): \(error)")
         }
         defer { store.close() }
 
@@ -61,7 +61,7 @@ struct QuerySection: BenchSection {
                         do {
                             return UInt64(try store.query(query).envelopes.count)
                         } catch {
-                            throw CLIError("query: \(kind.name) query failed: \(error)")
+                            throw BenchError("query: \(kind.name) query failed: \(error)")
                         }
                     })
                 }
@@ -101,7 +101,7 @@ struct QuerySection: BenchSection {
             do {
                 _ = try store.ingestAndWait(envelopes, work: Envelope.checkWork(batch: envelopes))
             } catch {
-                throw CLIError("query: filling the store failed: \(error)")
+                throw BenchError("query: filling the store failed: \(error)")
             }
         }
         return BenchTimer.seconds(clock.now - start)
