@@ -129,11 +129,10 @@ public final class EnvelopeStore: @unchecked Sendable {
             return
         }
         guard let (bytes, _) = try dictionaryTraining() else { return }
-        let box = DictionaryBox()
-        try activeWriter().submitAndWait(weight: 0) { (context) throws(StoreError) in
-            box.id = try context.addDictionary(bytes)
+        let id = try activeWriter().submitAndWait(weight: 0) { (context) throws(StoreError) in
+            try context.addDictionary(bytes)
         }
-        try codec.use(dictionary: box.id, bytes: bytes)
+        try codec.use(dictionary: id, bytes: bytes)
     }
 
     /// Trains a new zstd dictionary from the newest compressible records (at most
@@ -151,12 +150,11 @@ public final class EnvelopeStore: @unchecked Sendable {
         }
         let writer = try activeWriter()
         guard let (bytes, samples) = try dictionaryTraining() else { return nil }
-        let box = DictionaryBox()
-        try await writer.submit(weight: 0) { (context) throws(StoreError) in
-            box.id = try context.addDictionary(bytes)
+        let id = try await writer.submit(weight: 0) { (context) throws(StoreError) in
+            try context.addDictionary(bytes)
         }
-        try codec.use(dictionary: box.id, bytes: bytes)
-        return StoreDictionary(id: box.id, bytes: bytes.count, samples: samples)
+        try codec.use(dictionary: id, bytes: bytes)
+        return StoreDictionary(id: id, bytes: bytes.count, samples: samples)
     }
 
     /// A dictionary trained from the newest compressible records, and how many it used; `nil`
@@ -206,21 +204,17 @@ public final class EnvelopeStore: @unchecked Sendable {
     /// computed twice, otherwise they are computed here in SIMD batches.
     public func ingest(_ envelopes: [Envelope], work: [PoWCheck]? = nil) async throws(StoreError) -> [IngestResult] {
         let (prepared, order) = try prepare(envelopes, work: work)
-        let results = ResultsBox(count: envelopes.count)
-        try await activeWriter().submit(weight: max(1, envelopes.count)) { (context) throws(StoreError) in
-            try EnvelopeStore.apply(prepared, order: order, into: context, results: results)
+        return try await activeWriter().submit(weight: max(1, envelopes.count)) { (context) throws(StoreError) in
+            try EnvelopeStore.apply(prepared, order: order, into: context)
         }
-        return results.values
     }
 
     /// `ingest` for synchronous callers: blocks the calling thread until the commit is durable.
     public func ingestAndWait(_ envelopes: [Envelope], work: [PoWCheck]? = nil) throws(StoreError) -> [IngestResult] {
         let (prepared, order) = try prepare(envelopes, work: work)
-        let results = ResultsBox(count: envelopes.count)
-        try activeWriter().submitAndWait(weight: max(1, envelopes.count)) { (context) throws(StoreError) in
-            try EnvelopeStore.apply(prepared, order: order, into: context, results: results)
+        return try activeWriter().submitAndWait(weight: max(1, envelopes.count)) { (context) throws(StoreError) in
+            try EnvelopeStore.apply(prepared, order: order, into: context)
         }
-        return results.values
     }
 
     /// Envelopes per lane below which a batch is prepared on the caller's thread alone.
@@ -238,48 +232,55 @@ public final class EnvelopeStore: @unchecked Sendable {
         }
         let chunks = max(1, min(lanes, envelopes.count / EnvelopeStore.preparationChunk))
         let bounds = (0...chunks).map { $0 * envelopes.count / chunks }
-        let parts = PreparedChunks(count: chunks)
+        var parts = Array(repeating: [PreparedEnvelope](), count: chunks)
         let codec = codec
         let needsPoW = !configuration.retention.tiers.isEmpty
-        DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-            let range = bounds[chunk]..<bounds[chunk + 1]
-            let slice = Array(envelopes[range])
-            let hashes: [Hash256]
-            let pows: [Float]
-            if let work {
-                hashes = work[range].map(\.hash)
-                pows = work[range].map { Float($0.pow()) }
-            } else if needsPoW {
-                let checks = Envelope.checkWork(batch: slice)
-                hashes = checks.map(\.hash)
-                pows = checks.map { Float($0.pow()) }
-            } else {
-                // No tier needs the PoW now: it is left unset and computed if a tier ever does.
-                hashes = Envelope.hashes(batch: slice)
-                pows = Array(repeating: .nan, count: slice.count)
+        parts.withUnsafeMutableBufferPointer { buffer in
+            // Each lane writes its own slot, and concurrentPerform returns after every lane did.
+            nonisolated(unsafe) let slots = buffer
+            DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+                let range = bounds[chunk]..<bounds[chunk + 1]
+                let slice = Array(envelopes[range])
+                let hashes: [Hash256]
+                let pows: [Float]
+                if let work {
+                    hashes = work[range].map(\.hash)
+                    pows = work[range].map { Float($0.pow()) }
+                } else if needsPoW {
+                    let checks = Envelope.checkWork(batch: slice)
+                    hashes = checks.map(\.hash)
+                    pows = checks.map { Float($0.pow()) }
+                } else {
+                    // No tier needs the PoW now: it is left unset and computed if a tier ever does.
+                    hashes = Envelope.hashes(batch: slice)
+                    pows = Array(repeating: .nan, count: slice.count)
+                }
+                let records = codec.records(for: slice, pows: pows)
+                var prepared: [PreparedEnvelope] = []
+                prepared.reserveCapacity(slice.count)
+                for index in slice.indices {
+                    prepared.append(PreparedEnvelope(key: EnvelopeKey(sent: slice[index].sentTime, hash: hashes[index]),
+                                                     topic: slice[index].topic, pow: pows[index],
+                                                     rawLength: slice[index].encoded.count, record: records[index]))
+                }
+                slots[chunk] = prepared
             }
-            let records = codec.records(for: slice, pows: pows)
-            var prepared: [PreparedEnvelope] = []
-            prepared.reserveCapacity(slice.count)
-            for index in slice.indices {
-                prepared.append(PreparedEnvelope(key: EnvelopeKey(sent: slice[index].sentTime, hash: hashes[index]),
-                                                 topic: slice[index].topic, pow: pows[index],
-                                                 rawLength: slice[index].encoded.count, record: records[index]))
-            }
-            parts.set(chunk, prepared)
         }
-        let prepared = parts.joined()
+        let prepared = Array(parts.joined())
         // In key order, so that keys newer than the store's newest are appended.
         let order = prepared.indices.sorted { prepared[$0].key < prepared[$1].key }
         return (prepared, order)
     }
 
-    private static func apply(_ prepared: [PreparedEnvelope], order: [Int], into context: WriteContext,
-                              results: ResultsBox) throws(StoreError) {
+    /// Inserts in key order; the results come back in input order.
+    private static func apply(_ prepared: [PreparedEnvelope], order: [Int],
+                              into context: WriteContext) throws(StoreError) -> [IngestResult] {
+        var results = Array(repeating: IngestResult.duplicate(.zero), count: prepared.count)
         for index in order {
             let item = prepared[index]
-            results.values[index] = try context.insert(item) ? .stored(item.key.hash) : .duplicate(item.key.hash)
+            results[index] = try context.insert(item) ? .stored(item.key.hash) : .duplicate(item.key.hash)
         }
+        return results
     }
 
     // MARK: Queries
@@ -494,27 +495,31 @@ public final class EnvelopeStore: @unchecked Sendable {
     /// ingest interleave with a long sweep.
     public func sweep(now: UInt32, batch: Int = 1000) async throws(StoreError) -> SweepReport {
         let writer = try activeWriter()
-        let report = SweepBox()
+        var report = SweepReport()
         let budget = max(1, batch)
         while true {
-            let before = report.report
-            try await writer.submit(weight: 0) { (context) throws(StoreError) in
+            // A step's figures count only once its commit succeeded, which is when they return.
+            let step = try await writer.submit(weight: 0) { (context) throws(StoreError) -> SweepReport in
                 var step = SweepReport()
                 step.expired = try context.expire(now: now, budget: budget)
                 // The size cap applies to what the ages leave, so it waits for expiry to finish.
                 if step.expired < budget { step.evicted = try context.evict(budget: budget - step.expired) }
                 step.relocated = try context.reclaimTouchedBlocks()
                 step.blocksFreed = context.blocksFreed
-                report.step = step
+                return step
             }
-            report.commitStep()
-            if report.report.expired + report.report.evicted - before.expired - before.evicted < budget { break }
+            report.expired += step.expired
+            report.evicted += step.evicted
+            report.relocated += step.relocated
+            report.blocksFreed += step.blocksFreed
+            report.transactions += 1
+            if step.expired + step.evicted < budget { break }
         }
         // Sweeps run periodically: the first one that finds enough samples trains the dictionary.
         if configuration.dictionary != nil, configuration.compressionLevel > 0, codec.dictionaryInUse == nil {
             _ = try await trainDictionary()
         }
-        return report.report
+        return report
     }
 
     /// Writes a compacting copy (LMDB's MDB_CP_COMPACT: live pages only, free list dropped)
@@ -564,56 +569,5 @@ public final class EnvelopeStore: @unchecked Sendable {
         guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
               let size = attributes[.size] as? NSNumber else { return nil }
         return size.uint64Value
-    }
-}
-
-/// The chunks of a batch prepared on several threads, each written by its own thread once.
-private final class PreparedChunks: @unchecked Sendable {
-    private var chunks: [[PreparedEnvelope]]
-    private let lock = NSLock()
-
-    init(count: Int) {
-        chunks = Array(repeating: [], count: count)
-    }
-
-    func set(_ index: Int, _ prepared: [PreparedEnvelope]) {
-        lock.lock()
-        chunks[index] = prepared
-        lock.unlock()
-    }
-
-    func joined() -> [PreparedEnvelope] {
-        lock.lock()
-        defer { lock.unlock() }
-        return Array(chunks.joined())
-    }
-}
-
-/// The id the writer gave a new dictionary, read by the caller after the commit.
-private final class DictionaryBox: @unchecked Sendable {
-    var id: UInt32 = 0
-}
-
-/// Results written by the writer thread, read by the caller after the commit.
-private final class ResultsBox: @unchecked Sendable {
-    var values: [IngestResult]
-
-    init(count: Int) {
-        values = Array(repeating: .duplicate(.zero), count: count)
-    }
-}
-
-/// Sweep totals across transactions; a step's figures count only once its commit succeeded.
-private final class SweepBox: @unchecked Sendable {
-    var report = SweepReport()
-    var step = SweepReport()
-
-    func commitStep() {
-        report.expired += step.expired
-        report.evicted += step.evicted
-        report.relocated += step.relocated
-        report.blocksFreed += step.blocksFreed
-        report.transactions += 1
-        step = SweepReport()
     }
 }
