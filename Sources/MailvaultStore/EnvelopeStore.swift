@@ -162,22 +162,20 @@ public final class EnvelopeStore: @unchecked Sendable {
     /// mostly encrypted payloads is not read whole.
     private func dictionaryTraining() throws(StoreError) -> ([UInt8], Int)? {
         guard let policy = configuration.dictionary, configuration.compressionLevel > 0 else { return nil }
-        let (dbs, formats, codec) = (dbs, blockFormats, codec)
-        let samples = try environment.read { (txn) throws(StoreError) -> [[UInt8]] in
-            let dictionaries = DictionarySource(txn: txn, meta: dbs.meta)
+        let codec = codec
+        let samples = try read { (snapshot) throws(StoreError) -> [[UInt8]] in
+            let dictionaries = snapshot.dictionaries
             var samples: [[UInt8]] = []
-            let cursor = try txn.cursor(dbs.envelopes)
+            let cursor = try snapshot.txn.cursor(snapshot.dbs.envelopes)
             var entry = try cursor.get(MDB_LAST)
             var scanned = 0
             while let current = entry, samples.count < policy.samples, scanned < 8 * policy.samples {
                 scanned += 1
-                let location = try Location(raw: current.value)
-                guard let block = try txn.get(dbs.blocks, BigEndian.bytes(location.block)) else {
-                    throw .corrupt("block \(location.block) is missing")
+                let sample = try snapshot.withRecord(at: try Location(raw: current.value)) {
+                    (record) throws(StoreError) -> [UInt8]? in
+                    record.kind == .raw ? nil : try codec.rlp(of: record, dictionaries: dictionaries)
                 }
-                let record = try Record.parse(block: block, at: Int(location.offset),
-                                              format: formats.format(of: location.block))
-                if record.kind != .raw { samples.append(try codec.rlp(of: record, dictionaries: dictionaries)) }
+                if let sample { samples.append(sample) }
                 entry = try cursor.get(MDB_PREV)
             }
             return samples
@@ -288,161 +286,36 @@ public final class EnvelopeStore: @unchecked Sendable {
     /// One page of a query with its envelopes (see `HistoryQuery` for the semantics).
     public func query(_ query: HistoryQuery) throws(StoreError) -> HistoryPage {
         try StoreError.check(query)
-        return try environment.read { (txn) throws(StoreError) in
-            var (keys, next) = try selectKeys(txn, query)
-            var entries: [HistoryEntry] = []
-            entries.reserveCapacity(keys.count)
-            var budget = query.maximumBytes ?? .max
-            for (index, selected) in keys.enumerated() {
-                let envelope = try withRecord(txn, at: selected.location) { (record) throws(StoreError) -> Envelope? in
-                    // The budget is checked on the record's raw length, before decoding it.
-                    let length = RecordCodec.rawLength(of: record)
-                    guard length <= budget || index == 0 else { return nil }
-                    budget -= min(length, budget)
-                    return try codec.envelope(of: record, dictionaries: DictionarySource(txn: txn, meta: dbs.meta))
-                }
-                guard let envelope else {
-                    keys.removeSubrange(index...)
-                    next = keys.last?.key
-                    break
-                }
-                entries.append(HistoryEntry(key: selected.key, topic: envelope.topic, envelope: envelope))
-            }
-            return HistoryPage(entries: entries, next: next)
-        }
+        return try plan { (planner) throws(StoreError) in try planner.page(query) }
     }
 
     /// One page of a query as keys and topics only: no envelope is decoded.
     public func hashes(_ query: HistoryQuery) throws(StoreError) -> HistoryPage {
         try StoreError.check(query)
-        return try environment.read { (txn) throws(StoreError) in
-            let (keys, next) = try selectKeys(txn, query)
-            var entries: [HistoryEntry] = []
-            entries.reserveCapacity(keys.count)
-            for selected in keys {
-                let topic: Topic
-                if let known = selected.topic {
-                    topic = known
-                } else {
-                    topic = try withRecord(txn, at: selected.location) { (record) throws(StoreError) in record.topic }
-                }
-                entries.append(HistoryEntry(key: selected.key, topic: topic))
-            }
-            return HistoryPage(entries: entries, next: next)
-        }
+        return try plan { (planner) throws(StoreError) in try planner.keyPage(query) }
     }
 
     /// The envelope with this hash, or `nil`.
     public func envelope(hash: Hash256) throws(StoreError) -> Envelope? {
-        try environment.read { (txn) throws(StoreError) in
-            guard let key = try locate(txn, hash: hash, runs: try IndexRuns.runs(txn, dbs)) else { return nil }
-            return try load(txn, key: key)
-        }
+        try plan { (planner) throws(StoreError) in try planner.envelope(hash: hash) }
     }
 
     /// For each hash, whether the store holds it (one snapshot for the whole list).
     public func presence(of hashes: [Hash256]) throws(StoreError) -> [Bool] {
-        try environment.read { (txn) throws(StoreError) in
-            let runs = try IndexRuns.runs(txn, dbs)
-            var present: [Bool] = []
-            present.reserveCapacity(hashes.count)
-            for hash in hashes { present.append(try locate(txn, hash: hash, runs: runs) != nil) }
-            return present
+        try plan { (planner) throws(StoreError) in try planner.presence(of: hashes) }
+    }
+
+    /// Runs `body` on a fresh read snapshot.
+    func read<T>(_ body: (ReadSnapshot) throws(StoreError) -> T) throws(StoreError) -> T {
+        let (dbs, formats) = (dbs, blockFormats)
+        return try environment.read { (txn) throws(StoreError) in
+            try body(ReadSnapshot(txn: txn, dbs: dbs, blockFormats: formats))
         }
     }
 
-    /// The key of the envelope with this hash: each run of the hash index gives candidate sent
-    /// times for the hash's first four bytes, each confirmed against the primary index.
-    private func locate(_ txn: Transaction, hash: Hash256, runs: [IndexRuns.Run]) throws(StoreError) -> EnvelopeKey? {
-        let start = HashIndexEntry(key: EnvelopeKey(sent: 0, hash: hash))
-        let cursor = try txn.cursor(dbs.hashes)
-        // Newest first: a lookup is most often for something recent.
-        for run in runs.reversed() {
-            var entry = try cursor.get(MDB_GET_BOTH_RANGE, key: IndexRuns.key(run: run.id), value: start.bytes)
-            while let current = entry, current.value.count == HashIndexEntry.byteCount,
-                  case let found = HashIndexEntry(raw: current.value), found.prefix == start.prefix {
-                let key = EnvelopeKey(sent: found.sent, hash: hash)
-                if try txn.get(dbs.envelopes, key.bytes) != nil { return key }
-                entry = try cursor.get(MDB_NEXT_DUP)
-            }
-        }
-        return nil
-    }
-
-    /// A key a query selected: where its record lies, and its topic when the plan knows it.
-    private typealias SelectedKey = (key: EnvelopeKey, location: Location, topic: Topic?)
-
-    /// Up to `limit` keys of the page and the next cursor (the last key returned) when more remain.
-    private func selectKeys(_ txn: Transaction, _ query: HistoryQuery) throws(StoreError) -> ([SelectedKey], EnvelopeKey?) {
-        guard let range = query.keyRange else { return ([], nil) }
-        var keys: [SelectedKey] = []
-        keys.reserveCapacity(query.limit + 1)
-        switch query.filter {
-        case .all:
-            let cursor = try txn.cursor(dbs.envelopes)
-            var entry = try cursor.get(MDB_SET_RANGE, key: range.lowerBound.bytes)
-            while let current = entry, keys.count <= query.limit {
-                let key = EnvelopeKey(raw: current.key)
-                guard key <= range.upperBound else { break }
-                keys.append((key, try Location(raw: current.value), nil))
-                entry = try cursor.get(MDB_NEXT)
-            }
-        case .topics(let topics):
-            try merge(txn, topics: topics, range: range, limit: query.limit, into: &keys)
-        case .bloom(let bloom):
-            // Test the bloom of each stored topic the filter could accept, then read their lists.
-            let topics = try TopicDirectory.topics(matching: bloom, txn, dbs.topicDirectory)
-            try merge(txn, topics: topics, range: range, limit: query.limit, into: &keys)
-        }
-        guard keys.count > query.limit else { return (keys, nil) }
-        keys.removeLast(keys.count - query.limit)
-        return (keys, keys.last?.key)
-    }
-
-    private func merge(_ txn: Transaction, topics: Set<Topic>, range: ClosedRange<EnvelopeKey>, limit: Int,
-                       into keys: inout [SelectedKey]) throws(StoreError) {
-        guard !topics.isEmpty else { return }
-        var merge = try TopicMerge(txn: txn, dbi: dbs.topics, runs: try IndexRuns.runs(txn, dbs), topics: topics,
-                                   range: range)
-        let primary = try txn.cursor(dbs.envelopes)
-        var search = [UInt8](repeating: 0, count: EnvelopeKey.byteCount)
-        var candidates: [(EnvelopeKey, Location)] = []
-        while keys.count <= limit, let (prefix, first, more) = try merge.next() {
-            try KeyResolver.keys(withPrefix: prefix, primary: primary, search: &search, into: &candidates)
-            // The common case, resolved as `KeyResolver.resolve` does without building its arrays.
-            if candidates.count == 1, more.isEmpty {
-                if range.contains(candidates[0].0) { keys.append((candidates[0].0, candidates[0].1, first)) }
-                continue
-            }
-            let resolved = try KeyResolver.resolve(topics: [first] + more, candidates: candidates.map(\.0), range: range) {
-                (index) throws(StoreError) -> Topic in
-                try withRecord(txn, at: candidates[index].1) { (record) throws(StoreError) in record.topic }
-            }
-            for (index, topic) in resolved { keys.append((candidates[index].0, candidates[index].1, topic)) }
-        }
-    }
-
-    /// Runs `body` on the record of `key`, in place; `nil` when the key is absent.
-    private func withRecord<T>(_ txn: Transaction, key: EnvelopeKey,
-                               _ body: (Record) throws(StoreError) -> T) throws(StoreError) -> T? {
-        guard let raw = try txn.get(dbs.envelopes, key.bytes) else { return nil }
-        return try withRecord(txn, at: try Location(raw: raw), body)
-    }
-
-    /// Runs `body` on the record at `location`, in place.
-    private func withRecord<T>(_ txn: Transaction, at location: Location,
-                               _ body: (Record) throws(StoreError) -> T) throws(StoreError) -> T {
-        guard let block = try txn.get(dbs.blocks, BigEndian.bytes(location.block)) else {
-            throw .corrupt("block \(location.block) is missing")
-        }
-        return try body(try Record.parse(block: block, at: Int(location.offset),
-                                         format: blockFormats.format(of: location.block)))
-    }
-
-    private func load(_ txn: Transaction, key: EnvelopeKey) throws(StoreError) -> Envelope? {
-        try withRecord(txn, key: key) { (record) throws(StoreError) in
-            try codec.envelope(of: record, dictionaries: DictionarySource(txn: txn, meta: dbs.meta))
-        }
+    private func plan<T>(_ body: (QueryPlanner) throws(StoreError) -> T) throws(StoreError) -> T {
+        let codec = codec
+        return try read { (snapshot) throws(StoreError) in try body(QueryPlanner(snapshot: snapshot, codec: codec)) }
     }
 
     // MARK: Stats
@@ -450,41 +323,9 @@ public final class EnvelopeStore: @unchecked Sendable {
     /// Counts and sizes, from one snapshot.
     public func stats() throws(StoreError) -> StoreStats {
         let info = try environment.info()
-        let dbs = dbs
-        var stats = try environment.read { (txn) throws(StoreError) -> StoreStats in
-            let envelopes = try txn.cursor(dbs.envelopes)
-            let oldest = try envelopes.get(MDB_FIRST).map { EnvelopeKey(raw: $0.key).sent }
-            let newest = try envelopes.get(MDB_LAST).map { EnvelopeKey(raw: $0.key).sent }
-            let topics = try txn.count(dbs.topicDirectory)
-            let raw = try WriteContext.meta64(txn, dbs, Schema.Meta.rawBytes)
-            let stored = try WriteContext.meta64(txn, dbs, Schema.Meta.storedBytes)
-            return StoreStats(
-                schemaVersion: try txn.get(dbs.meta, Schema.Meta.schema).map { BigEndian.uint32($0) } ?? 0,
-                envelopes: Int(try WriteContext.meta64(txn, dbs, Schema.Meta.count)),
-                topics: topics, rawBytes: raw, storedBytes: stored, fileBytes: 0,
-                usedBytes: UInt64(info.lastPage + 1 - (try freePages(txn))) * UInt64(info.pageSize),
-                compressedEnvelopes: Int(try WriteContext.meta64(txn, dbs, Schema.Meta.compressed)),
-                compressionRatio: stored == 0 ? 1 : Double(raw) / Double(stored),
-                oldestSent: oldest, newestSent: newest, blocks: try txn.count(dbs.blocks),
-                mapBytes: UInt64(info.mapBytes))
-        }
+        var stats = try read { (snapshot) throws(StoreError) in try StoreStats(snapshot, map: info) }
         stats.fileBytes = EnvelopeStore.fileSize(directory + "/data.mdb") ?? 0
         return stats
-    }
-
-    /// Pages on LMDB's free list (database 0: transaction id -> list of page numbers).
-    private func freePages(_ txn: Transaction) throws(StoreError) -> Int {
-        let cursor = try txn.cursor(0)
-        var total = 0
-        var entry = try cursor.get(MDB_FIRST)
-        while let current = entry {
-            // Each value is an ID list whose first word is its length.
-            if current.value.count >= MemoryLayout<Int>.size {
-                total += current.value.loadUnaligned(as: Int.self)
-            }
-            entry = try cursor.get(MDB_NEXT)
-        }
-        return total
     }
 
     // MARK: Retention and compaction

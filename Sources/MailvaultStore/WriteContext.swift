@@ -60,13 +60,14 @@ final class WriteContext {
         self.retention = retention
         self.tiers = retention.sortedTiers
         self.blockCapacity = blockCapacity
-        count = try WriteContext.meta64(txn, dbs, Schema.Meta.count)
-        rawBytes = try WriteContext.meta64(txn, dbs, Schema.Meta.rawBytes)
-        storedBytes = try WriteContext.meta64(txn, dbs, Schema.Meta.storedBytes)
-        compressed = try WriteContext.meta64(txn, dbs, Schema.Meta.compressed)
-        nextBlock = UInt32(truncatingIfNeeded: try WriteContext.meta64(txn, dbs, Schema.Meta.nextBlock))
-        blockFormats = try BlockFormats.read(txn, dbs.meta)
-        directoryPrunes = try WriteContext.meta64(txn, dbs, Schema.Meta.topicPrunes)
+        let snapshot = try ReadSnapshot(txn: txn, dbs: dbs)
+        count = try snapshot.counter(Schema.Meta.count)
+        rawBytes = try snapshot.counter(Schema.Meta.rawBytes)
+        storedBytes = try snapshot.counter(Schema.Meta.storedBytes)
+        compressed = try snapshot.counter(Schema.Meta.compressed)
+        nextBlock = UInt32(truncatingIfNeeded: try snapshot.counter(Schema.Meta.nextBlock))
+        blockFormats = snapshot.blockFormats
+        directoryPrunes = try snapshot.counter(Schema.Meta.topicPrunes)
         knownTopics.validate(prunes: directoryPrunes)
         if let raw = try txn.get(dbs.meta, Schema.Meta.openBlock), raw.count == 4 {
             let id = BigEndian.uint32(raw)
@@ -76,12 +77,6 @@ final class WriteContext {
                 openPersisted = true
             }
         }
-    }
-
-    static func meta64(_ txn: Transaction, _ dbs: Databases, _ key: [UInt8]) throws(StoreError) -> UInt64 {
-        guard let raw = try txn.get(dbs.meta, key) else { return 0 }
-        guard raw.count == 8 else { throw .corrupt("meta value '\(String(decoding: key, as: UTF8.self))' has \(raw.count) bytes") }
-        return BigEndian.uint64(raw)
     }
 
     // MARK: Ingest
@@ -294,7 +289,6 @@ final class WriteContext {
         return shared
     }
 
-    /// Runs `body` on the record at `location`, as this transaction sees it.
     /// A record's PoW: as recorded, or computed from its envelope when it was left unset (the
     /// envelope was stored without a PoW check and while no retention tier needed one).
     func pow(of record: Record) throws(StoreError) -> Float {
@@ -302,11 +296,11 @@ final class WriteContext {
         return Float(try codec.envelope(of: record, dictionaries: DictionarySource(txn: txn, meta: dbs.meta)).pow())
     }
 
+    /// Runs `body` on the record at `location`, as this transaction sees it (the open block is
+    /// in memory until `finish()`).
     func withRecord<T>(at location: Location, _ body: (Record) throws(StoreError) -> T) throws(StoreError) -> T {
-        let format = blockFormats.format(of: location.block)
-        return try withBlock(location.block) { (block) throws(StoreError) in
-            try body(try Record.parse(block: block, at: Int(location.offset), format: format))
-        }
+        try ReadSnapshot(txn: txn, dbs: dbs, blockFormats: blockFormats)
+            .withRecord(at: location, unwritten: openBlock.map { ($0, openBytes) }, body)
     }
 
     /// Frees touched blocks that are empty, and moves the live records out of sparse ones.

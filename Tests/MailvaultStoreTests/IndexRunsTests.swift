@@ -229,10 +229,9 @@ struct IndexRunsTests {
             // Read from the databases: the store's own reads expect version 4's layout.
             let dbs = store.dbs
             before = try store.environment.read { (txn) throws(StoreError) in
-                (BigEndian.uint32(try txn.get(dbs.meta, Schema.Meta.schema)!),
-                 Int(try WriteContext.meta64(txn, dbs, Schema.Meta.count)),
-                 try WriteContext.meta64(txn, dbs, Schema.Meta.rawBytes),
-                 try WriteContext.meta64(txn, dbs, Schema.Meta.storedBytes), try txn.count(dbs.blocks))
+                let counters = try ReadSnapshot(txn: txn, dbs: dbs).counters()
+                return (BigEndian.uint32(try txn.get(dbs.meta, Schema.Meta.schema)!), Int(counters.count),
+                        counters.rawBytes, counters.storedBytes, try txn.count(dbs.blocks))
             }
             store.close()
         }
