@@ -46,7 +46,8 @@ public final class EnvelopeStore: @unchecked Sendable {
         dbs = try environment.openDatabases()
         codec = RecordCodec(level: configuration.compressionLevel)
         blockCapacity = Schema.blockPages * (try environment.info().pageSize) - 16
-        try prepareSchema()
+        try SchemaMigrator.prepare(environment, dbs, codec: codec, blockCapacity: blockCapacity,
+                                   configuration: configuration, directory: directory)
         let meta = dbs.meta
         blockFormats = try environment.read { (txn) throws(StoreError) in try BlockFormats.read(txn, meta) }
         if !configuration.readOnly {
@@ -78,39 +79,6 @@ public final class EnvelopeStore: @unchecked Sendable {
     /// Finishes queued writes and stops the writer; later writes fail with `.closed`.
     public func close() {
         writer?.stop()
-    }
-
-    private func prepareSchema() throws(StoreError) {
-        let (dbs, retention) = (dbs, configuration.retention)
-        let state = try environment.read { (txn) throws(StoreError) -> (UInt32?, Bool) in
-            let version = try txn.get(dbs.meta, Schema.Meta.schema).map { BigEndian.uint32($0) }
-            let tiers = try txn.get(dbs.meta, Schema.Meta.tiers).map { Array($0) } ?? []
-            return (version, tiers != retention.tierSignature)
-        }
-        if let version = state.0, version > Schema.version {
-            throw .unsupportedSchema(found: version, supported: Schema.version)
-        }
-        guard !configuration.readOnly else {
-            guard let version = state.0 else { throw .corrupt("\(directory) holds no Mailvault store") }
-            // An older layout is migrated only by a writer; reading it as this one would be wrong.
-            guard version == Schema.version else {
-                throw .needsMigration(directory: directory, version: version)
-            }
-            return
-        }
-        // Older versions migrate here, in this one transaction, so a crash leaves them intact.
-        let migrates = state.0.map { $0 < Schema.version } ?? false
-        guard state.0 == nil || state.1 || migrates else { return }
-        let (codec, capacity) = (codec, blockCapacity)
-        try environment.write { (txn) throws(StoreError) in
-            try txn.put(dbs.meta, Schema.Meta.schema, BigEndian.bytes(Schema.version))
-            let context = try WriteContext(txn: txn, dbs: dbs, codec: codec, retention: retention,
-                                           blockCapacity: capacity, knownTopics: KnownTopics())
-            if migrates, let version = state.0 { try context.migrate(from: version) }
-            try context.rebuildTierIndex()
-            try context.finish()
-            try txn.put(dbs.meta, Schema.Meta.tiers, retention.tierSignature)
-        }
     }
 
     // MARK: zstd dictionary
@@ -346,7 +314,7 @@ public final class EnvelopeStore: @unchecked Sendable {
                 // The size cap applies to what the ages leave, so it waits for expiry to finish.
                 if step.expired < budget { step.evicted = try context.evict(budget: budget - step.expired) }
                 step.relocated = try context.reclaimTouchedBlocks()
-                step.blocksFreed = context.blocksFreed
+                step.blocksFreed = context.blocks.blocksFreed
                 return step
             }
             report.expired += step.expired

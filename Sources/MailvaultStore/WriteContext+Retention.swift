@@ -43,7 +43,7 @@ extension WriteContext {
     func evict(budget: Int) throws(StoreError) -> Int {
         guard let maximum = retention.maximumBytes else { return 0 }
         var removed = 0
-        while storedBytes > maximum, removed < budget {
+        while counters.storedBytes > maximum, removed < budget {
             let cursor = try txn.cursor(dbs.envelopes)
             guard let first = try cursor.get(MDB_FIRST) else { break }
             try remove(key: EnvelopeKey(raw: first.key))
