@@ -36,7 +36,8 @@ struct PreparationTests {
             let work = Envelope.checkWork(batch: envelopes)
             let givens: [[PoWCheck]?] = [nil, work]
             for given in givens {
-                let (plain, plainOrder) = try store.prepare(envelopes, work: given, lanes: 1)
+                let prepared = try store.prepare(envelopes, work: given, lanes: 1)
+                let (plain, plainOrder) = (prepared.envelopes, prepared.order)
                 // The PoW is recorded when the caller's checks bring it; a store without tiers
                 // leaves it unset otherwise.
                 let expectedPoW = given.map { $0.map { Float($0.pow()).bitPattern } }
@@ -44,7 +45,8 @@ struct PreparationTests {
                 #expect(plain.map { $0.pow.bitPattern } == expectedPoW)
                 #expect(plain.map { $0.key } == zip(envelopes, work).map { EnvelopeKey(sent: $0.sentTime, hash: $1.hash) })
                 for lanes in [2, 3, 7] {
-                    let (fast, order) = try store.prepare(envelopes, work: given, lanes: lanes)
+                    let batch = try store.prepare(envelopes, work: given, lanes: lanes)
+                    let (fast, order) = (batch.envelopes, batch.order)
                     #expect(order == plainOrder)
                     #expect(fast.map { $0.key } == plain.map { $0.key })
                     #expect(fast.map { $0.record } == plain.map { $0.record })
