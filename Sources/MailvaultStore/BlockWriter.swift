@@ -25,7 +25,7 @@ final class BlockWriter {
     private var infos: [UInt32: BlockInfo] = [:]
     private var dirtyInfos: Set<UInt32> = []
     /// Blocks that lost records in this transaction: candidates for freeing or compaction.
-    private(set) var touchedBlocks: Set<UInt32> = []
+    private var touchedBlocks: Set<UInt32> = []
     private(set) var blocksFreed = 0
 
     init(snapshot: ReadSnapshot, codec: RecordCodec, capacity: Int) throws(StoreError) {
@@ -160,7 +160,7 @@ final class BlockWriter {
 
     // MARK: Bookkeeping
 
-    func info(_ id: UInt32) throws(StoreError) -> BlockInfo {
+    private func info(_ id: UInt32) throws(StoreError) -> BlockInfo {
         if let info = infos[id] { return info }
         guard let raw = try txn.get(dbs.blockInfo, BigEndian.bytes(id)) else { return BlockInfo() }
         let info = try BlockInfo(raw: raw)
