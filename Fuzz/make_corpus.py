@@ -70,9 +70,9 @@ def query_seed(from_, to, topics, bloom, limit, cursor):
     out += b"".join(topics) + bytes([len(bloom)]) + bloom + limit.to_bytes(2, "big")
     return out + bytes([len(cursor)]) + cursor
 
-write("FuzzStoreQuery", "everything", query_seed(0, 2**32 - 1, [], b"", 0, b""))
-write("FuzzStoreQuery", "topics", query_seed(10, 20, [bytes([1, 2, 3, i]) for i in range(10)], b"", 102, b""))
-write("FuzzStoreQuery", "bloom-cursor", query_seed(5, 5, [], b"\xff" * 64, 1002, bytes(range(36))))
+write("FuzzQueryParts", "everything", query_seed(0, 2**32 - 1, [], b"", 0, b""))
+write("FuzzQueryParts", "topics", query_seed(10, 20, [bytes([1, 2, 3, i]) for i in range(10)], b"", 102, b""))
+write("FuzzQueryParts", "bloom-cursor", query_seed(5, 5, [], b"\xff" * 64, 1002, bytes(range(36))))
 print("corpus written")
 
 
@@ -164,3 +164,18 @@ def evidence_seeds():
 
 
 evidence_seeds()
+
+
+def answer_seeds():
+    """Answers a client reads back: a hashes page with a receipt, an envelope page, checkpoints."""
+    hash_hex = "0x" + "02" * 32
+    receipt = {"document": "{}", "kind": "receipt", "path": [{"left": "0x" + "01" * 32}],
+               "signature": "0x" + "00" * 65, "signer": "0x" + "00" * 20}
+    hashes = {"hashes": [{"sent": 7, "hash": hash_hex, "topic": "0x01020304"}], "cursor": None, "receipt": receipt}
+    write("FuzzAnswerBody", "hashes.json", json.dumps(hashes).encode())
+    write("FuzzAnswerBody", "envelopes.json",
+          json.dumps({"envelopes": [], "cursor": "0x00000007" + "02" * 32}).encode())
+    write("FuzzAnswerBody", "checkpoints.json", json.dumps({"checkpoints": [receipt]}).encode())
+
+
+answer_seeds()

@@ -1,6 +1,5 @@
 import MailvaultAPI
 import MailvaultCore
-import MailvaultStore
 
 /// The HTTP query string of the history and subscription endpoints. Whatever parses must be
 /// within the documented limits, and writing the parsed query back as a canonical query string
@@ -26,5 +25,7 @@ public func fuzzQueryString(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         preconditionFailure("the canonical form of a valid query does not parse: \(canonical)")
     }
     precondition(again == query, "canonical form parsed to another query")
+    precondition(try! QueryParameters.history(try! QueryString(QueryParameters.encode(query)), now: now) == query,
+                 "the client's query string parsed to another query")
     return 0
 }

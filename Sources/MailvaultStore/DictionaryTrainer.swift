@@ -1,6 +1,7 @@
+import CLMDB
 import CZstd
 
-/// Trains zstd dictionaries (zdict.h) from envelope RLPs.
+/// Trains zstd dictionaries (zdict.h) from envelope RLPs, sampled from the newest records.
 enum DictionaryTrainer {
     /// A dictionary of at most `maximumBytes` for `samples`, or `nil` when zstd's trainer finds
     /// too little to learn from (too few or too short samples).
@@ -19,5 +20,31 @@ enum DictionaryTrainer {
         }
         guard ZDICT_isError(written) == 0, written > 0 else { return nil }
         return Array(dictionary.prefix(written))
+    }
+}
+
+extension DictionaryTrainer {
+    /// A dictionary trained from the newest compressible records of `snapshot`, and how many
+    /// it used; `nil` when there are fewer than the policy's minimum. Reads at most 8 records
+    /// per sample wanted, so a store of mostly encrypted payloads is not read whole.
+    static func train(from snapshot: ReadSnapshot, policy: DictionaryPolicy,
+                      codec: RecordCodec) throws(StoreError) -> (bytes: [UInt8], samples: Int)? {
+        let dictionaries = snapshot.dictionaries
+        var samples: [[UInt8]] = []
+        let cursor = try snapshot.txn.cursor(snapshot.dbs.envelopes)
+        var entry = try cursor.get(MDB_LAST)
+        var scanned = 0
+        while let current = entry, samples.count < policy.samples, scanned < 8 * policy.samples {
+            scanned += 1
+            let sample = try snapshot.withRecord(at: try Location(raw: current.value)) {
+                (record) throws(StoreError) -> [UInt8]? in
+                record.kind == .raw ? nil : try codec.rlp(of: record, dictionaries: dictionaries)
+            }
+            if let sample { samples.append(sample) }
+            entry = try cursor.get(MDB_PREV)
+        }
+        guard samples.count >= max(1, policy.minimumSamples),
+              let bytes = train(samples, maximumBytes: policy.maximumBytes) else { return nil }
+        return (bytes, samples.count)
     }
 }

@@ -14,6 +14,15 @@ import MailvaultCore
 ///   never block and that never sees half a commit.
 /// - Other processes may open the same directory (LMDB serialises their writers too).
 /// - `close()` (or releasing the store) finishes queued writes first.
+///
+/// The store is a facade over the parts that do the work: `QueryPlanner` answers reads from a
+/// `ReadSnapshot`; `StoreWriter` runs every write as a job on a `WriteContext`; `SchemaMigrator`
+/// brings an older database up to date at open; `RetentionSweep`, `Compaction` and
+/// `DictionaryTrainer` do the maintenance.
+///
+/// `@unchecked Sendable`: nothing it stores changes after `open` returns (`writer` and
+/// `blockFormats` are `var` only because `init` sets them after other work); writes are
+/// serialised by `StoreWriter`, and the codec guards its dictionary itself.
 public final class EnvelopeStore: @unchecked Sendable {
     /// The configuration the store was opened with.
     public let configuration: StoreConfiguration
@@ -46,7 +55,8 @@ public final class EnvelopeStore: @unchecked Sendable {
         dbs = try environment.openDatabases()
         codec = RecordCodec(level: configuration.compressionLevel)
         blockCapacity = Schema.blockPages * (try environment.info().pageSize) - 16
-        try prepareSchema()
+        try SchemaMigrator.prepare(environment, dbs, codec: codec, blockCapacity: blockCapacity,
+                                   configuration: configuration, directory: directory)
         let meta = dbs.meta
         blockFormats = try environment.read { (txn) throws(StoreError) in try BlockFormats.read(txn, meta) }
         if !configuration.readOnly {
@@ -80,47 +90,13 @@ public final class EnvelopeStore: @unchecked Sendable {
         writer?.stop()
     }
 
-    private func prepareSchema() throws(StoreError) {
-        let (dbs, retention) = (dbs, configuration.retention)
-        let state = try environment.read { (txn) throws(StoreError) -> (UInt32?, Bool) in
-            let version = try txn.get(dbs.meta, Schema.Meta.schema).map { BigEndian.uint32($0) }
-            let tiers = try txn.get(dbs.meta, Schema.Meta.tiers).map { Array($0) } ?? []
-            return (version, tiers != retention.tierSignature)
-        }
-        if let version = state.0, version > Schema.version {
-            throw .unsupportedSchema(found: version, supported: Schema.version)
-        }
-        guard !configuration.readOnly else {
-            guard let version = state.0 else { throw .corrupt("\(directory) holds no Mailvault store") }
-            // An older layout is migrated only by a writer; reading it as this one would be wrong.
-            guard version == Schema.version else {
-                throw .needsMigration(directory: directory, version: version)
-            }
-            return
-        }
-        // Older versions migrate here, in this one transaction, so a crash leaves them intact.
-        let migrates = state.0.map { $0 < Schema.version } ?? false
-        guard state.0 == nil || state.1 || migrates else { return }
-        let (codec, capacity) = (codec, blockCapacity)
-        try environment.write { (txn) throws(StoreError) in
-            try txn.put(dbs.meta, Schema.Meta.schema, BigEndian.bytes(Schema.version))
-            let context = try WriteContext(txn: txn, dbs: dbs, codec: codec, retention: retention,
-                                           blockCapacity: capacity, knownTopics: KnownTopics())
-            if migrates, let version = state.0 { try context.migrate(from: version) }
-            try context.rebuildTierIndex()
-            try context.finish()
-            try txn.put(dbs.meta, Schema.Meta.tiers, retention.tierSignature)
-        }
-    }
-
     // MARK: zstd dictionary
 
     /// At open with a dictionary policy: use the newest recorded dictionary, or train one when
     /// there are enough samples.
     private func prepareDictionary() throws(StoreError) {
-        let meta = dbs.meta
-        let newest = try environment.read { (txn) throws(StoreError) -> (UInt32, [UInt8])? in
-            let source = DictionarySource(txn: txn, meta: meta)
+        let newest = try read { (snapshot) throws(StoreError) -> (UInt32, [UInt8])? in
+            let source = snapshot.dictionaries
             guard let id = try source.newest(), let bytes = try source.bytes(of: id) else { return nil }
             return (id, bytes)
         }
@@ -129,11 +105,10 @@ public final class EnvelopeStore: @unchecked Sendable {
             return
         }
         guard let (bytes, _) = try dictionaryTraining() else { return }
-        let box = DictionaryBox()
-        try activeWriter().submitAndWait(weight: 0) { (context) throws(StoreError) in
-            box.id = try context.addDictionary(bytes)
+        let id = try activeWriter().submitAndWait(weight: 0) { (context) throws(StoreError) in
+            try context.addDictionary(bytes)
         }
-        try codec.use(dictionary: box.id, bytes: bytes)
+        try codec.use(dictionary: id, bytes: bytes)
     }
 
     /// Trains a new zstd dictionary from the newest compressible records (at most
@@ -151,42 +126,20 @@ public final class EnvelopeStore: @unchecked Sendable {
         }
         let writer = try activeWriter()
         guard let (bytes, samples) = try dictionaryTraining() else { return nil }
-        let box = DictionaryBox()
-        try await writer.submit(weight: 0) { (context) throws(StoreError) in
-            box.id = try context.addDictionary(bytes)
+        let id = try await writer.submit(weight: 0) { (context) throws(StoreError) in
+            try context.addDictionary(bytes)
         }
-        try codec.use(dictionary: box.id, bytes: bytes)
-        return StoreDictionary(id: box.id, bytes: bytes.count, samples: samples)
+        try codec.use(dictionary: id, bytes: bytes)
+        return StoreDictionary(id: id, bytes: bytes.count, samples: samples)
     }
 
-    /// A dictionary trained from the newest compressible records, and how many it used; `nil`
-    /// when there are too few of them. Reads at most 8 records per sample wanted, so a store of
-    /// mostly encrypted payloads is not read whole.
-    private func dictionaryTraining() throws(StoreError) -> ([UInt8], Int)? {
+    /// A dictionary trained from the newest compressible records under the configured policy.
+    private func dictionaryTraining() throws(StoreError) -> (bytes: [UInt8], samples: Int)? {
         guard let policy = configuration.dictionary, configuration.compressionLevel > 0 else { return nil }
-        let (dbs, formats, codec) = (dbs, blockFormats, codec)
-        let samples = try environment.read { (txn) throws(StoreError) -> [[UInt8]] in
-            let dictionaries = DictionarySource(txn: txn, meta: dbs.meta)
-            var samples: [[UInt8]] = []
-            let cursor = try txn.cursor(dbs.envelopes)
-            var entry = try cursor.get(MDB_LAST)
-            var scanned = 0
-            while let current = entry, samples.count < policy.samples, scanned < 8 * policy.samples {
-                scanned += 1
-                let location = try Location(raw: current.value)
-                guard let block = try txn.get(dbs.blocks, BigEndian.bytes(location.block)) else {
-                    throw .corrupt("block \(location.block) is missing")
-                }
-                let record = try Record.parse(block: block, at: Int(location.offset),
-                                              format: formats.format(of: location.block))
-                if record.kind != .raw { samples.append(try codec.rlp(of: record, dictionaries: dictionaries)) }
-                entry = try cursor.get(MDB_PREV)
-            }
-            return samples
+        let codec = codec
+        return try read { (snapshot) throws(StoreError) in
+            try DictionaryTrainer.train(from: snapshot, policy: policy, codec: codec)
         }
-        guard samples.count >= max(1, policy.minimumSamples),
-              let bytes = DictionaryTrainer.train(samples, maximumBytes: policy.maximumBytes) else { return nil }
-        return (bytes, samples.count)
     }
 
     private func activeWriter() throws(StoreError) -> StoreWriter {
@@ -205,81 +158,25 @@ public final class EnvelopeStore: @unchecked Sendable {
     /// first (`IngestPolicy.check`); `work` passes the hashes it computed so they are not
     /// computed twice, otherwise they are computed here in SIMD batches.
     public func ingest(_ envelopes: [Envelope], work: [PoWCheck]? = nil) async throws(StoreError) -> [IngestResult] {
-        let (prepared, order) = try prepare(envelopes, work: work)
-        let results = ResultsBox(count: envelopes.count)
-        try await activeWriter().submit(weight: max(1, envelopes.count)) { (context) throws(StoreError) in
-            try EnvelopeStore.apply(prepared, order: order, into: context, results: results)
+        let batch = try prepare(envelopes, work: work)
+        return try await activeWriter().submit(weight: max(1, envelopes.count)) { (context) throws(StoreError) in
+            try batch.insert(into: context)
         }
-        return results.values
     }
 
     /// `ingest` for synchronous callers: blocks the calling thread until the commit is durable.
     public func ingestAndWait(_ envelopes: [Envelope], work: [PoWCheck]? = nil) throws(StoreError) -> [IngestResult] {
-        let (prepared, order) = try prepare(envelopes, work: work)
-        let results = ResultsBox(count: envelopes.count)
-        try activeWriter().submitAndWait(weight: max(1, envelopes.count)) { (context) throws(StoreError) in
-            try EnvelopeStore.apply(prepared, order: order, into: context, results: results)
+        let batch = try prepare(envelopes, work: work)
+        return try activeWriter().submitAndWait(weight: max(1, envelopes.count)) { (context) throws(StoreError) in
+            try batch.insert(into: context)
         }
-        return results.values
     }
 
-    /// Envelopes per lane below which a batch is prepared on the caller's thread alone.
-    static let preparationChunk = 256
-
-    /// Hashes (unless `work` has the hashes), builds the records and sorts a batch. The PoW is
-    /// recorded when `work` brings it or a retention tier needs it, else left unset (NaN). A large
-    /// batch is cut into `lanes` contiguous chunks prepared on as many threads: the hashing
-    /// and the record building are the ingest's CPU work that cannot overlap the previous
-    /// commit for a single caller, so they use every core instead.
+    /// Prepares a batch with this store's codec, recording the PoW when a retention tier needs it.
     func prepare(_ envelopes: [Envelope], work: [PoWCheck]?,
-                 lanes: Int = ProcessInfo.processInfo.activeProcessorCount) throws(StoreError) -> ([PreparedEnvelope], [Int]) {
-        if let work, work.count != envelopes.count {
-            throw .invalidArgument("ingest got \(envelopes.count) envelopes but \(work.count) PoW checks")
-        }
-        let chunks = max(1, min(lanes, envelopes.count / EnvelopeStore.preparationChunk))
-        let bounds = (0...chunks).map { $0 * envelopes.count / chunks }
-        let parts = PreparedChunks(count: chunks)
-        let codec = codec
-        let needsPoW = !configuration.retention.tiers.isEmpty
-        DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-            let range = bounds[chunk]..<bounds[chunk + 1]
-            let slice = Array(envelopes[range])
-            let hashes: [Hash256]
-            let pows: [Float]
-            if let work {
-                hashes = work[range].map(\.hash)
-                pows = work[range].map { Float($0.pow()) }
-            } else if needsPoW {
-                let checks = Envelope.checkWork(batch: slice)
-                hashes = checks.map(\.hash)
-                pows = checks.map { Float($0.pow()) }
-            } else {
-                // No tier needs the PoW now: it is left unset and computed if a tier ever does.
-                hashes = Envelope.hashes(batch: slice)
-                pows = Array(repeating: .nan, count: slice.count)
-            }
-            let records = codec.records(for: slice, pows: pows)
-            var prepared: [PreparedEnvelope] = []
-            prepared.reserveCapacity(slice.count)
-            for index in slice.indices {
-                prepared.append(PreparedEnvelope(key: EnvelopeKey(sent: slice[index].sentTime, hash: hashes[index]),
-                                                 topic: slice[index].topic, pow: pows[index],
-                                                 rawLength: slice[index].encoded.count, record: records[index]))
-            }
-            parts.set(chunk, prepared)
-        }
-        let prepared = parts.joined()
-        // In key order, so that keys newer than the store's newest are appended.
-        let order = prepared.indices.sorted { prepared[$0].key < prepared[$1].key }
-        return (prepared, order)
-    }
-
-    private static func apply(_ prepared: [PreparedEnvelope], order: [Int], into context: WriteContext,
-                              results: ResultsBox) throws(StoreError) {
-        for index in order {
-            let item = prepared[index]
-            results.values[index] = try context.insert(item) ? .stored(item.key.hash) : .duplicate(item.key.hash)
-        }
+                 lanes: Int = ProcessInfo.processInfo.activeProcessorCount) throws(StoreError) -> PreparedBatch {
+        try PreparedBatch(envelopes, work: work, codec: codec, recordsPoW: !configuration.retention.tiers.isEmpty,
+                          lanes: lanes)
     }
 
     // MARK: Queries
@@ -287,161 +184,36 @@ public final class EnvelopeStore: @unchecked Sendable {
     /// One page of a query with its envelopes (see `HistoryQuery` for the semantics).
     public func query(_ query: HistoryQuery) throws(StoreError) -> HistoryPage {
         try StoreError.check(query)
-        return try environment.read { (txn) throws(StoreError) in
-            var (keys, next) = try selectKeys(txn, query)
-            var entries: [HistoryEntry] = []
-            entries.reserveCapacity(keys.count)
-            var budget = query.maximumBytes ?? .max
-            for (index, selected) in keys.enumerated() {
-                let envelope = try withRecord(txn, at: selected.location) { (record) throws(StoreError) -> Envelope? in
-                    // The budget is checked on the record's raw length, before decoding it.
-                    let length = RecordCodec.rawLength(of: record)
-                    guard length <= budget || index == 0 else { return nil }
-                    budget -= min(length, budget)
-                    return try codec.envelope(of: record, dictionaries: DictionarySource(txn: txn, meta: dbs.meta))
-                }
-                guard let envelope else {
-                    keys.removeSubrange(index...)
-                    next = keys.last?.key
-                    break
-                }
-                entries.append(HistoryEntry(key: selected.key, topic: envelope.topic, envelope: envelope))
-            }
-            return HistoryPage(entries: entries, next: next)
-        }
+        return try plan { (planner) throws(StoreError) in try planner.page(query) }
     }
 
     /// One page of a query as keys and topics only: no envelope is decoded.
     public func hashes(_ query: HistoryQuery) throws(StoreError) -> HistoryPage {
         try StoreError.check(query)
-        return try environment.read { (txn) throws(StoreError) in
-            let (keys, next) = try selectKeys(txn, query)
-            var entries: [HistoryEntry] = []
-            entries.reserveCapacity(keys.count)
-            for selected in keys {
-                let topic: Topic
-                if let known = selected.topic {
-                    topic = known
-                } else {
-                    topic = try withRecord(txn, at: selected.location) { (record) throws(StoreError) in record.topic }
-                }
-                entries.append(HistoryEntry(key: selected.key, topic: topic))
-            }
-            return HistoryPage(entries: entries, next: next)
-        }
+        return try plan { (planner) throws(StoreError) in try planner.keyPage(query) }
     }
 
     /// The envelope with this hash, or `nil`.
     public func envelope(hash: Hash256) throws(StoreError) -> Envelope? {
-        try environment.read { (txn) throws(StoreError) in
-            guard let key = try locate(txn, hash: hash, runs: try IndexRuns.runs(txn, dbs)) else { return nil }
-            return try load(txn, key: key)
-        }
+        try plan { (planner) throws(StoreError) in try planner.envelope(hash: hash) }
     }
 
     /// For each hash, whether the store holds it (one snapshot for the whole list).
     public func presence(of hashes: [Hash256]) throws(StoreError) -> [Bool] {
-        try environment.read { (txn) throws(StoreError) in
-            let runs = try IndexRuns.runs(txn, dbs)
-            var present: [Bool] = []
-            present.reserveCapacity(hashes.count)
-            for hash in hashes { present.append(try locate(txn, hash: hash, runs: runs) != nil) }
-            return present
+        try plan { (planner) throws(StoreError) in try planner.presence(of: hashes) }
+    }
+
+    /// Runs `body` on a fresh read snapshot.
+    func read<T>(_ body: (ReadSnapshot) throws(StoreError) -> T) throws(StoreError) -> T {
+        let (dbs, formats) = (dbs, blockFormats)
+        return try environment.read { (txn) throws(StoreError) in
+            try body(ReadSnapshot(txn: txn, dbs: dbs, blockFormats: formats))
         }
     }
 
-    /// The key of the envelope with this hash: each run of the hash index gives candidate sent
-    /// times for the hash's first four bytes, each confirmed against the primary index.
-    private func locate(_ txn: Transaction, hash: Hash256, runs: [IndexRuns.Run]) throws(StoreError) -> EnvelopeKey? {
-        let start = HashIndexEntry(key: EnvelopeKey(sent: 0, hash: hash))
-        let cursor = try txn.cursor(dbs.hashes)
-        // Newest first: a lookup is most often for something recent.
-        for run in runs.reversed() {
-            var entry = try cursor.get(MDB_GET_BOTH_RANGE, key: IndexRuns.key(run: run.id), value: start.bytes)
-            while let current = entry, current.value.count == HashIndexEntry.byteCount,
-                  case let found = HashIndexEntry(raw: current.value), found.prefix == start.prefix {
-                let key = EnvelopeKey(sent: found.sent, hash: hash)
-                if try txn.get(dbs.envelopes, key.bytes) != nil { return key }
-                entry = try cursor.get(MDB_NEXT_DUP)
-            }
-        }
-        return nil
-    }
-
-    /// A key a query selected: where its record lies, and its topic when the plan knows it.
-    private typealias SelectedKey = (key: EnvelopeKey, location: Location, topic: Topic?)
-
-    /// Up to `limit` keys of the page and the next cursor (the last key returned) when more remain.
-    private func selectKeys(_ txn: Transaction, _ query: HistoryQuery) throws(StoreError) -> ([SelectedKey], EnvelopeKey?) {
-        guard let range = query.keyRange else { return ([], nil) }
-        var keys: [SelectedKey] = []
-        keys.reserveCapacity(query.limit + 1)
-        switch query.filter {
-        case .all:
-            let cursor = try txn.cursor(dbs.envelopes)
-            var entry = try cursor.get(MDB_SET_RANGE, key: range.lowerBound.bytes)
-            while let current = entry, keys.count <= query.limit {
-                let key = EnvelopeKey(raw: current.key)
-                guard key <= range.upperBound else { break }
-                keys.append((key, try Location(raw: current.value), nil))
-                entry = try cursor.get(MDB_NEXT)
-            }
-        case .topics(let topics):
-            try merge(txn, topics: topics, range: range, limit: query.limit, into: &keys)
-        case .bloom(let bloom):
-            // Test the bloom of each stored topic the filter could accept, then read their lists.
-            let topics = try TopicDirectory.topics(matching: bloom, txn, dbs.topicDirectory)
-            try merge(txn, topics: topics, range: range, limit: query.limit, into: &keys)
-        }
-        guard keys.count > query.limit else { return (keys, nil) }
-        keys.removeLast(keys.count - query.limit)
-        return (keys, keys.last?.key)
-    }
-
-    private func merge(_ txn: Transaction, topics: Set<Topic>, range: ClosedRange<EnvelopeKey>, limit: Int,
-                       into keys: inout [SelectedKey]) throws(StoreError) {
-        guard !topics.isEmpty else { return }
-        var merge = try TopicMerge(txn: txn, dbi: dbs.topics, runs: try IndexRuns.runs(txn, dbs), topics: topics,
-                                   range: range)
-        let primary = try txn.cursor(dbs.envelopes)
-        var search = [UInt8](repeating: 0, count: EnvelopeKey.byteCount)
-        var candidates: [(EnvelopeKey, Location)] = []
-        while keys.count <= limit, let (prefix, first, more) = try merge.next() {
-            try KeyResolver.keys(withPrefix: prefix, primary: primary, search: &search, into: &candidates)
-            // The common case, resolved as `KeyResolver.resolve` does without building its arrays.
-            if candidates.count == 1, more.isEmpty {
-                if range.contains(candidates[0].0) { keys.append((candidates[0].0, candidates[0].1, first)) }
-                continue
-            }
-            let resolved = try KeyResolver.resolve(topics: [first] + more, candidates: candidates.map(\.0), range: range) {
-                (index) throws(StoreError) -> Topic in
-                try withRecord(txn, at: candidates[index].1) { (record) throws(StoreError) in record.topic }
-            }
-            for (index, topic) in resolved { keys.append((candidates[index].0, candidates[index].1, topic)) }
-        }
-    }
-
-    /// Runs `body` on the record of `key`, in place; `nil` when the key is absent.
-    private func withRecord<T>(_ txn: Transaction, key: EnvelopeKey,
-                               _ body: (Record) throws(StoreError) -> T) throws(StoreError) -> T? {
-        guard let raw = try txn.get(dbs.envelopes, key.bytes) else { return nil }
-        return try withRecord(txn, at: try Location(raw: raw), body)
-    }
-
-    /// Runs `body` on the record at `location`, in place.
-    private func withRecord<T>(_ txn: Transaction, at location: Location,
-                               _ body: (Record) throws(StoreError) -> T) throws(StoreError) -> T {
-        guard let block = try txn.get(dbs.blocks, BigEndian.bytes(location.block)) else {
-            throw .corrupt("block \(location.block) is missing")
-        }
-        return try body(try Record.parse(block: block, at: Int(location.offset),
-                                         format: blockFormats.format(of: location.block)))
-    }
-
-    private func load(_ txn: Transaction, key: EnvelopeKey) throws(StoreError) -> Envelope? {
-        try withRecord(txn, key: key) { (record) throws(StoreError) in
-            try codec.envelope(of: record, dictionaries: DictionarySource(txn: txn, meta: dbs.meta))
-        }
+    private func plan<T>(_ body: (QueryPlanner) throws(StoreError) -> T) throws(StoreError) -> T {
+        let codec = codec
+        return try read { (snapshot) throws(StoreError) in try body(QueryPlanner(snapshot: snapshot, codec: codec)) }
     }
 
     // MARK: Stats
@@ -449,41 +221,9 @@ public final class EnvelopeStore: @unchecked Sendable {
     /// Counts and sizes, from one snapshot.
     public func stats() throws(StoreError) -> StoreStats {
         let info = try environment.info()
-        let dbs = dbs
-        var stats = try environment.read { (txn) throws(StoreError) -> StoreStats in
-            let envelopes = try txn.cursor(dbs.envelopes)
-            let oldest = try envelopes.get(MDB_FIRST).map { EnvelopeKey(raw: $0.key).sent }
-            let newest = try envelopes.get(MDB_LAST).map { EnvelopeKey(raw: $0.key).sent }
-            let topics = try txn.count(dbs.topicDirectory)
-            let raw = try WriteContext.meta64(txn, dbs, Schema.Meta.rawBytes)
-            let stored = try WriteContext.meta64(txn, dbs, Schema.Meta.storedBytes)
-            return StoreStats(
-                schemaVersion: try txn.get(dbs.meta, Schema.Meta.schema).map { BigEndian.uint32($0) } ?? 0,
-                envelopes: Int(try WriteContext.meta64(txn, dbs, Schema.Meta.count)),
-                topics: topics, rawBytes: raw, storedBytes: stored, fileBytes: 0,
-                usedBytes: UInt64(info.lastPage + 1 - (try freePages(txn))) * UInt64(info.pageSize),
-                compressedEnvelopes: Int(try WriteContext.meta64(txn, dbs, Schema.Meta.compressed)),
-                compressionRatio: stored == 0 ? 1 : Double(raw) / Double(stored),
-                oldestSent: oldest, newestSent: newest, blocks: try txn.count(dbs.blocks),
-                mapBytes: UInt64(info.mapBytes))
-        }
-        stats.fileBytes = EnvelopeStore.fileSize(directory + "/data.mdb") ?? 0
+        var stats = try read { (snapshot) throws(StoreError) in try StoreStats(snapshot, map: info) }
+        stats.fileBytes = Compaction.fileSize(directory + "/data.mdb") ?? 0
         return stats
-    }
-
-    /// Pages on LMDB's free list (database 0: transaction id -> list of page numbers).
-    private func freePages(_ txn: Transaction) throws(StoreError) -> Int {
-        let cursor = try txn.cursor(0)
-        var total = 0
-        var entry = try cursor.get(MDB_FIRST)
-        while let current = entry {
-            // Each value is an ID list whose first word is its length.
-            if current.value.count >= MemoryLayout<Int>.size {
-                total += current.value.loadUnaligned(as: Int.self)
-            }
-            entry = try cursor.get(MDB_NEXT)
-        }
-        return total
     }
 
     // MARK: Retention and compaction
@@ -493,127 +233,25 @@ public final class EnvelopeStore: @unchecked Sendable {
     /// mostly-dead ones. Works in transactions of at most `batch` removals, so readers and
     /// ingest interleave with a long sweep.
     public func sweep(now: UInt32, batch: Int = 1000) async throws(StoreError) -> SweepReport {
-        let writer = try activeWriter()
-        let report = SweepBox()
-        let budget = max(1, batch)
-        while true {
-            let before = report.report
-            try await writer.submit(weight: 0) { (context) throws(StoreError) in
-                var step = SweepReport()
-                step.expired = try context.expire(now: now, budget: budget)
-                // The size cap applies to what the ages leave, so it waits for expiry to finish.
-                if step.expired < budget { step.evicted = try context.evict(budget: budget - step.expired) }
-                step.relocated = try context.reclaimTouchedBlocks()
-                step.blocksFreed = context.blocksFreed
-                report.step = step
-            }
-            report.commitStep()
-            if report.report.expired + report.report.evicted - before.expired - before.evicted < budget { break }
-        }
+        let report = try await RetentionSweep(now: now, budget: max(1, batch)).run(on: try activeWriter())
         // Sweeps run periodically: the first one that finds enough samples trains the dictionary.
         if configuration.dictionary != nil, configuration.compressionLevel > 0, codec.dictionaryInUse == nil {
             _ = try await trainDictionary()
         }
-        return report.report
+        return report
     }
 
     /// Writes a compacting copy (LMDB's MDB_CP_COMPACT: live pages only, free list dropped)
     /// of the current snapshot into `destination`, which must not hold a store. The store
     /// stays open and usable meanwhile.
     public func compact(to destination: String) throws(StoreError) {
-        do {
-            try FileManager.default.createDirectory(atPath: destination, withIntermediateDirectories: true)
-        } catch {
-            throw .io(operation: "mkdir", path: destination, errno: EACCES)
-        }
-        if FileManager.default.fileExists(atPath: destination + "/data.mdb") {
-            throw .invalidArgument("\(destination) already holds a database")
-        }
-        try environment.copyCompacted(to: destination)
+        try Compaction.copy(environment, to: destination)
     }
 
     /// Compacts the store in `directory` in place: a compacting copy, then an atomic rename
     /// over the old file. Needs the store closed everywhere (`StoreError.busy` otherwise).
     /// Returns the file's size before and after.
     public static func compactInPlace(at directory: String) throws(StoreError) -> (before: UInt64, after: UInt64) {
-        let lock = try DirectoryLock(directory: directory, exclusive: true)
-        let data = directory + "/data.mdb"
-        let staging = directory + "/compacting"
-        guard let before = fileSize(data) else { throw .io(operation: "stat", path: data, errno: ENOENT) }
-        try? FileManager.default.removeItem(atPath: staging)
-        do {
-            try FileManager.default.createDirectory(atPath: staging, withIntermediateDirectories: false)
-        } catch {
-            throw .io(operation: "mkdir", path: staging, errno: EACCES)
-        }
-        do {
-            let environment = try Environment(directory: directory, mapBytes: 1 << 20, readOnly: false)
-            try environment.copyCompacted(to: staging)
-        }
-        guard rename(staging + "/data.mdb", data) == 0 else { throw .io(operation: "rename", path: data, errno: errno) }
-        // The lock file describes readers of the old file; nobody has it open (we hold the
-        // directory lock exclusively), so it is safe to drop and LMDB recreates it.
-        unlink(directory + "/lock.mdb")
-        try? FileManager.default.removeItem(atPath: staging)
-        guard let after = fileSize(data) else { throw .io(operation: "stat", path: data, errno: ENOENT) }
-        withExtendedLifetime(lock) {}
-        return (before, after)
-    }
-
-    static func fileSize(_ path: String) -> UInt64? {
-        guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
-              let size = attributes[.size] as? NSNumber else { return nil }
-        return size.uint64Value
-    }
-}
-
-/// The chunks of a batch prepared on several threads, each written by its own thread once.
-private final class PreparedChunks: @unchecked Sendable {
-    private var chunks: [[PreparedEnvelope]]
-    private let lock = NSLock()
-
-    init(count: Int) {
-        chunks = Array(repeating: [], count: count)
-    }
-
-    func set(_ index: Int, _ prepared: [PreparedEnvelope]) {
-        lock.lock()
-        chunks[index] = prepared
-        lock.unlock()
-    }
-
-    func joined() -> [PreparedEnvelope] {
-        lock.lock()
-        defer { lock.unlock() }
-        return Array(chunks.joined())
-    }
-}
-
-/// The id the writer gave a new dictionary, read by the caller after the commit.
-private final class DictionaryBox: @unchecked Sendable {
-    var id: UInt32 = 0
-}
-
-/// Results written by the writer thread, read by the caller after the commit.
-private final class ResultsBox: @unchecked Sendable {
-    var values: [IngestResult]
-
-    init(count: Int) {
-        values = Array(repeating: .duplicate(.zero), count: count)
-    }
-}
-
-/// Sweep totals across transactions; a step's figures count only once its commit succeeded.
-private final class SweepBox: @unchecked Sendable {
-    var report = SweepReport()
-    var step = SweepReport()
-
-    func commitStep() {
-        report.expired += step.expired
-        report.evicted += step.evicted
-        report.relocated += step.relocated
-        report.blocksFreed += step.blocksFreed
-        report.transactions += 1
-        step = SweepReport()
+        try Compaction.inPlace(at: directory)
     }
 }

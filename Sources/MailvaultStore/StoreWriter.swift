@@ -4,16 +4,23 @@ import Foundation
 ///
 /// Consecutive ingest jobs are applied in one write transaction and committed together (group
 /// commit): one fsync serves every caller waiting in the queue, and each caller is resumed
-/// only after that commit returned, so an acknowledged envelope is on disk. Maintenance jobs
-/// (sweep steps, index rebuilds) run in transactions of their own between groups.
+/// with its job's result only after that commit returned, so an acknowledged envelope is on
+/// disk. Maintenance jobs (sweep steps, index rebuilds) run in transactions of their own
+/// between groups.
+///
+/// `@unchecked Sendable` because its queue and flags are shared between callers and the writer
+/// thread under `condition`, which the compiler cannot see.
 final class StoreWriter: @unchecked Sendable {
-    typealias Work = @Sendable (WriteContext) throws(StoreError) -> Void
+    /// What a job leaves to do once its transaction is durable: resume its caller with the result.
+    private typealias Delivery = @Sendable () -> Void
 
     private struct Job {
-        let work: Work
+        /// Applies the job inside the write transaction; the delivery it returns runs after the commit.
+        let apply: @Sendable (WriteContext) throws(StoreError) -> Delivery
+        /// Resumes the caller with the error that aborted the job's transaction.
+        let fail: @Sendable (StoreError) -> Void
         /// Envelopes carried (0 for maintenance, which never joins a group).
         let weight: Int
-        let done: @Sendable (StoreError?) -> Void
     }
 
     /// A group stops growing at this many envelopes, to bound one transaction's dirty pages.
@@ -34,31 +41,50 @@ final class StoreWriter: @unchecked Sendable {
         thread.start()
     }
 
-    /// Queues a job and waits for its commit.
-    func submit(weight: Int, _ work: @escaping Work) async throws(StoreError) {
-        let error: StoreError? = await withCheckedContinuation { continuation in
-            enqueue(Job(work: work, weight: weight, done: { continuation.resume(returning: $0) }))
+    /// Queues a job and returns its result once its commit is durable.
+    ///
+    /// The job may run more than once (a group that fails is retried job by job); only the
+    /// result of the run that committed is returned.
+    func submit<T: Sendable>(weight: Int, _ work: @escaping @Sendable (WriteContext) throws(StoreError) -> T)
+        async throws(StoreError) -> T
+    {
+        let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<T, StoreError>, Never>) in
+            enqueue(Job(apply: { (context) throws(StoreError) -> Delivery in
+                let value = try work(context)
+                return { continuation.resume(returning: .success(value)) }
+            }, fail: { continuation.resume(returning: .failure($0)) }, weight: weight))
         }
-        if let error { throw error }
+        return try result.get()
     }
 
-    /// Queues a job and blocks the calling thread until its commit (for synchronous callers).
-    func submitAndWait(weight: Int, _ work: @escaping Work) throws(StoreError) {
+    /// `submit` for synchronous callers: blocks the calling thread until the commit.
+    func submitAndWait<T: Sendable>(weight: Int, _ work: @escaping @Sendable (WriteContext) throws(StoreError) -> T)
+        throws(StoreError) -> T
+    {
         let finished = DispatchSemaphore(value: 0)
-        let box = ErrorBox()
-        enqueue(Job(work: work, weight: weight, done: { error in
-            box.error = error
+        // Written once by the writer thread before it signals, read here only after the wait:
+        // the semaphore orders the two, which the compiler cannot check.
+        nonisolated(unsafe) var result: Result<T, StoreError>?
+        enqueue(Job(apply: { (context) throws(StoreError) -> Delivery in
+            let value = try work(context)
+            return {
+                result = .success(value)
+                finished.signal()
+            }
+        }, fail: { error in
+            result = .failure(error)
             finished.signal()
-        }))
+        }, weight: weight))
         finished.wait()
-        if let error = box.error { throw error }
+        guard let result else { throw .closed }
+        return try result.get()
     }
 
     private func enqueue(_ job: Job) {
         condition.lock()
         if stopping {
             condition.unlock()
-            job.done(.closed)
+            job.fail(.closed)
             return
         }
         queue.append(job)
@@ -94,34 +120,40 @@ final class StoreWriter: @unchecked Sendable {
                 }
             }
             condition.unlock()
-            let error = commit(group)
-            if error != nil, group.count > 1, error != .diskFull {
+            switch commit(group) {
+            case .success(let deliveries):
+                for deliver in deliveries { deliver() }
+            case .failure(let error) where group.count > 1 && error != .diskFull:
                 // One job's failure must not fail the others: retry each on its own.
-                for job in group { job.done(commit([job])) }
-            } else {
-                for job in group { job.done(error) }
+                for job in group {
+                    switch commit([job]) {
+                    case .success(let deliveries): for deliver in deliveries { deliver() }
+                    case .failure(let error): job.fail(error)
+                    }
+                }
+            case .failure(let error):
+                for job in group { job.fail(error) }
             }
         }
     }
 
-    private func commit(_ group: [Job]) -> StoreError? {
+    /// Applies a group in one write transaction; its jobs' deliveries, to run once it is durable.
+    private func commit(_ group: [Job]) -> Result<[Delivery], StoreError> {
         do throws(StoreError) {
             var finished: WriteContext?
-            try environment.write { (txn) throws(StoreError) in
+            let deliveries = try environment.write { (txn) throws(StoreError) -> [Delivery] in
                 let context = try makeContext(txn)
-                for job in group { try job.work(context) }
+                var deliveries: [Delivery] = []
+                deliveries.reserveCapacity(group.count)
+                for job in group { deliveries.append(try job.apply(context)) }
                 try context.finish()
                 finished = context
+                return deliveries
             }
             finished?.didCommit()
-            return nil
+            return .success(deliveries)
         } catch {
-            return error
+            return .failure(error)
         }
     }
-}
-
-/// Carries an error from the writer thread to a thread blocked on a semaphore.
-private final class ErrorBox: @unchecked Sendable {
-    var error: StoreError?
 }

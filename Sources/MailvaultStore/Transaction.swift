@@ -1,5 +1,5 @@
-import Foundation
 import CLMDB
+import Foundation
 
 /// A thin, typed view of an LMDB transaction: the store's only way to touch the database.
 ///

@@ -1,5 +1,5 @@
-import MailvaultCore
 import CLMDB
+import MailvaultCore
 
 extension WriteContext {
     /// Removes up to `budget` envelopes whose retention age has passed; returns how many.
@@ -43,7 +43,7 @@ extension WriteContext {
     func evict(budget: Int) throws(StoreError) -> Int {
         guard let maximum = retention.maximumBytes else { return 0 }
         var removed = 0
-        while storedBytes > maximum, removed < budget {
+        while counters.storedBytes > maximum, removed < budget {
             let cursor = try txn.cursor(dbs.envelopes)
             guard let first = try cursor.get(MDB_FIRST) else { break }
             try remove(key: EnvelopeKey(raw: first.key))

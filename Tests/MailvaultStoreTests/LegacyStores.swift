@@ -120,4 +120,48 @@ enum LegacyStores {
             try txn.put(dbs.meta, Schema.Meta.schema, BigEndian.bytes(UInt32(3)))
         }
     }
+
+    /// Puts a store already in version 3's layout (`LegacyStores.rewriteAsVersion3`) into
+    /// version 1's (single trees keyed by topic and by hash prefix, no run directory) and
+    /// records version 1, as a version 1 build left it.
+    static func rewriteAsVersion1(_ store: EnvelopeStore) throws {
+        let dbs = store.dbs
+        try store.environment.write { (txn) throws(StoreError) in
+            let flags = MDB_DUPSORT | MDB_DUPFIXED | MDB_CREATE
+            for (name, dbi) in [("topics", dbs.topics), ("hashes", dbs.hashes)] {
+                guard let legacy = try txn.openExisting(name, flags: flags) else { throw StoreError.corrupt(name) }
+                let cursor = try txn.cursor(dbi)
+                var entry = try cursor.get(MDB_FIRST)
+                while let current = entry {
+                    try txn.put(legacy, Array(current.value.prefix(4)), Array(current.value.dropFirst(4)))
+                    entry = try cursor.get(MDB_NEXT)
+                }
+                try txn.clear(dbi)
+            }
+            try txn.clear(dbs.runs)
+            try txn.put(dbs.meta, Schema.Meta.schema, BigEndian.bytes(UInt32(1)))
+        }
+    }
+
+    /// Puts a store already in version 3's layout into version 2's (keys `BE32(run) ++ subkey`,
+    /// the rest of each entry as sorted duplicates) and records version 2, as a version 2 build left it.
+    static func rewriteAsVersion2(_ store: EnvelopeStore) throws {
+        let dbs = store.dbs
+        try store.environment.write { (txn) throws(StoreError) in
+            let flags = MDB_DUPSORT | MDB_DUPFIXED | MDB_CREATE
+            let names = Schema.version2IndexNames
+            for (name, dbi) in [(names.topics, dbs.topics), (names.hashes, dbs.hashes)] {
+                guard let legacy = try txn.openExisting(name, flags: flags) else { throw StoreError.corrupt(name) }
+                let cursor = try txn.cursor(dbi)
+                var entry = try cursor.get(MDB_FIRST)
+                while let current = entry {
+                    try txn.put(legacy, Array(current.key) + Array(current.value.prefix(4)),
+                                Array(current.value.dropFirst(4)))
+                    entry = try cursor.get(MDB_NEXT)
+                }
+                try txn.clear(dbi)
+            }
+            try txn.put(dbs.meta, Schema.Meta.schema, BigEndian.bytes(UInt32(2)))
+        }
+    }
 }

@@ -1,7 +1,9 @@
+import CLMDB
 import Foundation
 import MailvaultBench
 import MailvaultCore
 @testable import MailvaultStore
+import Testing
 
 /// A fresh directory under the system's temporary directory, removed by `remove()`.
 struct TemporaryDirectory {
@@ -42,4 +44,31 @@ struct EnvelopeFactory {
 
 extension Envelope {
     var storeKey: EnvelopeKey { EnvelopeKey(sent: sentTime, hash: hash) }
+}
+
+/// Views of a store's databases for tests that check its layout.
+extension EnvelopeStore {
+    /// The topics in the topic directory, each key checked for its layout.
+    func directoryTopics() throws -> Set<Topic> {
+        let dbs = dbs
+        return try environment.read { (txn) throws(StoreError) in
+            var topics: Set<Topic> = []
+            let cursor = try txn.cursor(dbs.topicDirectory)
+            var entry = try cursor.get(MDB_FIRST)
+            while let current = entry {
+                #expect(current.key.count == TopicDirectory.keyByteCount)
+                let topic = Topic(rawValue: BigEndian.uint32(current.key, at: 2))
+                #expect(Int(BigEndian.uint16(current.key)) == Bloom.lastIndex(of: topic))
+                topics.insert(topic)
+                entry = try cursor.get(MDB_NEXT)
+            }
+            return topics
+        }
+    }
+
+    /// The runs of the topic and hash indexes, oldest first.
+    func runDirectory() throws -> [IndexRuns.Run] {
+        let dbs = dbs
+        return try environment.read { (txn) throws(StoreError) in try IndexRuns.runs(txn, dbs) }
+    }
 }

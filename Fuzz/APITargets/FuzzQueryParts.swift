@@ -1,11 +1,12 @@
+import MailvaultAPI
 import MailvaultCore
-import MailvaultStore
 
-/// Query parameters as the store receives them (from the CLI and, later, HTTP): bounds, topics,
-/// bloom bytes, limit and cursor bytes carved from the input. Whatever validates must have every
-/// field within the documented limits; whatever is refused must be refused with a typed error.
+/// Query parameters as binary parts (what the CLI and the C API receive): bounds, topics, bloom
+/// bytes, limit and cursor bytes carved from the input. Whatever validates must have every field
+/// within the documented limits and survive the trip through a query string; whatever is refused
+/// must be refused with a typed error.
 @_cdecl("LLVMFuzzerTestOneInput")
-public func fuzzStoreQuery(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+public func fuzzQueryParts(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     var bytes = Array(UnsafeBufferPointer(start: data, count: size))[...]
     func take(_ count: Int) -> [UInt8] {
         let part = Array(bytes.prefix(count))
@@ -25,11 +26,19 @@ public func fuzzStoreQuery(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let cursor: [UInt8]? = cursorLength == 0 ? nil : take(cursorLength)
     let query: HistoryQuery
     do {
-        query = try HistoryQuery(from: from, to: to, topics: topics, bloomBytes: bloom, limit: limit, cursorBytes: cursor)
-        try query.validate()
+        query = try QueryParameters.history(from: from, to: to, topics: topics, bloomBytes: bloom, limit: limit,
+                                            cursorBytes: cursor)
     } catch {
         return 0
     }
+    let written = QueryParameters.encode(query)
+    guard let again = try? QueryParameters.history(try QueryString(written), now: 0) else {
+        preconditionFailure("a valid query's query string does not parse: \(written)")
+    }
+    // The query string carries the bloom only without topics (topics win), as the server reads it.
+    var expected = query
+    if !expected.topics.isEmpty { expected.bloom = nil }
+    precondition(again == expected, "the query string parsed to another query")
     precondition(query.from <= query.to)
     precondition(query.topics.count <= HistoryQuery.maximumTopics)
     precondition((1...HistoryQuery.maximumLimit).contains(query.limit))

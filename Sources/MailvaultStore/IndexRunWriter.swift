@@ -1,0 +1,139 @@
+import CLMDB
+import MailvaultCore
+
+/// Writes one transaction's changes to the topic and hash indexes (`IndexRuns`): its new
+/// entries as one run, merges of the newest runs, removals, and the dropping of runs retention
+/// emptied.
+///
+/// Entries of inserted envelopes wait in memory and are written at once, sorted, as a run
+/// whose puts all append (`MDB_MULTIPLE` per run key), by `flush` — at the commit, or before
+/// a removal that may need to delete one of them.
+final class IndexRunWriter {
+    private let txn: Transaction
+    private let dbs: Databases
+    private var pendingTopics: [TopicIndexEntry] = []
+    private var pendingHashes: [HashIndexEntry] = []
+    /// The run directory, read on first use and kept current by this transaction's writes.
+    private var loadedRuns: [IndexRuns.Run]?
+
+    init(txn: Transaction, dbs: Databases) {
+        self.txn = txn
+        self.dbs = dbs
+    }
+
+    /// The run directory as this transaction sees it.
+    func runs() throws(StoreError) -> [IndexRuns.Run] {
+        if let loadedRuns { return loadedRuns }
+        let runs = try IndexRuns.runs(txn, dbs)
+        loadedRuns = runs
+        return runs
+    }
+
+    /// The number the next run takes: one above the newest.
+    func nextRunID() throws(StoreError) -> UInt32 {
+        guard let last = try runs().last else { return 0 }
+        guard last.id < UInt32.max else { throw .corrupt("index run numbers are exhausted; compact the store") }
+        return last.id + 1
+    }
+
+    /// Records a run whose entries were just written, as the newest.
+    func recordRun(_ run: IndexRuns.Run) throws(StoreError) {
+        try txn.put(dbs.runs, BigEndian.bytes(run.id), [run.level], flags: MDB_APPEND)
+        loadedRuns?.append(run)
+    }
+
+    // MARK: Adding
+
+    /// Queues the index entries of an inserted envelope for this transaction's run.
+    func add(_ key: EnvelopeKey, topic: Topic) {
+        pendingTopics.append(TopicIndexEntry(topic: topic, key: key))
+        pendingHashes.append(HashIndexEntry(key: key))
+    }
+
+    /// Writes the entries queued so far as a new level-0 run, and their new topics into the
+    /// topic directory.
+    func flush(into directory: TopicDirectoryWriter) throws(StoreError) {
+        guard !pendingTopics.isEmpty else { return }
+        let id = try nextRunID()
+        let topicEntries = IndexRuns.sortedDistinct(pendingTopics)
+        var previous: Topic?
+        for entry in topicEntries where entry.topic != previous {
+            previous = entry.topic
+            try directory.add(entry.topic)
+        }
+        try IndexRuns.write(topicEntries, run: id, into: dbs.topics, txn)
+        try IndexRuns.write(IndexRuns.sortedDistinct(pendingHashes), run: id, into: dbs.hashes, txn)
+        try recordRun(IndexRuns.Run(id: id, level: 0))
+        pendingTopics = []
+        pendingHashes = []
+    }
+
+    // MARK: Removing
+
+    /// Deletes a topic entry from every run: it may lie in several, one per envelope that had
+    /// it when it was added. Call `flush` first.
+    func remove(_ entry: TopicIndexEntry) throws(StoreError) {
+        let bytes = entry.bytes
+        for run in try runs() {
+            try txn.delete(dbs.topics, IndexRuns.key(run: run.id), value: bytes)
+        }
+    }
+
+    /// Deletes a hash entry from every run: several may hold this (prefix, sent) pair, one for
+    /// each envelope that had it. Call `flush` first.
+    func remove(_ entry: HashIndexEntry) throws(StoreError) {
+        let bytes = entry.bytes
+        for run in try runs() {
+            try txn.delete(dbs.hashes, IndexRuns.key(run: run.id), value: bytes)
+        }
+    }
+
+    // MARK: Merging and dropping
+
+    /// While the newest `fanIn` runs share a level below the top, merges them into one run of
+    /// the next level. Levels never increase towards newer runs, so looking at the newest
+    /// runs is enough, and the merged run takes the next number so that it is appended too.
+    func merge() throws(StoreError) {
+        var runs = try runs()
+        while runs.count >= IndexRuns.fanIn, case let group = Array(runs.suffix(IndexRuns.fanIn)),
+              let level = group.first?.level, level < IndexRuns.maximumLevel, group.allSatisfy({ $0.level == level }) {
+            guard let last = group.last, last.id < UInt32.max else {
+                throw .corrupt("index run numbers are exhausted; compact the store")
+            }
+            let merged = IndexRuns.Run(id: last.id + 1, level: level + 1)
+            try mergeRuns(group, into: merged, dbi: dbs.topics, as: TopicIndexEntry.self)
+            try mergeRuns(group, into: merged, dbi: dbs.hashes, as: HashIndexEntry.self)
+            for run in group { try txn.delete(dbs.runs, BigEndian.bytes(run.id)) }
+            try txn.put(dbs.runs, BigEndian.bytes(merged.id), [merged.level], flags: MDB_APPEND)
+            runs.removeLast(IndexRuns.fanIn)
+            runs.append(merged)
+        }
+        loadedRuns = runs
+    }
+
+    private func mergeRuns<Entry: IndexEntry>(_ group: [IndexRuns.Run], into merged: IndexRuns.Run, dbi: MDB_dbi,
+                                              as: Entry.Type) throws(StoreError) {
+        var lists: [[Entry]] = []
+        for run in group {
+            lists.append(try IndexRuns.entries(of: run.id, in: dbi, txn))
+            try IndexRuns.delete(run: run.id, from: dbi, txn)
+        }
+        try IndexRuns.write(IndexRuns.merge(lists), run: merged.id, into: dbi, txn)
+    }
+
+    /// Removes the oldest runs once retention has deleted every envelope they indexed (no
+    /// topic entry left); their remaining hash entries name only envelopes that have entries
+    /// of their own in other runs.
+    func dropEmptyRuns() throws(StoreError) {
+        var runs = try runs()
+        while let oldest = runs.first, runs.count > 1 {
+            let runKey = IndexRuns.key(run: oldest.id)
+            // Deleting a run's last topic entry deleted its key.
+            if try txn.get(dbs.topics, runKey) != nil { break }
+            try IndexRuns.delete(run: oldest.id, from: dbs.hashes, txn)
+            try txn.delete(dbs.runs, runKey)
+            runs.removeFirst()
+        }
+        loadedRuns = runs
+    }
+}

@@ -1,0 +1,101 @@
+import CLMDB
+import MailvaultCore
+
+/// One consistent view of the store's databases, and the one place records are read from.
+///
+/// Readers get one over an LMDB read transaction (`EnvelopeStore`'s reads); the writer gets
+/// one over its write transaction, which sees that transaction's own puts. The writer keeps
+/// its open block in memory until the commit, so it passes that block as `unwritten`; every
+/// other block is read from the transaction in place, without copying.
+struct ReadSnapshot {
+    let txn: Transaction
+    let dbs: Databases
+    /// Which blocks hold schema 3's records.
+    let blockFormats: BlockFormats
+
+    init(txn: Transaction, dbs: Databases, blockFormats: BlockFormats) {
+        self.txn = txn
+        self.dbs = dbs
+        self.blockFormats = blockFormats
+    }
+
+    /// A view whose block formats are read from `meta` (a writer's transaction, which may
+    /// have migrated them).
+    init(txn: Transaction, dbs: Databases) throws(StoreError) {
+        self.init(txn: txn, dbs: dbs, blockFormats: try BlockFormats.read(txn, dbs.meta))
+    }
+
+    /// The zstd dictionaries this view holds.
+    var dictionaries: DictionarySource { DictionarySource(txn: txn, meta: dbs.meta) }
+
+    // MARK: Records
+
+    /// Where the record of `key` lies; `nil` when the key is absent.
+    func location(of key: EnvelopeKey) throws(StoreError) -> Location? {
+        guard let raw = try txn.get(dbs.envelopes, key.bytes) else { return nil }
+        return try Location(raw: raw)
+    }
+
+    /// Runs `body` on the record of `key`, in place; `nil` when the key is absent.
+    func withRecord<T>(key: EnvelopeKey, _ body: (Record) throws(StoreError) -> T) throws(StoreError) -> T? {
+        guard let location = try location(of: key) else { return nil }
+        return try withRecord(at: location, body)
+    }
+
+    /// Runs `body` on the record at `location`, in place. `unwritten` is a block the caller
+    /// holds that the transaction does not have yet (the writer's open block): a record in it
+    /// is read from those bytes.
+    func withRecord<T>(at location: Location, unwritten: (id: UInt32, bytes: [UInt8])? = nil,
+                       _ body: (Record) throws(StoreError) -> T) throws(StoreError) -> T {
+        let format = blockFormats.format(of: location.block)
+        if let unwritten, unwritten.id == location.block {
+            return try withRawBytes(unwritten.bytes) { (block) throws(StoreError) in
+                try body(try Record.parse(block: block, at: Int(location.offset), format: format))
+            }
+        }
+        guard let block = try txn.get(dbs.blocks, BigEndian.bytes(location.block)) else {
+            throw .corrupt("block \(location.block) is missing")
+        }
+        return try body(try Record.parse(block: block, at: Int(location.offset), format: format))
+    }
+
+    // MARK: Meta
+
+    /// A BE64 counter of `meta` (0 when absent).
+    func counter(_ key: [UInt8]) throws(StoreError) -> UInt64 {
+        guard let raw = try txn.get(dbs.meta, key) else { return 0 }
+        guard raw.count == 8 else { throw .corrupt("meta value '\(String(decoding: key, as: UTF8.self))' has \(raw.count) bytes") }
+        return BigEndian.uint64(raw)
+    }
+
+    /// The store's running totals.
+    func counters() throws(StoreError) -> StoreCounters {
+        StoreCounters(count: try counter(Schema.Meta.count), rawBytes: try counter(Schema.Meta.rawBytes),
+                      storedBytes: try counter(Schema.Meta.storedBytes), compressed: try counter(Schema.Meta.compressed))
+    }
+
+    /// The schema version recorded in `meta`; `nil` in an empty environment.
+    func schemaVersion() throws(StoreError) -> UInt32? {
+        try txn.get(dbs.meta, Schema.Meta.schema).map { BigEndian.uint32($0) }
+    }
+
+    /// The runs of the topic and hash indexes, oldest first.
+    func runs() throws(StoreError) -> [IndexRuns.Run] {
+        try IndexRuns.runs(txn, dbs)
+    }
+
+    /// Pages on LMDB's free list (database 0: transaction id -> list of page numbers).
+    func freePages() throws(StoreError) -> Int {
+        let cursor = try txn.cursor(0)
+        var total = 0
+        var entry = try cursor.get(MDB_FIRST)
+        while let current = entry {
+            // Each value is an ID list whose first word is its length.
+            if current.value.count >= MemoryLayout<Int>.size {
+                total += current.value.loadUnaligned(as: Int.self)
+            }
+            entry = try cursor.get(MDB_NEXT)
+        }
+        return total
+    }
+}

@@ -1,0 +1,222 @@
+import CLMDB
+import Foundation
+import MailvaultBench
+import MailvaultCore
+@testable import MailvaultStore
+import Testing
+
+@Suite("Schema migration at open (SchemaMigrator)")
+struct SchemaMigratorTests {
+    @Test("a version 1 store is migrated at open: its indexes become one run, every lookup still works")
+    func migratesVersion1() async throws {
+        let directory = TemporaryDirectory("migrate")
+        defer { directory.remove() }
+        var factory = EnvelopeFactory(seed: 23)
+        let envelopes = (0..<300).map { factory.envelope(sent: UInt32(5000 + $0 / 3)) }
+        do {
+            let store = try EnvelopeStore.open(at: directory.path)
+            _ = try await store.ingest(envelopes)
+            try LegacyStores.rewriteAsVersion3(store)
+            try LegacyStores.rewriteAsVersion1(store)
+            store.close()
+        }
+        let store = try EnvelopeStore.open(at: directory.path)
+        #expect(try store.stats().schemaVersion == Schema.version)
+        #expect(try store.runDirectory() == [IndexRuns.Run(id: 0, level: IndexRuns.maximumLevel)])
+        #expect(try store.presence(of: envelopes.map(\.hash)).allSatisfy { $0 })
+        for topic in factory.topics {
+            let page = try store.query(HistoryQuery(topics: [topic], limit: 1000))
+            #expect(page.envelopes.map(\.storeKey) == envelopes.filter { $0.topic == topic }.map(\.storeKey).sorted())
+        }
+        let dbs = store.dbs
+        try store.environment.read { (txn) throws(StoreError) in
+            #expect(try txn.openExisting(Schema.version1IndexNames.topics, flags: 0) == nil)
+            #expect(try txn.openExisting(Schema.version1IndexNames.hashes, flags: 0) == nil)
+            #expect(try txn.count(dbs.topics) == envelopes.count)
+        }
+        // New commits add runs after the migrated one.
+        let more = (0..<10).map { factory.envelope(sent: UInt32(9000 + $0)) }
+        _ = try await store.ingest(more)
+        #expect(try store.presence(of: (envelopes + more).map(\.hash)).allSatisfy { $0 })
+        store.close()
+    }
+
+    @Test("a version 2 store is migrated at open: each run keeps its number and level, every lookup still works")
+    func migratesVersion2() async throws {
+        let directory = TemporaryDirectory("migrate2")
+        defer { directory.remove() }
+        var factory = EnvelopeFactory(seed: 29, topicCount: 7)
+        var envelopes: [Envelope] = []
+        let runs: [IndexRuns.Run]
+        do {
+            let store = try EnvelopeStore.open(at: directory.path)
+            for batch in 0..<9 {
+                let more = (0..<40).map { factory.envelope(sent: UInt32(7000 + batch * 20 + $0 / 2)) }
+                _ = try await store.ingest(more)
+                envelopes += more
+            }
+            runs = try store.runDirectory()
+            try LegacyStores.rewriteAsVersion3(store)
+            try LegacyStores.rewriteAsVersion2(store)
+            store.close()
+        }
+        #expect(runs.count > 1)
+        let store = try EnvelopeStore.open(at: directory.path)
+        #expect(try store.stats().schemaVersion == Schema.version)
+        #expect(try store.runDirectory() == runs)
+        #expect(try store.presence(of: envelopes.map(\.hash)).allSatisfy { $0 })
+        #expect(try store.envelope(hash: envelopes[17].hash) == envelopes[17])
+        #expect(try store.stats().topics == factory.topics.count)
+        for topic in factory.topics {
+            let page = try store.query(HistoryQuery(topics: [topic], limit: 1000))
+            #expect(page.envelopes.map(\.storeKey) == envelopes.filter { $0.topic == topic }.map(\.storeKey).sorted())
+        }
+        let dbs = store.dbs
+        try store.environment.read { (txn) throws(StoreError) in
+            #expect(try txn.openExisting(Schema.version2IndexNames.topics, flags: 0) == nil)
+            #expect(try txn.openExisting(Schema.version2IndexNames.hashes, flags: 0) == nil)
+            #expect(try txn.count(dbs.topics) == envelopes.count)
+        }
+        // Later commits merge with the migrated runs.
+        for batch in 0..<4 {
+            let more = (0..<10).map { factory.envelope(sent: UInt32(9000 + batch * 10 + $0)) }
+            _ = try await store.ingest(more)
+            envelopes += more
+        }
+        #expect(try store.presence(of: envelopes.map(\.hash)).allSatisfy { $0 })
+        let all = try store.hashes(HistoryQuery(topics: factory.topics, limit: 1000))
+        #expect(all.entries.map(\.key) == envelopes.map(\.storeKey).sorted())
+        store.close()
+    }
+
+    @Test("a version 3 store is migrated at open: topic entries are cut to 16 bytes, old blocks keep their records")
+    func migratesVersion3() async throws {
+        let directory = TemporaryDirectory("migrate3")
+        defer { directory.remove() }
+        var factory = EnvelopeFactory(seed: 37, topicCount: 6)
+        var random = SplitMix64(seed: 38)
+        var envelopes: [Envelope] = []
+        let runs: [IndexRuns.Run]
+        var before: (schema: UInt32, envelopes: Int, rawBytes: UInt64, storedBytes: UInt64, blocks: Int) = (0, 0, 0, 0, 0)
+        do {
+            let store = try EnvelopeStore.open(at: directory.path)
+            for _ in 0..<9 {
+                // Sent times spread over the whole range, so that every block mixes old and new.
+                let more = (0..<120).map { _ in factory.envelope(sent: UInt32(10_000 + random.next() % 1000), maximumLength: 1500) }
+                _ = try await store.ingest(more)
+                envelopes += more
+            }
+            runs = try store.runDirectory()
+            try LegacyStores.rewriteAsVersion3(store)
+            // Read from the databases: the store's own reads expect version 4's layout.
+            let dbs = store.dbs
+            before = try store.environment.read { (txn) throws(StoreError) in
+                let counters = try ReadSnapshot(txn: txn, dbs: dbs).counters()
+                return (BigEndian.uint32(try txn.get(dbs.meta, Schema.Meta.schema)!), Int(counters.count),
+                        counters.rawBytes, counters.storedBytes, try txn.count(dbs.blocks))
+            }
+            store.close()
+        }
+        #expect(before.schema == 3)
+        let store = try EnvelopeStore.open(at: directory.path)
+        let stats = try store.stats()
+        #expect(stats.schemaVersion == Schema.version)
+        #expect((stats.envelopes, stats.rawBytes, stats.storedBytes) == (before.envelopes, before.rawBytes, before.storedBytes))
+        #expect(store.blockFormats.firstVersion4Block == UInt32(before.blocks))
+        #expect(try store.runDirectory() == runs)
+        let dbs = store.dbs
+        try store.environment.read { (txn) throws(StoreError) in
+            #expect(try txn.count(dbs.topics) == envelopes.count)
+            // The block that was open is closed: new records go to version 4 blocks.
+            #expect(try txn.get(dbs.meta, Schema.Meta.openBlock) == nil)
+        }
+        func checkAll(_ kept: [Envelope]) throws {
+            #expect(try store.presence(of: kept.map(\.hash)).allSatisfy { $0 })
+            for topic in factory.topics {
+                let page = try store.query(HistoryQuery(topics: [topic], limit: 1000))
+                let expected = kept.filter { $0.topic == topic }.sorted { $0.storeKey < $1.storeKey }
+                #expect(page.envelopes == expected)
+            }
+            let filter = Bloom(topics: Array(factory.topics.prefix(2)))
+            let bloom = try store.hashes(HistoryQuery(bloom: filter, limit: 1000))
+            #expect(bloom.entries.map(\.key)
+                == kept.filter { filter.matches($0.topic.bloom) }.map(\.storeKey).sorted())
+        }
+        try checkAll(envelopes)
+        #expect(try store.envelope(hash: envelopes[5].hash) == envelopes[5])
+
+        // New records land in version 4 blocks next to the old ones.
+        let more = (0..<50).map { _ in factory.envelope(sent: UInt32(10_000 + random.next() % 1000), maximumLength: 1500) }
+        _ = try await store.ingest(more)
+        envelopes += more
+        try checkAll(envelopes)
+        // Expiring most of every block compacts the old blocks: their live records move, re-encoded.
+        let cutoff: UInt32 = 10_850
+        let report = try await store.sweep(now: cutoff + RetentionPolicy().maximumAge)
+        let kept = envelopes.filter { $0.sentTime >= cutoff }
+        #expect(report.expired == envelopes.count - kept.count)
+        #expect(report.relocated > 0)
+        try checkAll(kept)
+        let after = try store.stats()
+        #expect(after.envelopes == kept.count)
+        #expect(after.rawBytes == kept.reduce(0) { $0 + UInt64($1.encoded.count) })
+        store.close()
+        let reopened = try EnvelopeStore.open(at: directory.path)
+        #expect(try reopened.presence(of: kept.map(\.hash)).allSatisfy { $0 })
+        #expect(try reopened.stats().storedBytes == after.storedBytes)
+        reopened.close()
+    }
+
+    @Test("a read-only open of an older schema is refused instead of misread")
+    func readOnlyOlderSchema() async throws {
+        let directory = TemporaryDirectory("readonly3")
+        defer { directory.remove() }
+        var factory = EnvelopeFactory(seed: 39)
+        do {
+            let store = try EnvelopeStore.open(at: directory.path)
+            _ = try await store.ingest((0..<20).map { factory.envelope(sent: UInt32(100 + $0)) })
+            try LegacyStores.rewriteAsVersion3(store)
+            store.close()
+        }
+        #expect(throws: StoreError.needsMigration(directory: directory.path, version: 3)) {
+            _ = try EnvelopeStore.open(at: directory.path, configuration: StoreConfiguration(readOnly: true))
+        }
+        try EnvelopeStore.open(at: directory.path).close()
+        let store = try EnvelopeStore.open(at: directory.path, configuration: StoreConfiguration(readOnly: true))
+        #expect(try store.stats().envelopes == 20)
+        store.close()
+    }
+
+    @Test("a version 4 store is migrated at open: its topic directory is built from the runs")
+    func migratesVersion4() async throws {
+        let directory = TemporaryDirectory("migrate4")
+        defer { directory.remove() }
+        var factory = EnvelopeFactory(seed: 41, topicCount: 40)
+        var envelopes: [Envelope] = []
+        do {
+            let store = try EnvelopeStore.open(at: directory.path)
+            for batch in 0..<12 {
+                let more = (0..<60).map { factory.envelope(sent: UInt32(3000 + batch * 30 + $0 / 2)) }
+                _ = try await store.ingest(more)
+                envelopes += more
+            }
+            try LegacyStores.rewriteAsVersion4(store)
+            store.close()
+        }
+        #expect(throws: StoreError.needsMigration(directory: directory.path, version: 4)) {
+            _ = try EnvelopeStore.open(at: directory.path, configuration: StoreConfiguration(readOnly: true))
+        }
+        let store = try EnvelopeStore.open(at: directory.path)
+        let stats = try store.stats()
+        #expect(stats.schemaVersion == Schema.version)
+        #expect(stats.topics == Set(envelopes.map(\.topic)).count)
+        #expect(try store.directoryTopics() == Set(envelopes.map(\.topic)))
+        for size in [1, 3, 7] {
+            let filter = Bloom(topics: factory.topics.shuffled(using: &factory.random).prefix(size))
+            let page = try store.hashes(HistoryQuery(bloom: filter, limit: 1000))
+            #expect(page.entries.map(\.key)
+                == envelopes.filter { filter.matches($0.topic.bloom) }.map(\.storeKey).sorted())
+        }
+        store.close()
+    }
+}
