@@ -165,6 +165,10 @@ let package = Package(
             dependencies: ["MailvaultAPI", "MailvaultCore"]
         ),
         .testTarget(
+            name: "MailvaultAuditTests",
+            dependencies: ["MailvaultAudit", "MailvaultAccountability", "MailvaultCore", "MailvaultBench"]
+        ),
+        .testTarget(
             name: "MailvaultNodeTests",
             dependencies: ["MailvaultNode", "MailvaultAccountability", "MailvaultAPI", "MailvaultStore", "MailvaultCore",
                            .product(name: "Logging", package: "swift-log")]
@@ -184,7 +188,7 @@ let package = Package(
         ),
         .testTarget(
             name: "MailvaultAccountabilityTests",
-            dependencies: ["MailvaultAccountability", "MailvaultStore", "MailvaultCore"],
+            dependencies: ["MailvaultAccountability", "MailvaultCore"],
             resources: [.copy("Vectors")]
         ),
     ],

@@ -1,7 +1,6 @@
 import Foundation
 import MailvaultAccountability
 import MailvaultCore
-import MailvaultStore
 import Testing
 
 /// A provider's page and receipt, built here, with one envelope left out.

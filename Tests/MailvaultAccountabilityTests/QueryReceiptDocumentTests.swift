@@ -1,7 +1,6 @@
 import Foundation
 import MailvaultAccountability
 import MailvaultCore
-import MailvaultStore
 import Testing
 
 /// The receipt's hand-built document is the fast path of the plain Codable encoding: both must

@@ -1,7 +1,6 @@
 import Foundation
 import MailvaultAccountability
 import MailvaultCore
-import MailvaultStore
 import Testing
 
 /// Loads `Vectors/signatures.json`, written by `Scripts/vectors/make_signature_vectors.py` with
