@@ -59,7 +59,7 @@ struct QuerySection: BenchSection {
                     let query = kind.query(from)
                     latencies.append(try BenchTimer.milliseconds {
                         do {
-                            return UInt64(try store.query(query).envelopes.count)
+                            return UInt64(try store.query(query).entries.count)
                         } catch {
                             throw BenchError("query: \(kind.name) query failed: \(error)")
                         }

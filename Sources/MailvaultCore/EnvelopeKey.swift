@@ -90,4 +90,9 @@ public struct EnvelopeKey: Hashable, Comparable, Sendable, CustomStringConvertib
     public static func < (lhs: EnvelopeKey, rhs: EnvelopeKey) -> Bool {
         (lhs.sent, lhs.hash) < (rhs.sent, rhs.hash)
     }
+
+    @inlinable
+    public static func == (lhs: EnvelopeKey, rhs: EnvelopeKey) -> Bool {
+        lhs.sent == rhs.sent && lhs.hash == rhs.hash
+    }
 }

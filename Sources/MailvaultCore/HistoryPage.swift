@@ -7,6 +7,7 @@ public struct HistoryPage: Sendable {
     public var next: EnvelopeKey?
 
     /// A page of entries.
+    @inlinable
     public init(entries: [HistoryEntry], next: EnvelopeKey?) {
         self.entries = entries
         self.next = next
@@ -35,6 +36,7 @@ public struct HistoryEntry: Hashable, Sendable {
     public var hash: Hash256 { key.hash }
 
     /// An entry; `envelope`, when given, must have this key and topic.
+    @inlinable
     public init(key: EnvelopeKey, topic: Topic, envelope: Envelope? = nil) {
         self.key = key
         self.topic = topic

@@ -60,26 +60,26 @@ struct EnvelopeRoutes: Sendable {
 
     func query(_ request: Request) async throws(APIError) -> Response {
         let query = try QueryParameters.history(try QueryString(request.uri.query ?? ""), now: node.clock())
-        server.metrics.query(filter: LiveFilter.kind(topics: query.topics, bloom: query.bloom))
         let signed = try await stored("read") { () throws(StoreError) in try await node.history.envelopes(query, now: node.clock()) }
+        server.metrics.query(filter: LiveFilter.kind(topics: query.topics, bloom: query.bloom))
         guard wantsRLP(request) else { return json(APIResponseBody.envelopes(signed.page, receipt: signed.receipt.json)) }
         var headers: HTTPFields = [.contentType: IngestBody.rlpMediaType]
         headers[EnvelopeRoutes.cursorHeader] = signed.page.next?.description ?? ""
         headers[EnvelopeRoutes.receiptHeader] = Data(signed.receipt.json).base64EncodedString()
         // The packet straight into the response's buffer: header, then each stored encoding.
-        let envelopes = signed.page.envelopes
-        let payloadLength = envelopes.reduce(0) { $0 + $1.encoded.count }
+        let entries = signed.page.entries
+        let payloadLength = entries.reduce(0) { $0 + ($1.envelope?.encoded.count ?? 0) }
         let header = RLPWriter.listHeader(payloadLength: payloadLength)
         var body = ByteBufferAllocator().buffer(capacity: header.count + payloadLength)
         body.writeBytes(header)
-        for envelope in envelopes { body.writeBytes(envelope.encoded) }
+        for entry in entries { if let envelope = entry.envelope { body.writeBytes(envelope.encoded) } }
         return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: body))
     }
 
     func hashes(_ request: Request) async throws(APIError) -> Response {
         let query = try QueryParameters.history(try QueryString(request.uri.query ?? ""), now: node.clock())
-        server.metrics.query(filter: LiveFilter.kind(topics: query.topics, bloom: query.bloom))
         let signed = try await stored("read") { () throws(StoreError) in try await node.history.hashes(query, now: node.clock()) }
+        server.metrics.query(filter: LiveFilter.kind(topics: query.topics, bloom: query.bloom))
         return json(APIResponseBody.hashes(signed.page, receipt: signed.receipt.json))
     }
 

@@ -24,16 +24,7 @@ struct SchemaMigratorTests {
         #expect(try store.stats().schemaVersion == Schema.version)
         #expect(try store.runDirectory() == [IndexRuns.Run(id: 0, level: IndexRuns.maximumLevel)])
         #expect(try store.presence(of: envelopes.map(\.hash)).allSatisfy { $0 })
-        for topic in factory.topics {
-            let page = try store.query(HistoryQuery(topics: [topic], limit: 1000))
-            #expect(page.envelopes.map(\.storeKey) == envelopes.filter { $0.topic == topic }.map(\.storeKey).sorted())
-        }
-        let dbs = store.dbs
-        try store.environment.read { (txn) throws(StoreError) in
-            #expect(try txn.openExisting(Schema.version1IndexNames.topics, flags: 0) == nil)
-            #expect(try txn.openExisting(Schema.version1IndexNames.hashes, flags: 0) == nil)
-            #expect(try txn.count(dbs.topics) == envelopes.count)
-        }
+        try expectMigrated(store, envelopes, topics: factory.topics, legacy: Schema.version1IndexNames)
         // New commits add runs after the migrated one.
         let more = (0..<10).map { factory.envelope(sent: UInt32(9000 + $0)) }
         _ = try await store.ingest(more)
@@ -67,16 +58,7 @@ struct SchemaMigratorTests {
         #expect(try store.presence(of: envelopes.map(\.hash)).allSatisfy { $0 })
         #expect(try store.envelope(hash: envelopes[17].hash) == envelopes[17])
         #expect(try store.stats().topics == factory.topics.count)
-        for topic in factory.topics {
-            let page = try store.query(HistoryQuery(topics: [topic], limit: 1000))
-            #expect(page.envelopes.map(\.storeKey) == envelopes.filter { $0.topic == topic }.map(\.storeKey).sorted())
-        }
-        let dbs = store.dbs
-        try store.environment.read { (txn) throws(StoreError) in
-            #expect(try txn.openExisting(Schema.version2IndexNames.topics, flags: 0) == nil)
-            #expect(try txn.openExisting(Schema.version2IndexNames.hashes, flags: 0) == nil)
-            #expect(try txn.count(dbs.topics) == envelopes.count)
-        }
+        try expectMigrated(store, envelopes, topics: factory.topics, legacy: Schema.version2IndexNames)
         // Later commits merge with the migrated runs.
         for batch in 0..<4 {
             let more = (0..<10).map { factory.envelope(sent: UInt32(9000 + batch * 10 + $0)) }
@@ -218,5 +200,21 @@ struct SchemaMigratorTests {
                 == envelopes.filter { filter.matches($0.topic.bloom) }.map(\.storeKey).sorted())
         }
         store.close()
+    }
+
+    /// After a migration: each topic's page holds exactly its envelopes, the topic index has an
+    /// entry per envelope, and the legacy index databases are gone.
+    func expectMigrated(_ store: EnvelopeStore, _ envelopes: [Envelope], topics: [Topic],
+                        legacy names: (topics: String, hashes: String)) throws {
+        for topic in topics {
+            let page = try store.query(HistoryQuery(topics: [topic], limit: 1000))
+            #expect(page.envelopes.map(\.storeKey) == envelopes.filter { $0.topic == topic }.map(\.storeKey).sorted())
+        }
+        let dbs = store.dbs
+        try store.environment.read { (txn) throws(StoreError) in
+            #expect(try txn.openExisting(names.topics, flags: 0) == nil)
+            #expect(try txn.openExisting(names.hashes, flags: 0) == nil)
+            #expect(try txn.count(dbs.topics) == envelopes.count)
+        }
     }
 }

@@ -95,7 +95,7 @@ func measureQueries(_ directory: String, duration: Double, threads: Int, warmUp:
             while Date() < deadline {
                 let query = randomQuery(&generator)
                 let start = ContinuousClock.now
-                returned += (try? store.query(query).envelopes.count) ?? 0
+                returned += (try? store.query(query).entries.count) ?? 0
                 local.append(seconds(ContinuousClock.now - start))
             }
             collected.withLock {
