@@ -41,10 +41,12 @@ enum CBuild {
         let stderr: String
     }
 
-    /// Runs `executable` with `arguments`, collecting its output.
-    static func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) throws -> Output {
+    /// Runs `executable` with `arguments` (in `directory` when given), collecting its output.
+    static func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:],
+                    in directory: String? = nil) throws -> Output {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
+        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
         process.arguments = arguments
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         let out = Pipe(), err = Pipe()
@@ -70,6 +72,48 @@ enum CBuild {
         }
         return try run(compiler, flags + ["-std=c11", "-Wall", "-Werror", "-I", includeDirectory] + sources
             + ["-L", libraryDirectory, "-lMailvaultC", "-Wl,-rpath,\(libraryDirectory)", "-o", output])
+    }
+
+    /// The static archive beside the shared library (`MailvaultCStatic`).
+    static var staticLibrary: String? {
+        libraryDirectory.map { $0 + "/libMailvaultCStatic.a" }
+    }
+
+    /// The toolchain's runtime libraries (`usr/lib/swift/linux`), next to the `swift` on `PATH`.
+    static let swiftRuntimeDirectory: String = {
+        let paths = (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map(String.init)
+        for directory in paths + ["/opt/swift/usr/bin"] {
+            let swift = URL(fileURLWithPath: directory + "/swift").resolvingSymlinksInPath()
+            let runtime = swift.deletingLastPathComponent().deletingLastPathComponent()
+                .appendingPathComponent("lib/swift/linux").path
+            if FileManager.default.fileExists(atPath: runtime + "/libswiftCore.so") { return runtime }
+        }
+        return "/opt/swift/usr/lib/swift/linux"
+    }()
+
+    /// What a C linker needs to link the static archive into an executable (Docs/CAPI.md,
+    /// "Linking the static library"), plus the unoptimized build's support library when the
+    /// archive is a debug build (its generic code calls pre-specialized functions from it).
+    static var staticLinkFlags: [String]? {
+        guard let archive = staticLibrary, FileManager.default.fileExists(atPath: archive) else { return nil }
+        let runtime = swiftRuntimeDirectory
+        let debug = archive.contains("/debug/") ? ["-lswiftSwiftOnoneSupport"] : []
+        return ["\(runtime)/x86_64/swiftrt.o", archive, "-L\(runtime)", "-Wl,-rpath,\(runtime)"] + debug
+            + ["-lswiftCore", "-lswift_Concurrency", "-lswiftSynchronization", "-lswift_StringProcessing",
+               "-lswift_RegexParser", "-lswiftDispatch", "-ldispatch", "-lBlocksRuntime", "-lswiftGlibc",
+               "-lFoundation", "-lFoundationEssentials", "-lFoundationInternationalization", "-l_FoundationICU",
+               "-llmdb", "-lzstd", "-lstdc++", "-lm", "-lpthread", "-ldl"]
+    }
+
+    /// The shared library's link flags.
+    static var sharedLinkFlags: [String]? {
+        libraryDirectory.map { ["-L\($0)", "-lMailvaultC", "-Wl,-rpath,\($0)"] }
+    }
+
+    /// An executable on `PATH` (or in `extra` folders), `nil` when there is none.
+    static func tool(_ name: String, extra: [String] = []) -> String? {
+        let paths = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":").map(String.init)
+        return (paths + extra).map { "\($0)/\(name)" }.first { FileManager.default.isExecutableFile(atPath: $0) }
     }
 
     /// A fresh temporary directory.

@@ -1,3 +1,3 @@
-module example.com/mailvault-example
+module example.com/mailvault
 
-go 1.21
+go 1.19
