@@ -23,6 +23,9 @@
 #       -llmdb -lzstd -lstdc++ -lm -lpthread -ldl" \
 #     -o:/tmp/mailvault-nim-example-static Docs/examples/nim/example.nim
 #
+# (An unoptimized archive, .build/debug/libMailvaultCStatic.a, also needs
+# -lswiftSwiftOnoneSupport, before -lswiftCore.)
+#
 #   /tmp/mailvault-nim-example        # one cycle, prints what it does
 #   /tmp/mailvault-nim-example 20     # 20 open/ingest/query/close cycles
 #

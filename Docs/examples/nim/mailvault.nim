@@ -326,7 +326,7 @@ proc statusName*(code: int): string =
   ## "MV_ERR_CLOSED", ...; "MV_ERR_UNKNOWN" for codes this library does not know.
   $mv_status_name(cint(code))
 
-proc raiseMailvault(status: cint, call: string) {.noinline, noreturn.} =
+proc raiseMailvault(status: cint, call: string) {.noinline.} =
   # The thread-local message first: nothing else may run an mv_ call in between.
   let detail = $mv_last_error_message()
   var function = call
@@ -342,10 +342,10 @@ template check(call: untyped) =
   let status = call
   if status != MV_OK: raiseMailvault(status, astToStr(call))
 
-proc bytesPtr(bytes: openArray[byte]): ptr uint8 {.inline.} =
-  if bytes.len == 0: nil else: unsafeAddr bytes[0]
+var emptyByte: uint8   # what empty inputs point at: the wrapper never passes NULL for data
 
-var emptyByte: uint8   # what an empty batch item points at, so no item is NULL
+proc bytesPtr(bytes: openArray[byte]): ptr uint8 {.inline.} =
+  if bytes.len == 0: addr emptyByte else: unsafeAddr bytes[0]
 
 proc constBytes(bytes: openArray[byte]): MvConstBytes {.inline.} =
   if bytes.len == 0: cast[MvConstBytes](addr emptyByte)
@@ -438,11 +438,15 @@ proc newCancel*(): Cancel =
   if handle == nil: raise newException(OutOfMemDefect, "mv_cancel_new returned NULL")
   Cancel(handle: handle)
 
+proc raw*(cancel: Cancel): ptr MvCancel =
+  ## The C handle, e.g. for `mv_cancel_trigger` from another thread (a `ref` stays on its thread).
+  if cancel.isNil: nil else: cancel.handle
+
 proc trigger*(cancel: Cancel) =
-  if cancel != nil: mv_cancel_trigger(cancel.handle)
+  mv_cancel_trigger(cancel.raw)
 
 proc isTriggered*(cancel: Cancel): bool =
-  cancel != nil and mv_cancel_is_triggered(cancel.handle) != 0
+  mv_cancel_is_triggered(cancel.raw) != 0
 
 proc free*(cancel: Cancel) =
   if cancel != nil and cancel.handle != nil:
@@ -471,7 +475,7 @@ proc seal*(options: SealOptions, cancel: Cancel, stats: var SealStats): Envelope
   c.work_time_ms = options.workTimeMs
   c.threads = options.threads
   var handle: ptr MvEnvelope
-  check mv_seal(addr c, (if cancel.isNil: nil else: cancel.handle), addr handle, addr stats)
+  check mv_seal(addr c, cancel.raw, addr handle, addr stats)
   Envelope(handle: handle)
 
 proc seal*(options: SealOptions, cancel: Cancel = nil): Envelope =
