@@ -6,13 +6,18 @@ import Synchronization
 ///
 /// C threads are not part of Swift's cooperative pool, so blocking them cannot starve it.
 /// The operation returns its outcome as a value; callers wrap their typed errors in a `Result`.
+/// The task lets go of the operation, and so of what it captured (a store), before the caller
+/// resumes: a caller that frees the store right after must hold its last reference.
 enum BlockingCall {
     /// Runs `operation` to completion; `started` receives the task first (to cancel it).
     static func run<Value: Sendable>(_ operation: @escaping @Sendable () async -> Value,
                                      started: (Task<Void, Never>) -> Void = { _ in }) -> Value? {
         let outcome = Outcome<Value>()
+        let pending = Mutex<(@Sendable () async -> Value)?>(operation)
         let task = Task.detached {
-            let value = await operation()
+            var work = pending.withLock { $0.take() }
+            let value = await work?()
+            work = nil
             outcome.value.withLock { $0 = value }
             outcome.done.signal()
         }

@@ -32,11 +32,18 @@ final class StoreWriter: @unchecked Sendable {
     private var queue: [Job] = []
     private var stopping = false
     private var stopped = false
+    /// Signalled by the thread once it let go of the writer, so that `stop` returns only when
+    /// nothing but its owners holds the writer (and its environment): the owner's last release
+    /// then closes the environment at once, not whenever the thread ends.
+    private let finished = DispatchSemaphore(value: 0)
 
     init(environment: Environment, makeContext: @escaping (Transaction) throws(StoreError) -> WriteContext) {
         self.environment = environment
         self.makeContext = makeContext
-        let thread = Thread { [self] in run() }
+        let thread = Thread { [unowned self, finished] in
+            self.run()
+            finished.signal()
+        }
         thread.name = "mailvault.store.writer"
         thread.start()
     }
@@ -99,6 +106,9 @@ final class StoreWriter: @unchecked Sendable {
         condition.broadcast()
         while !stopped { condition.wait() }
         condition.unlock()
+        // Wait for the thread to be done with the writer; signal again for later calls.
+        finished.wait()
+        finished.signal()
     }
 
     private func run() {

@@ -5,17 +5,21 @@ import Testing
 /// linked against the shared and against the static library, runs the program and checks it
 /// prints what the C example prints; then runs the package's own tests under the race detector
 /// (16 goroutines on one store handle, a cancelled seal, bad input).
-@Suite("Go example", .serialized)
+extension LanguageExampleTests {
+@Suite("Go example")
 struct GoExampleTests {
     static let module = CBuild.packageRoot.appendingPathComponent("Docs/examples/go").path
     static let go = CBuild.tool("go", extra: ["/usr/lib/go/bin", "/usr/local/go/bin"])
 
-    /// cgo's flags and a Go cache inside the build folder (no home directory needed).
+    /// cgo's flags and a Go cache inside the build folder (no home directory needed). One
+    /// processor for Go (builds and tests alike), so that the suites running beside these keep a
+    /// core: cgo calls still run in parallel, each on a thread of its own.
     static func environment(linkFlags: [String]) -> [String: String] {
         let cache = CBuild.packageRoot.appendingPathComponent(".build/go").path
         return ["CGO_ENABLED": "1", "CGO_CFLAGS": "-I\(CBuild.includeDirectory)",
                 "CGO_LDFLAGS": linkFlags.joined(separator: " "),
-                "GOCACHE": cache + "/cache", "GOPATH": cache + "/path", "GOFLAGS": "-mod=mod", "GO111MODULE": "on"]
+                "GOCACHE": cache + "/cache", "GOPATH": cache + "/path", "GOFLAGS": "-mod=mod", "GO111MODULE": "on",
+                "GOMAXPROCS": "1"]
     }
 
     static func goTool() throws -> String {
@@ -184,4 +188,5 @@ struct GoExampleTests {
         #expect(leaky.stderr.contains("ERROR: LeakSanitizer: detected memory leaks"), "\(leaky.stderr)")
         #expect(leaky.stderr.contains("mv_envelope_decode"), "the report does not name the call: \(leaky.stderr)")
     }
+}
 }

@@ -4,7 +4,8 @@ import Testing
 /// Builds Docs/examples/nim/example.nim (the C example's program in Nim, over `mailvault.nim`'s
 /// `importc` declarations of the same header) with Debian's Nim, linked against the shared and
 /// against the static library, runs it and checks it prints what the C example prints.
-@Suite("Nim example", .serialized)
+extension LanguageExampleTests {
+@Suite("Nim example")
 struct NimExampleTests {
     static let example = CBuild.packageRoot.appendingPathComponent("Docs/examples/nim/example.nim").path
     static let nim = CBuild.tool("nim")
@@ -15,7 +16,8 @@ struct NimExampleTests {
         let directory = try CBuild.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let binary = directory + "/example"
-        let build = try CBuild.run(nim, ["c", "-d:release", "--hints:off", "--nimcache:\(directory)/cache",
+        // One C compiler at a time, so that the suites running beside this one keep a core.
+        let build = try CBuild.run(nim, ["c", "-d:release", "--hints:off", "--parallelBuild:1", "--nimcache:\(directory)/cache",
                                          "--passC:-I\(CBuild.includeDirectory)", "--passL:\(flags.joined(separator: " "))",
                                          "-o:\(binary)", Self.example])
         try #require(build.status == 0, "nim c failed: \(build.stdout) \(build.stderr)")
@@ -35,4 +37,5 @@ struct NimExampleTests {
         #expect(run.status == 0, "stderr: \(run.stderr)")
         ExampleOutput.check(run.stdout)
     }
+}
 }
