@@ -64,6 +64,18 @@ enum CBuild {
                       stderr: String(decoding: errData.get(), as: UTF8.self))
     }
 
+    /// `run` on a thread of its own, for async tests: waiting for a compiler or a test run for
+    /// a minute must not hold one of the cooperative pool's threads (there are as many as cores),
+    /// which the in-process servers and sealers of the other suites need meanwhile.
+    static func runOffPool(_ executable: String, _ arguments: [String], environment: [String: String] = [:],
+                           in directory: String? = nil) async throws -> Output {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread {
+                continuation.resume(with: Result { try run(executable, arguments, environment: environment, in: directory) })
+            }.start()
+        }
+    }
+
     /// Compiles C `sources` into `output` against the header and the library; extra flags
     /// first (e.g. `-fsanitize=address`).
     static func compile(_ sources: [String], output: String, flags: [String] = []) throws -> Output {

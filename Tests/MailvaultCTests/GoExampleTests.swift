@@ -26,38 +26,38 @@ struct GoExampleTests {
         try #require(go, "go is not installed (Scripts/setup installs golang-go)")
     }
 
-    func buildAndRun(linkFlags: [String]?) throws {
+    func buildAndRun(linkFlags: [String]?) async throws {
         let go = try Self.goTool()
         let flags = try #require(linkFlags, "the MailvaultC libraries are not built")
         let directory = try CBuild.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let binary = directory + "/example"
-        let build = try CBuild.run(go, ["build", "-o", binary, "./cmd/example"],
+        let build = try await CBuild.runOffPool(go, ["build", "-o", binary, "./cmd/example"],
                                    environment: Self.environment(linkFlags: flags), in: Self.module)
         try #require(build.status == 0, "go build failed: \(build.stderr)")
-        let run = try CBuild.run(binary, ["2"])
+        let run = try await CBuild.runOffPool(binary, ["2"])
         #expect(run.status == 0, "stderr: \(run.stderr)")
         ExampleOutput.check(run.stdout)
     }
 
     @Test("the Go program, linked against the shared library, prints what the C example prints")
-    func sharedLibrary() throws {
-        try buildAndRun(linkFlags: CBuild.sharedLinkFlags)
+    func sharedLibrary() async throws {
+        try await buildAndRun(linkFlags: CBuild.sharedLinkFlags)
     }
 
     @Test("the Go program, linked against the static library, prints the same")
-    func staticLibrary() throws {
-        try buildAndRun(linkFlags: CBuild.staticLinkFlags)
+    func staticLibrary() async throws {
+        try await buildAndRun(linkFlags: CBuild.staticLinkFlags)
     }
 
     @Test("go vet and go test -race pass: concurrent use of one store, cancellation, bad input")
-    func goTestRace() throws {
+    func goTestRace() async throws {
         let go = try Self.goTool()
         let flags = try #require(CBuild.sharedLinkFlags, "the MailvaultC libraries are not built")
         let environment = Self.environment(linkFlags: flags)
-        let vet = try CBuild.run(go, ["vet", "./..."], environment: environment, in: Self.module)
+        let vet = try await CBuild.runOffPool(go, ["vet", "./..."], environment: environment, in: Self.module)
         #expect(vet.status == 0, "go vet: \(vet.stdout) \(vet.stderr)")
-        let test = try CBuild.run(go, ["test", "-race", "-count=1", "-timeout", "300s", "./..."],
+        let test = try await CBuild.runOffPool(go, ["test", "-race", "-count=1", "-timeout", "300s", "./..."],
                                   environment: environment, in: Self.module)
         #expect(test.status == 0, "go test -race: \(test.stdout) \(test.stderr)")
         #expect(test.stdout.contains("ok  \texample.com/mailvault/mailvault"), "\(test.stdout)")
@@ -155,11 +155,11 @@ struct GoExampleTests {
         """#
 
     @Test("20 rounds of every call leak nothing under LeakSanitizer, and a dropped handle is caught")
-    func leakCheck() throws {
+    func leakCheck() async throws {
         let go = try Self.goTool()
         let flags = try #require(CBuild.sharedLinkFlags, "the MailvaultC libraries are not built")
         let compiler = try #require(CBuild.tool("gcc") ?? CBuild.tool("cc"), "no C compiler")
-        let asan = try CBuild.run(compiler, ["-print-file-name=libasan.so"]).stdout
+        let asan = try await CBuild.runOffPool(compiler, ["-print-file-name=libasan.so"]).stdout
             .trimmingCharacters(in: .whitespacesAndNewlines)
         try #require(asan.hasPrefix("/") && FileManager.default.fileExists(atPath: asan), "no libasan.so: \(asan)")
         let directory = try CBuild.temporaryDirectory()
@@ -175,15 +175,15 @@ struct GoExampleTests {
             """.write(toFile: directory + "/go.mod", atomically: true, encoding: .utf8)
         try Self.leakProgram.replacingOccurrences(of: "    ", with: "\t")
             .write(toFile: directory + "/main.go", atomically: true, encoding: .utf8)
-        let build = try CBuild.run(go, ["build", "-o", "leakcheck", "."], environment: Self.environment(linkFlags: flags),
+        let build = try await CBuild.runOffPool(go, ["build", "-o", "leakcheck", "."], environment: Self.environment(linkFlags: flags),
                                    in: directory)
         try #require(build.status == 0, "go build: \(build.stderr)")
         let environment = ["LD_PRELOAD": asan, "ASAN_OPTIONS": "detect_leaks=1:verify_asan_link_order=0"]
-        let clean = try CBuild.run(directory + "/leakcheck", [], environment: environment)
+        let clean = try await CBuild.runOffPool(directory + "/leakcheck", [], environment: environment)
         #expect(clean.status == 0, "\(clean.stderr)")
         #expect(clean.stdout.contains("leak check 0"), "\(clean.stdout) \(clean.stderr)")
         #expect(!clean.stderr.contains("LeakSanitizer"), "\(clean.stderr)")
-        let leaky = try CBuild.run(directory + "/leakcheck", ["leak"], environment: environment)
+        let leaky = try await CBuild.runOffPool(directory + "/leakcheck", ["leak"], environment: environment)
         #expect(leaky.stdout.contains("leak check 1"), "\(leaky.stdout)")
         #expect(leaky.stderr.contains("ERROR: LeakSanitizer: detected memory leaks"), "\(leaky.stderr)")
         #expect(leaky.stderr.contains("mv_envelope_decode"), "the report does not name the call: \(leaky.stderr)")
