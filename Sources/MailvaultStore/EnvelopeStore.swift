@@ -9,15 +9,16 @@ import MailvaultCore
 /// - Every write (`ingest`, `sweep`) goes through one writer thread. Ingests queued while a
 ///   transaction commits are applied together in the next one (group commit), and each call
 ///   returns only after the commit that holds its envelopes is durable (fsync'd).
-/// - Reads (`query`, `hashes`, `envelope(hash:)`, `presence(of:)`, `stats()`) may run on any
-///   thread at any time. Each runs in its own LMDB read transaction, a snapshot that writers
-///   never block and that never sees half a commit.
+/// - Reads (`query`, `hashes`, `envelope(hash:)`, `presence(of:)`, `stats()`, `keySummary`,
+///   `keys`, `splitKeys`) may run on any thread at any time. Each runs in its own LMDB read
+///   transaction, a snapshot that writers never block and that never sees half a commit.
 /// - Other processes may open the same directory (LMDB serialises their writers too).
 /// - `close()` (or releasing the store) finishes queued writes first.
 ///
 /// The store is a facade over the parts that do the work: `QueryPlanner` answers reads from a
-/// `ReadSnapshot`; `StoreWriter` runs every write as a job on a `WriteContext`; `SchemaMigrator`
-/// brings an older database up to date at open; `RetentionSweep`, `Compaction` and
+/// `ReadSnapshot` and `SyncBucketReader` federation's key-range questions from one;
+/// `StoreWriter` runs every write as a job on a `WriteContext`; `SchemaMigrator` brings an
+/// older database up to date at open; `RetentionSweep`, `Compaction` and
 /// `DictionaryTrainer` do the maintenance.
 ///
 /// `@unchecked Sendable`: nothing it stores changes after `open` returns (`writer` and
@@ -201,6 +202,41 @@ public final class EnvelopeStore: @unchecked Sendable {
     /// For each hash, whether the store holds it (one snapshot for the whole list).
     public func presence(of hashes: [Hash256]) throws(StoreError) -> [Bool] {
         try plan { (planner) throws(StoreError) in try planner.presence(of: hashes) }
+    }
+
+    // MARK: Key ranges (federation)
+
+    /// Count and hash-sum of the stored keys in [lower, upper); `upper == nil` is past the last key.
+    ///
+    /// Costs a few hundred reads of the sync buckets and a scan of at most two 64-second
+    /// buckets at the ends, whatever the range's size.
+    public func keySummary(from lower: EnvelopeKey, to upper: EnvelopeKey?) throws(StoreError) -> KeySetSummary {
+        try read { (snapshot) throws(StoreError) in
+            try SyncBucketReader(snapshot: snapshot).summary(from: lower, to: upper)
+        }
+    }
+
+    /// The stored keys in [lower, upper), ascending, at most `limit`; `upper == nil` is past the
+    /// last key. A negative `limit` is `invalidArgument`.
+    public func keys(from lower: EnvelopeKey, to upper: EnvelopeKey?, limit: Int) throws(StoreError) -> [EnvelopeKey] {
+        guard limit >= 0 else { throw .invalidArgument("the key limit is \(limit); it must be at least 0") }
+        return try read { (snapshot) throws(StoreError) in
+            try SyncBucketReader(snapshot: snapshot).keys(from: lower, to: upper, limit: limit)
+        }
+    }
+
+    /// Up to `parts - 1` keys strictly inside (lower, upper), ascending, each the first key of a
+    /// part, splitting the range into parts of about equal key counts; `upper == nil` is past
+    /// the last key.
+    ///
+    /// Bucket edges (`EnvelopeKey.first(sent:)`, which encode shortest) are preferred; inside a
+    /// single crowded bucket the split is at actual keys. A range of fewer than two keys, or
+    /// `parts == 1`, gives no key; `parts < 1` is `invalidArgument`.
+    public func splitKeys(from lower: EnvelopeKey, to upper: EnvelopeKey?, parts: Int) throws(StoreError) -> [EnvelopeKey] {
+        guard parts >= 1 else { throw .invalidArgument("a range is split into \(parts) parts; it must be at least 1") }
+        return try read { (snapshot) throws(StoreError) in
+            try SyncBucketReader(snapshot: snapshot).split(from: lower, to: upper, parts: parts)
+        }
     }
 
     /// Runs `body` on a fresh read snapshot.

@@ -2,21 +2,22 @@ import CLMDB
 
 /// The database layout: names, flags and the version recorded in `meta` (see Docs/Storage.md).
 enum Schema {
-    /// Version 4: the layout described in Docs/Storage.md. Version 1 kept the topic and hash
+    /// Version 6: the layout described in Docs/Storage.md. Version 1 kept the topic and hash
     /// indexes as single random-keyed trees; version 2 kept them as runs keyed by
     /// `BE32(run) ++ subkey`; version 3 keeps each run as one key whose sorted duplicates are
     /// fixed-size entries (see `IndexRuns`); version 4 shortens topic entries to 16 bytes and
     /// record headers to 6 bytes for raw records, and adds zstd dictionaries; version 5 adds
-    /// the topic directory (`TopicDirectory`). A build refuses newer versions and migrates
-    /// older ones inside one write transaction at open.
-    static let version: UInt32 = 5
+    /// the topic directory (`TopicDirectory`); version 6 adds the sync buckets (`SyncBuckets`:
+    /// `level u8 ++ BE32(bucket)` -> the bucket's 40-byte `KeySetSummary`). A build refuses
+    /// newer versions and migrates older ones inside one write transaction at open.
+    static let version: UInt32 = 6
 
     /// Blocks are sized to fill whole LMDB overflow pages: 16 pages of 4096 bytes, less the
     /// 16-byte page header LMDB puts in front of an overflow value.
     static let blockPages = 16
 
     /// Every named database, in the order they are opened.
-    static let names = ["meta", "envelopes", "topicIndex", "hashIndex", "tiers", "blocks", "blockInfo", "runs", "topicDirectory"]
+    static let names = ["meta", "envelopes", "topicIndex", "hashIndex", "tiers", "blocks", "blockInfo", "runs", "topicDirectory", "syncBuckets"]
 
     /// Version 1's topic and hash indexes, read and dropped by the migration.
     static let version1IndexNames = (topics: "topics", hashes: "hashes")
@@ -109,6 +110,9 @@ struct Databases: Sendable {
     let runs: MDB_dbi
     /// `BE16(Bloom.lastIndex(of: topic)) ++ BE32(topic)` -> empty: the distinct stored topics.
     let topicDirectory: MDB_dbi
+    /// `level u8 ++ BE32(sent >> SyncBuckets.shifts[level])` -> `KeySetSummary.storedBytes` (40):
+    /// the count and hash sum of each non-empty bucket of sent time.
+    let syncBuckets: MDB_dbi
 
     init(_ handles: [MDB_dbi]) {
         meta = handles[0]
@@ -120,5 +124,6 @@ struct Databases: Sendable {
         blockInfo = handles[6]
         runs = handles[7]
         topicDirectory = handles[8]
+        syncBuckets = handles[9]
     }
 }

@@ -54,12 +54,16 @@ struct SchemaMigrator {
     /// topic entries (`BE32(topic) ++ key`, 40 bytes) are then cut to version 4's 16 bytes,
     /// run by run, and the blocks written so far are marked as holding version 3's records
     /// (`meta/version3Blocks`); the open block is closed, so new records go to new blocks.
-    /// Stores of version 4 or older then get their topic directory, built from the runs.
+    /// Stores of version 4 or older then get their topic directory, built from the runs, and
+    /// stores of version 5 or older their sync buckets, built from the primary index.
     func migrate(from version: UInt32) throws(StoreError) {
         if version <= 3 { try migrateToVersion4(from: version) }
-        for topic in try TopicDirectory.indexedTopics(txn, dbs) {
-            try txn.put(dbs.topicDirectory, TopicDirectory.key(topic), [])
+        if version <= 4 {
+            for topic in try TopicDirectory.indexedTopics(txn, dbs) {
+                try txn.put(dbs.topicDirectory, TopicDirectory.key(topic), [])
+            }
         }
+        if version <= 5 { try context.syncBuckets.rebuild(from: dbs.envelopes) }
     }
 
     private func migrateToVersion4(from version: UInt32) throws(StoreError) {

@@ -6,7 +6,9 @@ import MailvaultCore
 ///
 /// It coordinates the writers of the store's parts: `BlockWriter` packs records into blocks,
 /// `IndexRunWriter` writes the topic and hash indexes as runs, `TopicDirectoryWriter` keeps the
-/// topic directory; the primary index, the tier index and the counters are kept here. Created
+/// topic directory, `SyncBucketWriter` the sync buckets; the primary index, the tier index and
+/// the counters are kept here. Every key that enters or leaves the primary index goes through
+/// `insert` or `remove`, which is what keeps the sync buckets exact. Created
 /// by the writer thread for each transaction and dropped after it, so a transaction that is
 /// abandoned (full map, full disk) leaves nothing behind in memory either.
 final class WriteContext {
@@ -18,6 +20,7 @@ final class WriteContext {
     let blocks: BlockWriter
     let indexRuns: IndexRunWriter
     let directory: TopicDirectoryWriter
+    let syncBuckets: SyncBucketWriter
     /// The running totals, written back by `finish()`.
     private(set) var counters: StoreCounters
     /// The largest primary key, once loaded: a key above it is new, so its insert needs no
@@ -37,6 +40,7 @@ final class WriteContext {
         blocks = try BlockWriter(snapshot: snapshot, codec: codec, capacity: blockCapacity)
         indexRuns = IndexRunWriter(txn: txn, dbs: dbs)
         directory = try TopicDirectoryWriter(snapshot: snapshot, knownTopics: knownTopics)
+        syncBuckets = SyncBucketWriter(txn: txn, dbi: dbs.syncBuckets)
     }
 
     // MARK: Ingest
@@ -58,6 +62,7 @@ final class WriteContext {
             }
             guard stored else { throw .corrupt("an envelope key appeared twice in one transaction") }
             if appends { lastKey = item.key }
+            syncBuckets.added(item.key)
             indexRuns.add(item.key, topic: item.topic)
             if !tiers.isEmpty {
                 try putDuplicateInOrder(dbs.tiers, key: [retention.tier(forPoW: Double(item.pow), sorted: tiers)],
@@ -106,6 +111,7 @@ final class WriteContext {
              RecordCodec.rawLength(of: record), record.kind)
         }
         try txn.delete(dbs.envelopes, keyBytes)
+        syncBuckets.removed(key)
         if lastKey == key { lastKeyLoaded = false }
         let (hashShared, topicShared) = try sharedEntries(of: key, topic: topic)
         if !topicShared {
@@ -183,9 +189,10 @@ final class WriteContext {
 
     // MARK: Commit
 
-    /// Writes this transaction's index run, the open block, the block bookkeeping and the
-    /// counters into the transaction.
+    /// Writes this transaction's index run, the open block, the block bookkeeping, the sync
+    /// buckets and the counters into the transaction.
     func finish() throws(StoreError) {
+        try syncBuckets.finish()
         try indexRuns.flush(into: directory)
         try indexRuns.merge()
         try indexRuns.dropEmptyRuns()

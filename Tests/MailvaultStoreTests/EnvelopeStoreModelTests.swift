@@ -72,11 +72,16 @@ struct EnvelopeStoreModelTests {
     func modelAgreement(configurationIndex: Int) async throws {
         let (_, configuration) = EnvelopeStoreModelTests.configurations[configurationIndex]
         let directory = TemporaryDirectory("model")
-        defer { directory.remove() }
+        // Compaction continues the sequence on a compacted copy in a directory of its own.
+        var directories = [directory]
+        defer { for directory in directories { directory.remove() } }
         var random = SplitMix64(seed: 0x5EED_0000 + UInt64(configurationIndex))
         var factory = EnvelopeFactory(seed: 42 + UInt64(configurationIndex))
         var model = StoreModel(retention: configuration.retention, compressionLevel: configuration.compressionLevel)
         var store = try EnvelopeStore.open(at: directory.path, configuration: configuration)
+        // Draws for the key-range checks and the crowds, apart from the sequence's own draws.
+        var syncRandom = SplitMix64(seed: 0x5C_0000 + UInt64(configurationIndex))
+        var rangesChecked = 0
         var clock: UInt32 = 100_000
         var pagesChecked = 0
         var swept = SweepReport()
@@ -98,6 +103,13 @@ struct EnvelopeStoreModelTests {
                         let sent = clock - UInt32(random.next() % 1500)
                         batch.append(factory.envelope(sent: sent))
                     }
+                }
+                if syncRandom.next() % 3 == 0 {
+                    // A crowd sharing one sent time: on a 64-second bucket edge, just before
+                    // one, or anywhere.
+                    let edge = (clock - UInt32(syncRandom.next() % 1500)) / 64 * 64
+                    let sent = [edge, edge - 1, edge + UInt32(syncRandom.next() % 64)][Int(syncRandom.next() % 3)]
+                    batch += (0..<(Int(syncRandom.next() % 60) + 5)).map { _ in factory.envelope(sent: sent, maximumLength: 80) }
                 }
                 var expected: [IngestResult] = []
                 var seen = Set(model.envelopes.keys)
@@ -123,8 +135,17 @@ struct EnvelopeStoreModelTests {
                 swept.relocated += report.relocated
                 swept.blocksFreed += report.blocksFreed
             case 8:
-                store.close()
-                store = try EnvelopeStore.open(at: directory.path, configuration: configuration)
+                if syncRandom.next() % 2 == 0 {
+                    // Go on with a compacted copy (what `compact -o` and in-place compaction write).
+                    let copy = TemporaryDirectory("model-compacted")
+                    directories.append(copy)
+                    try store.compact(to: copy.path)
+                    store.close()
+                    store = try EnvelopeStore.open(at: copy.path, configuration: configuration)
+                } else {
+                    store.close()
+                    store = try EnvelopeStore.open(at: store.directory, configuration: configuration)
+                }
             default:
                 try checkLookups(store: store, model: model, random: &random, factory: &factory, clock: clock)
             }
@@ -140,7 +161,10 @@ struct EnvelopeStoreModelTests {
             if configuration.compressionLevel == 0 {
                 #expect(stats.storedBytes == model.envelopes.values.reduce(0) { $0 + StoreModel.recordSize($1) })
             }
+            try store.expectSyncBucketsExact()
+            rangesChecked += try checkKeyRanges(store: store, model: model, clock: clock, random: &syncRandom)
         }
+        #expect(rangesChecked > 500)
         #expect(pagesChecked > 50)
         // The sequence exercised what it claims to: expiry, freeing, and for the tiered
         // configuration eviction and relocation of sparse blocks.
@@ -211,6 +235,35 @@ struct EnvelopeStoreModelTests {
         return pages
     }
 
+    /// Random key ranges (bounds on stored keys, on bucket edges, anywhere, open above): their
+    /// summaries, keys and splits must agree with the model's keys.
+    func checkKeyRanges(store: EnvelopeStore, model: StoreModel, clock: UInt32,
+                        random: inout SplitMix64) throws -> Int {
+        let keys = model.envelopes.keys.sorted()
+        func bound() -> EnvelopeKey {
+            let sent = clock - UInt32(random.next() % 8000)
+            switch random.next() % 4 {
+            case 0 where !keys.isEmpty: return keys[Int(random.next() % UInt64(keys.count))]
+            case 1: return EnvelopeKey.first(sent: sent / 64 * 64)
+            case 2: return EnvelopeKey.first(sent: sent)
+            default: return EnvelopeKey(sent: sent, hash: Hash256(w0: random.next(), w1: random.next(), w2: 0, w3: 0))
+            }
+        }
+        for _ in 0..<4 {
+            var lower = random.next() % 8 == 0 ? EnvelopeKey.first(sent: 0) : bound()
+            var upper: EnvelopeKey? = random.next() % 5 == 0 ? nil : bound()
+            if let other = upper, other < lower { (lower, upper) = (other, lower) }
+            let inside = keys.filter { key in key >= lower && upper.map { key < $0 } ?? true }
+            #expect(try store.keySummary(from: lower, to: upper) == expectedSummary(inside))
+            let limit = Int(random.next() % 50)
+            #expect(try store.keys(from: lower, to: upper, limit: limit) == Array(inside.prefix(limit)))
+            let parts = Int(random.next() % 16) + 1
+            let bounds = try store.splitKeys(from: lower, to: upper, parts: parts)
+            expectBalancedSplit(bounds, of: inside, lower: lower, upper: upper, parts: parts, stored: Set(keys))
+        }
+        return 4
+    }
+
     func checkLookups(store: EnvelopeStore, model: StoreModel, random: inout SplitMix64,
                       factory: inout EnvelopeFactory, clock: UInt32) throws {
         let present = Array(model.envelopes.values.shuffled(using: &random).prefix(10))
@@ -231,4 +284,29 @@ struct EnvelopeStoreModelTests {
             query.cursor = next
         }
     }
+}
+
+
+/// Checks a split of the range `[lower, upper)` holding `inside`: ascending bounds strictly inside
+/// the range, each a stored key or a 64-second bucket edge, and with at least as many keys as
+/// parts, exactly `parts - 1` bounds whose parts are each within half a part of the ideal.
+func expectBalancedSplit(_ bounds: [EnvelopeKey], of inside: [EnvelopeKey], lower: EnvelopeKey, upper: EnvelopeKey?,
+                         parts: Int, stored: Set<EnvelopeKey>, sourceLocation: SourceLocation = #_sourceLocation) {
+    #expect(bounds.count <= max(0, parts - 1), sourceLocation: sourceLocation)
+    #expect(zip(bounds, bounds.dropFirst()).allSatisfy { $0 < $1 }, sourceLocation: sourceLocation)
+    #expect(bounds.allSatisfy { bound in bound > lower && upper.map { bound < $0 } ?? true }, sourceLocation: sourceLocation)
+    #expect(bounds.allSatisfy { stored.contains($0) || ($0 == .first(sent: $0.sent) && $0.sent % 64 == 0) },
+            sourceLocation: sourceLocation)
+    guard inside.count >= parts else { return }
+    #expect(bounds.count == parts - 1, sourceLocation: sourceLocation)
+    var sizes: [Int] = []
+    var rest = inside[...]
+    for bound in bounds + [nil] as [EnvelopeKey?] {
+        let size = bound.map { bound in rest.prefix { $0 < bound }.count } ?? rest.count
+        sizes.append(size)
+        rest = rest.dropFirst(size)
+    }
+    let ideal = Double(inside.count) / Double(parts)
+    #expect(sizes.allSatisfy { abs(Double($0) - ideal) <= ideal / 2 + 2 }, "parts \(sizes), ideal \(ideal)",
+            sourceLocation: sourceLocation)
 }

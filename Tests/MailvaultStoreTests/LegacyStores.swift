@@ -19,9 +19,20 @@ enum LegacyStores {
         return out
     }
 
-    /// Puts the store into schema 4's layout: no topic directory. The store must be closed
-    /// and reopened afterwards (its directory handle is gone).
+    /// Puts the store into schema 5's layout: no sync buckets. The store must be closed and
+    /// reopened afterwards (its handle of the dropped database is gone).
+    static func rewriteAsVersion5(_ store: EnvelopeStore) throws {
+        let dbs = store.dbs
+        try store.environment.write { (txn) throws(StoreError) in
+            try txn.dropDatabase(dbs.syncBuckets)
+            try txn.put(dbs.meta, Schema.Meta.schema, BigEndian.bytes(UInt32(5)))
+        }
+    }
+
+    /// Puts the store into schema 4's layout: no topic directory (and no sync buckets). The
+    /// store must be closed and reopened afterwards (its directory handle is gone).
     static func rewriteAsVersion4(_ store: EnvelopeStore) throws {
+        try rewriteAsVersion5(store)
         let dbs = store.dbs
         try store.environment.write { (txn) throws(StoreError) in
             try txn.dropDatabase(dbs.topicDirectory)

@@ -25,6 +25,7 @@ struct SchemaMigratorTests {
         #expect(try store.runDirectory() == [IndexRuns.Run(id: 0, level: IndexRuns.maximumLevel)])
         #expect(try store.presence(of: envelopes.map(\.hash)).allSatisfy { $0 })
         try expectMigrated(store, envelopes, topics: factory.topics, legacy: Schema.version1IndexNames)
+        try store.expectSyncBucketsExact()
         // New commits add runs after the migrated one.
         let more = (0..<10).map { factory.envelope(sent: UInt32(9000 + $0)) }
         _ = try await store.ingest(more)
@@ -59,6 +60,7 @@ struct SchemaMigratorTests {
         #expect(try store.envelope(hash: envelopes[17].hash) == envelopes[17])
         #expect(try store.stats().topics == factory.topics.count)
         try expectMigrated(store, envelopes, topics: factory.topics, legacy: Schema.version2IndexNames)
+        try store.expectSyncBucketsExact()
         // Later commits merge with the migrated runs.
         for batch in 0..<4 {
             let more = (0..<10).map { factory.envelope(sent: UInt32(9000 + batch * 10 + $0)) }
@@ -125,6 +127,7 @@ struct SchemaMigratorTests {
                 == kept.filter { filter.matches($0.topic.bloom) }.map(\.storeKey).sorted())
         }
         try checkAll(envelopes)
+        try store.expectSyncBucketsExact()
         #expect(try store.envelope(hash: envelopes[5].hash) == envelopes[5])
 
         // New records land in version 4 blocks next to the old ones.
@@ -193,12 +196,93 @@ struct SchemaMigratorTests {
         #expect(stats.schemaVersion == Schema.version)
         #expect(stats.topics == Set(envelopes.map(\.topic)).count)
         #expect(try store.directoryTopics() == Set(envelopes.map(\.topic)))
+        try store.expectSyncBucketsExact()
         for size in [1, 3, 7] {
             let filter = Bloom(topics: factory.topics.shuffled(using: &factory.random).prefix(size))
             let page = try store.hashes(HistoryQuery(bloom: filter, limit: 1000))
             #expect(page.entries.map(\.key)
                 == envelopes.filter { filter.matches($0.topic.bloom) }.map(\.storeKey).sorted())
         }
+        store.close()
+    }
+
+    @Test("a version 5 store is migrated at open: its sync buckets are built from the primary index")
+    func migratesVersion5() async throws {
+        let directory = TemporaryDirectory("migrate5")
+        defer { directory.remove() }
+        var factory = EnvelopeFactory(seed: 43)
+        var random = SplitMix64(seed: 44)
+        var envelopes: [Envelope] = []
+        do {
+            let store = try EnvelopeStore.open(at: directory.path)
+            for _ in 0..<6 {
+                // Three days and more, so that every level has several buckets; some crowds on edges.
+                var more = (0..<150).map { _ in factory.envelope(sent: UInt32(1_000_000 + random.next() % 400_000)) }
+                more += (0..<30).map { _ in factory.envelope(sent: 1_048_576, maximumLength: 40) }
+                _ = try await store.ingest(more)
+                envelopes += more
+            }
+            try LegacyStores.rewriteAsVersion5(store)
+            store.close()
+        }
+        #expect(throws: StoreError.needsMigration(directory: directory.path, version: 5)) {
+            _ = try EnvelopeStore.open(at: directory.path, configuration: StoreConfiguration(readOnly: true))
+        }
+        let store = try EnvelopeStore.open(at: directory.path)
+        #expect(try store.stats().schemaVersion == Schema.version)
+        try store.expectSyncBucketsExact()
+        let keys = envelopes.map(\.storeKey).sorted()
+        #expect(try store.keySummary(from: .first(sent: 0), to: nil) == expectedSummary(keys))
+        let middle = EnvelopeKey.first(sent: 1_200_000)
+        #expect(try store.keySummary(from: middle, to: nil) == expectedSummary(keys.filter { $0 >= middle }))
+        // Later ingests and sweeps keep the migrated buckets exact.
+        let more = (0..<50).map { _ in factory.envelope(sent: UInt32(1_300_000 + random.next() % 1000)) }
+        _ = try await store.ingest(more)
+        _ = try await store.sweep(now: 1_100_000 + RetentionPolicy().maximumAge)
+        try store.expectSyncBucketsExact()
+        store.close()
+    }
+
+    @Test("an interrupted migration to version 6 leaves version 5, and the next open migrates")
+    func interruptedVersion6Migration() async throws {
+        let directory = TemporaryDirectory("migrate5-interrupted")
+        defer { directory.remove() }
+        var factory = EnvelopeFactory(seed: 47)
+        let envelopes = (0..<200).map { factory.envelope(sent: UInt32(70_000 + $0 * 7)) }
+        let badKey = [UInt8](repeating: 0xFF, count: EnvelopeKey.byteCount - 1)
+        do {
+            let store = try EnvelopeStore.open(at: directory.path)
+            _ = try await store.ingest(envelopes)
+            try LegacyStores.rewriteAsVersion5(store)
+            // A primary key the bucket rebuild refuses, after every real one: the migration's
+            // transaction fails late, having written most buckets.
+            let dbs = store.dbs
+            try store.environment.write { (txn) throws(StoreError) in
+                _ = try txn.put(dbs.envelopes, badKey, Location(block: 0, offset: 0).bytes)
+            }
+            store.close()
+        }
+        #expect(throws: StoreError.corrupt("a primary key of 35 bytes")) {
+            _ = try EnvelopeStore.open(at: directory.path)
+        }
+        do {
+            let environment = try Environment(directory: directory.path, mapBytes: 1 << 20, readOnly: false)
+            try environment.write { (txn) throws(StoreError) in
+                var dbi: MDB_dbi = 0
+                try Transaction.check(mdb_dbi_open(txn.pointer, "meta", 0, &dbi), "dbi_open")
+                #expect(BigEndian.uint32(try txn.get(dbi, Schema.Meta.schema)!) == 5)
+                var buckets: MDB_dbi = 0
+                try Transaction.check(mdb_dbi_open(txn.pointer, "syncBuckets", 0, &buckets), "dbi_open")
+                #expect(try txn.count(buckets) == 0)
+                var primary: MDB_dbi = 0
+                try Transaction.check(mdb_dbi_open(txn.pointer, "envelopes", 0, &primary), "dbi_open")
+                #expect(try txn.delete(primary, badKey))
+            }
+        }
+        let store = try EnvelopeStore.open(at: directory.path)
+        #expect(try store.stats().schemaVersion == Schema.version)
+        try store.expectSyncBucketsExact()
+        #expect(try store.keySummary(from: .first(sent: 0), to: nil) == expectedSummary(envelopes.map(\.storeKey)))
         store.close()
     }
 

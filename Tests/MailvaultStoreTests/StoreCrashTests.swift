@@ -1,11 +1,12 @@
 import Foundation
 import MailvaultBench
 import MailvaultCore
-import MailvaultStore
+@testable import MailvaultStore
 import Testing
 
 /// Kills a process that is ingesting (SIGKILL, at random moments) and checks that everything
-/// it acknowledged survived, intact, and that the store opens without any repair step.
+/// it acknowledged survived, intact, that the store opens without any repair step, and that
+/// its sync buckets equal a recomputation from its keys.
 @Suite("EnvelopeStore crash safety", .serialized)
 struct StoreCrashTests {
     static let probe: URL? = {
@@ -67,6 +68,9 @@ struct StoreCrashTests {
             let stats = try store.stats()
             #expect(seen == stats.envelopes)
             #expect(stats.envelopes >= acknowledged.count)
+            // The sync buckets were committed with the envelopes: exact after every kill.
+            try store.expectSyncBucketsExact()
+            #expect(try store.keySummary(from: .first(sent: 0), to: nil).count == UInt64(stats.envelopes))
             store.close()
         }
         #expect(acknowledged.count > 1000, "the probe should have acknowledged plenty in \(rounds) rounds")

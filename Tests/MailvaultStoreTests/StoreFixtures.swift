@@ -72,3 +72,46 @@ extension EnvelopeStore {
         return try environment.read { (txn) throws(StoreError) in try IndexRuns.runs(txn, dbs) }
     }
 }
+
+/// The sync buckets, checked against a recomputation from the primary index.
+extension EnvelopeStore {
+    /// Every entry of `syncBuckets` by key, and the same buckets recomputed from the stored keys
+    /// (one summary per bucket of each level that holds a key). Both from one snapshot.
+    func syncBucketsAndRecomputation() throws -> (stored: [[UInt8]: KeySetSummary], recomputed: [[UInt8]: KeySetSummary]) {
+        let dbs = dbs
+        return try environment.read { (txn) throws(StoreError) in
+            var stored: [[UInt8]: KeySetSummary] = [:]
+            let buckets = try txn.cursor(dbs.syncBuckets)
+            var entry = try buckets.get(MDB_FIRST)
+            while let current = entry {
+                #expect(current.key.count == 5)
+                stored[Array(current.key)] = KeySetSummary(storedBytes: Array(current.value))
+                entry = try buckets.get(MDB_NEXT)
+            }
+            var recomputed: [[UInt8]: KeySetSummary] = [:]
+            let primary = try txn.cursor(dbs.envelopes)
+            entry = try primary.get(MDB_FIRST)
+            while let current = entry {
+                let key = try! EnvelopeKey(bytes: Array(current.key))
+                for (level, width) in [64, 4096, 262_144].enumerated() {
+                    let bucket = [UInt8(level)] + BigEndian.bytes(key.sent / UInt32(width))
+                    recomputed[bucket, default: .empty].add(KeySetSummary(key.hash))
+                }
+                entry = try primary.get(MDB_NEXT)
+            }
+            return (stored, recomputed)
+        }
+    }
+
+    /// Expects the sync buckets to be exactly what the stored keys make them.
+    func expectSyncBucketsExact(sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let (stored, recomputed) = try syncBucketsAndRecomputation()
+        #expect(stored.count == recomputed.count, sourceLocation: sourceLocation)
+        #expect(stored == recomputed, sourceLocation: sourceLocation)
+    }
+}
+
+/// The count and hash sum of `keys`, as the store should report them.
+func expectedSummary<S: Sequence<EnvelopeKey>>(_ keys: S) -> KeySetSummary {
+    keys.reduce(into: KeySetSummary.empty) { $0.add($1.hash) }
+}
