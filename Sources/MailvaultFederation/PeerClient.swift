@@ -57,9 +57,7 @@ public struct PeerClient: Sendable {
     /// to be one of them; `next` is where to continue when the peer stopped early (its byte budget).
     public func envelopes(_ hashes: ArraySlice<Hash256>) async throws(FederationError) -> (envelopes: [Envelope], next: Int?) {
         precondition(hashes.count <= limits.maximumFetch)
-        var body = [UInt8]()
-        body.reserveCapacity(hashes.count * 32)
-        for hash in hashes { hash.withBytes { body += $0 } }
+        let body = SyncBody.encode(hashes: hashes)
         let answer = try await exchange(method: .POST, path: "/v1/sync/envelopes", body: body,
                                         contentType: PeerClient.binaryMediaType,
                                         limit: limits.maximumFetchBytes, accept: IngestBody.rlpMediaType)
@@ -109,14 +107,11 @@ public struct PeerClient: Sendable {
                         counters.received(bytes: chunk.readableBytes)
                         for line in try lines.feed(chunk.readableBytesView) {
                             guard line.starts(with: Array("data: ".utf8)) else { continue }
-                            var keys: [EnvelopeKey] = []
-                            for item in line.dropFirst(6).split(separator: UInt8(ascii: ",")) {
-                                guard let key = try? EnvelopeKey(hex: String(decoding: item, as: UTF8.self)) else {
-                                    throw FederationError.protocolViolation(peer: url, reason: "an announcement is not a list of 36-byte keys")
-                                }
-                                keys.append(key)
+                            do {
+                                continuation.yield(try SyncBody.announcedKeys(line.dropFirst(6)))
+                            } catch {
+                                throw FederationError.protocolViolation(peer: url, reason: error.message)
                             }
-                            continuation.yield(keys)
                         }
                     }
                     continuation.finish()

@@ -81,12 +81,7 @@ final class SubscriptionHub: Sendable {
         var keys: [UInt8]?
         for (id, subscriber) in subscribers where subscriber.format == .keys {
             if keys == nil {
-                keys = Array("event: keys\ndata: ".utf8)
-                for (index, item) in stored.enumerated() {
-                    if index > 0 { keys!.append(UInt8(ascii: ",")) }
-                    keys! += Array(EnvelopeKey(sent: item.envelope.sentTime, hash: item.hash).description.utf8)
-                }
-                keys! += Array("\n\n".utf8)
+                keys = SyncBody.announcement(stored.map { EnvelopeKey(sent: $0.envelope.sentTime, hash: $0.hash) })
             }
             deliver(keys!, to: subscriber, id: id)
         }

@@ -47,11 +47,8 @@ struct SyncRoutes: Sendable {
     func envelopes(_ request: Request) async throws(APIError) -> Response {
         try QueryString(request.uri.query ?? "").requireOnly([])
         let limit = federation.configuration.limits.maximumFetch
-        let body = try await binaryBody(request, limit: limit * 32)
-        guard body.count % 32 == 0, !body.isEmpty else {
-            throw .malformedBody("the body is a list of 32-byte hashes; \(body.count) bytes is not one")
-        }
-        let hashes = stride(from: 0, to: body.count, by: 32).map { Hash256(bytes: body[$0..<$0 + 32])! }
+        // One hash past the limit is read, so that a list too long is told as such (413).
+        let hashes = try SyncBody.hashes(try await binaryBody(request, limit: (limit + 1) * 32), limit: limit)
         let batch: (envelopes: [Envelope], bytes: Int, next: Int?)
         do throws(StoreError) {
             batch = try federation.batch(hashes)
