@@ -99,7 +99,8 @@ public struct PeerClient: Sendable {
             throw .status(peer: url, code: Int(response.status.code), message: PeerClient.errorMessage(body))
         }
         let url = url, counters = counters, maximumLine = limits.maximumAnnouncementLine
-        return AsyncThrowingStream { continuation in
+        let (stream, continuation) = AsyncThrowingStream<[EnvelopeKey], Error>.makeStream()
+        do {
             let task = Task {
                 var lines = LineSplitter(maximumLine: maximumLine)
                 do {
@@ -110,7 +111,7 @@ public struct PeerClient: Sendable {
                             do {
                                 continuation.yield(try SyncBody.announcedKeys(line.dropFirst(6)))
                             } catch {
-                                throw FederationError.protocolViolation(peer: url, reason: error.message)
+                                throw FederationError.protocolViolation(peer: url, reason: (error as? APIError)?.message ?? "\(error)")
                             }
                         }
                     }
@@ -121,6 +122,7 @@ public struct PeerClient: Sendable {
             }
             continuation.onTermination = { _ in task.cancel() }
         }
+        return stream
     }
 
     struct Answer {
