@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "MailvaultAPI", targets: ["MailvaultAPI"]),
         .library(name: "MailvaultNode", targets: ["MailvaultNode"]),
         .library(name: "MailvaultServer", targets: ["MailvaultServer"]),
+        .library(name: "MailvaultFederation", targets: ["MailvaultFederation"]),
         .library(name: "MailvaultAccountability", targets: ["MailvaultAccountability"]),
         .library(name: "MailvaultAudit", targets: ["MailvaultAudit"]),
         .library(name: "MailvaultSync", targets: ["MailvaultSync"]),
@@ -33,6 +34,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        // Federation's client side (issue 16): HTTP/1.1 and TLS to peers on other continents,
+        // streamed bodies, connection pools, connect and read timeouts.
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         // Pure engine: codec, Keccak, bloom, PoW. Standard library only, no I/O.
@@ -112,10 +116,29 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // Federation (issue 16): peers known by their signed descriptors, live relay by
+        // announcement and pull, Negentropy reconciliation of the retention window, gap healing.
+        // The client side of peering; the server side (`/v1/sync/`) is routes over the same code.
+        .target(
+            name: "MailvaultFederation",
+            dependencies: [
+                "MailvaultNode",
+                "MailvaultSync",
+                "MailvaultAccountability",
+                "MailvaultAPI",
+                "MailvaultStore",
+                "MailvaultCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         // The thin HTTP server: routes decode, call the node, encode; limits are middleware.
         .target(
             name: "MailvaultServer",
             dependencies: [
+                "MailvaultFederation",
+                "MailvaultSync",
                 "MailvaultNode",
                 "MailvaultAPI",
                 "MailvaultAccountability",
@@ -145,6 +168,7 @@ let package = Package(
                 "MailvaultAPI",
                 "MailvaultNode",
                 "MailvaultServer",
+                "MailvaultFederation",
                 "MailvaultAccountability",
                 "MailvaultAudit",
                 "MailvaultBench",
@@ -191,7 +215,9 @@ let package = Package(
         .testTarget(
             name: "mailvaultTests",
             dependencies: ["mailvault", "MailvaultCore", "MailvaultStore", "MailvaultAccountability", "MailvaultBench",
-                           "MailvaultTestSupport"]
+                           "MailvaultTestSupport",
+                           // The hostile peer the federation tests point a node at.
+                           .product(name: "Hummingbird", package: "hummingbird")]
         ),
         .testTarget(
             name: "MailvaultSyncTests",

@@ -179,3 +179,15 @@ def answer_seeds():
 
 
 answer_seeds()
+
+
+def sync_body_seeds():
+    """Hash lists and announcement values as peers send them (Docs/Sync.md)."""
+    write("FuzzSyncBodies", "one-hash", bytes(range(32)))
+    write("FuzzSyncBodies", "two-hashes", bytes(range(32)) + bytes(reversed(range(32))))
+    key = "0x" + "65f1a2b3" + "ab" * 32
+    write("FuzzSyncBodies", "announcement", (key + "," + "0x" + "00" * 36).encode())
+    write("FuzzSyncBodies", "bad-announcement", (key + ",0x12").encode())
+
+
+sync_body_seeds()

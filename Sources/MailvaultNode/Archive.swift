@@ -21,6 +21,13 @@ public protocol Archive: Sendable {
     func stats() throws(StoreError) -> StoreStats
     /// Removes what the retention policy no longer keeps, `batch` envelopes per transaction.
     func sweep(now: UInt32, batch: Int) async throws(StoreError) -> SweepReport
+    /// Count and hash-sum of the stored keys in [lower, upper) (`nil`: past the last key).
+    func keySummary(from lower: EnvelopeKey, to upper: EnvelopeKey?) throws(StoreError) -> KeySetSummary
+    /// The stored keys in [lower, upper), ascending, at most `limit`.
+    func keys(from lower: EnvelopeKey, to upper: EnvelopeKey?, limit: Int) throws(StoreError) -> [EnvelopeKey]
+    /// Up to `parts - 1` keys strictly inside (lower, upper) splitting it into parts of about
+    /// equal key counts, each the first key of a part.
+    func splitKeys(from lower: EnvelopeKey, to upper: EnvelopeKey?, parts: Int) throws(StoreError) -> [EnvelopeKey]
 }
 
 extension EnvelopeStore: Archive {}

@@ -4,11 +4,11 @@ import MailvaultStore
 /// Small state files written so that a crash or a full disk never leaves half of one: a file is
 /// replaced whole (written beside itself, synced, renamed over), and a line is appended whole or
 /// not at all. Both sync before they return, so what they report written survives a power cut.
-enum AtomicFile {
+public enum AtomicFile {
     /// Writes `bytes` as the whole content of `path`: into `path.tmp`, synced, renamed over
     /// `path`, and the directory synced so the rename itself is durable. A reader or a backup
     /// sees the old file or the new one; when the new one cannot be written the old one stays.
-    static func replace(_ path: String, with bytes: [UInt8]) throws(StoreError) {
+    public static func replace(_ path: String, with bytes: [UInt8]) throws(StoreError) {
         let temporary = path + ".tmp"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         guard fd >= 0 else { throw .io(operation: "open", path: temporary, errno: errno) }
@@ -56,7 +56,7 @@ enum AtomicFile {
     }
 
     /// The file's bytes, `nil` when it cannot be read.
-    static func read(_ path: String) -> [UInt8]? {
+    public static func read(_ path: String) -> [UInt8]? {
         FileManager.default.contents(atPath: path).map { Array($0) }
     }
 

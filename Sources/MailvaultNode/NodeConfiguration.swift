@@ -25,6 +25,9 @@ public struct NodeConfiguration: Sendable {
     public var endpoints: [String] = []
     /// Seconds between signed checkpoints (which also mark the node alive).
     public var checkpointInterval: UInt32 = 300
+    /// A downtime longer than `checkpointInterval` plus this many seconds is recorded as a
+    /// coverage gap at the next start.
+    public var gapSlack: UInt32 = 60
     /// Seconds a signed descriptor is valid.
     public var descriptorLifetime: UInt32 = 3600
     /// Figures of the operator's last `mailvault bench`, published in the descriptor.

@@ -33,6 +33,20 @@ public final class ProviderState: Sendable {
         var lastAlive: UInt32
         var sequence: UInt64
         var checkpointedTo: UInt32?
+        /// Gaps that reconciliation with a peer filled, oldest first (absent in older files).
+        var healed: [HealedGap]?
+    }
+
+    /// A coverage gap filled by reconciling with a peer that covered it (Docs/Accountability.md).
+    public struct HealedGap: Codable, Sendable, Equatable {
+        /// The gap's first and last sent time.
+        public var from: UInt32, to: UInt32
+        /// The address of the peer whose coverage spanned it.
+        public var peer: String
+        /// The peer's URL.
+        public var url: String
+        /// When the reconciliation that healed it finished.
+        public var at: UInt32
     }
 
     /// The provider's identity.
@@ -67,7 +81,7 @@ public final class ProviderState: Sendable {
             ?? Record(since: now, gaps: [], lastAlive: now, sequence: 0, checkpointedTo: nil)
         // Down for longer than a checkpoint interval (plus slack): envelopes sent meanwhile may
         // never have reached this node, and its receipts must say so.
-        if now > record.lastAlive, now - record.lastAlive > configuration.checkpointInterval + 60 {
+        if now > record.lastAlive, now - record.lastAlive > configuration.checkpointInterval + configuration.gapSlack {
             record.gaps.append([record.lastAlive, now])
             logger.notice("recorded a coverage gap for the downtime", metadata: ["from": "\(record.lastAlive)", "to": "\(now)"])
         }
@@ -85,6 +99,48 @@ public final class ProviderState: Sendable {
                      minimumPoW: configuration.minimumPoW, newestIngest: current.newestIngest, gaps: current.record.gaps,
                      maximumEnvelopeSize: configuration.maximumEnvelopeSize)
         }
+    }
+
+    /// The gaps healed so far, oldest first.
+    public var healedGaps: [HealedGap] {
+        state.withLock { $0.record.healed ?? [] }
+    }
+
+    /// Heals the recorded gaps that a finished reconciliation filled: every gap inside the
+    /// reconciled window (`windowStart` on, completed at `now`) that `peer`'s verified coverage
+    /// spans, by a peer that accepts at least what this node accepts. Its descriptor is
+    /// re-signed, so receipts vouch for the interval again. Returns the healed gaps.
+    ///
+    /// The rule and its reasoning are in Docs/Accountability.md.
+    @discardableResult
+    public func heal(windowStart: UInt32, peer: ProviderDescriptor, url: String, now: UInt32) -> [HealedGap] {
+        let ours = (minimumPoW: configuration.minimumPoW, maximumSize: configuration.maximumEnvelopeSize)
+        // A peer that refused envelopes this node accepts cannot vouch for holding them.
+        guard peer.minimumPoW <= ours.minimumPoW, peer.maximumEnvelopeSize >= ours.maximumSize else { return [] }
+        let coverage = peer.coverage
+        func spans(_ gap: [UInt32]) -> Bool {
+            guard gap.count == 2, gap[0] <= gap[1], gap[0] >= windowStart, gap[1] < now else { return false }
+            // Every sent time of the gap is covered: after the peer's start, within its retention
+            // now, and outside its own gaps.
+            guard coverage.from <= gap[0], coverage.covers(sent: gap[0], at: now) else { return false }
+            return !coverage.gaps.contains { $0.count == 2 && $0[0] <= gap[1] && gap[0] <= $0[1] }
+        }
+        let healed: [HealedGap] = state.withLock { current in
+            let filled = current.record.gaps.filter(spans)
+            guard !filled.isEmpty else { return [] }
+            current.record.gaps.removeAll(where: spans)
+            let records = filled.map { HealedGap(from: $0[0], to: $0[1], peer: peer.address, url: url, at: now) }
+            current.record.healed = (current.record.healed ?? []) + records
+            // The descriptor publishes the coverage: sign a new one at the next request.
+            current.expires = 0
+            return records
+        }
+        guard !healed.isEmpty else { return [] }
+        persist()
+        for gap in healed {
+            logger.notice("healed a coverage gap", metadata: ["from": "\(gap.from)", "to": "\(gap.to)", "peer": "\(gap.peer)", "url": "\(gap.url)"])
+        }
+        return healed
     }
 
     /// Notes a successful ingest at `time`.

@@ -155,7 +155,8 @@ struct EnvelopeRoutes: Sendable {
             server.metrics.storeRawBytes.record(Double(stats.rawBytes))
         }
         return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                        body: ResponseBody(byteBuffer: ByteBuffer(bytes: server.metrics.exposition())))
+                        body: ResponseBody(byteBuffer: ByteBuffer(bytes: server.metrics.exposition()
+                                                                  + server.federation.exposition())))
     }
 
     // MARK: Live push
@@ -196,21 +197,7 @@ struct EnvelopeRoutes: Sendable {
     }
 
     private func collect(_ request: Request) async throws(APIError) -> [UInt8] {
-        let limit = server.configuration.maximumBodyBytes
-        if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
-            throw .bodyTooLarge(limit: limit)
-        }
-        do {
-            let buffer = try await request.body.collect(upTo: limit)
-            return Array(buffer.readableBytesView)
-        } catch let error as HTTPError where error.status == .contentTooLarge {
-            throw .bodyTooLarge(limit: limit)
-        } catch is NIOTooManyBytesError {
-            // A chunked body (no Content-Length) that ran past the limit.
-            throw .bodyTooLarge(limit: limit)
-        } catch {
-            throw APIError(status: 400, code: "bodyUnreadable", message: "the request body could not be read")
-        }
+        try await RequestBody.collect(request, limit: server.configuration.maximumBodyBytes)
     }
 
     private func wantsRLP(_ request: Request) -> Bool {

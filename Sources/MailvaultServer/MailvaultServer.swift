@@ -4,6 +4,7 @@ import Logging
 import MailvaultAccountability
 import MailvaultAPI
 import MailvaultCore
+import MailvaultFederation
 import MailvaultNode
 import NIOCore
 import NIOPosix
@@ -21,6 +22,8 @@ public final class MailvaultServer: Service, Sendable {
     public let configuration: ServerConfiguration
     /// The node the routes call.
     public let node: Node
+    /// Its peering: live relay, reconciliation, and the answers to peers.
+    public let federation: Federation
     let logger: Logger
     let metrics = ServerMetrics()
     let hub: SubscriptionHub
@@ -50,6 +53,9 @@ public final class MailvaultServer: Service, Sendable {
         node = Node(configuration: configuration.node, archive: archive, limits: configuration.publishedLimits,
                     logger: logger, clock: clock, observers: [metrics, hub], signingSlot: MailvaultServer.eventLoopSlot,
                     batchSizes: { metrics.receiptBatch.record($0) })
+        federation = Federation(replica: Replica(node: node), configuration: configuration.federation,
+                                dataDirectory: configuration.dataDirectory,
+                                selfAddress: node.provider.key.address.description, logger: logger)
     }
 
     /// The receipt signer's batch for the calling thread: its event loop, flushed behind the
@@ -64,6 +70,7 @@ public final class MailvaultServer: Service, Sendable {
         let router = Router(context: ServerContext.self)
         router.middlewares.add(RequestMiddleware(server: self))
         EnvelopeRoutes(server: self).register(on: router)
+        SyncRoutes(server: self).register(on: router)
         let port = configuration.port
         let onListening = onListening
         let logger = logger
@@ -83,7 +90,7 @@ public final class MailvaultServer: Service, Sendable {
             configuration: ApplicationConfiguration(address: .hostname(configuration.host, port: port),
                                                     serverName: "mailvault/\(MailvaultVersion.current)"),
             services: node.services(onSweep: { [metrics] in metrics.swept($0) })
-                + [KeepAliveTicker(hub: hub, interval: configuration.keepAliveInterval)],
+                + [KeepAliveTicker(hub: hub, interval: configuration.keepAliveInterval), federation],
             onServerRunning: { channel in
                 let bound = channel.localAddress?.port ?? port
                 logger.info("listening", metadata: ["address": "\(channel.localAddress.map { "\($0)" } ?? "?")"])

@@ -1,6 +1,7 @@
 import Foundation
 import MailvaultAccountability
 import MailvaultCore
+import MailvaultFederation
 import MailvaultNode
 
 /// Everything `mailvault serve` can be told, with the defaults an operator gets when they say
@@ -10,6 +11,8 @@ import MailvaultNode
 public struct ServerConfiguration: Sendable {
     /// The node behind the server: archive, rules, identity, schedule.
     public var node = NodeConfiguration()
+    /// Its peers and how it keeps complete with them (Docs/Sync.md).
+    public var federation = FederationConfiguration()
     /// The address to listen on (default loopback only: exposing a node is a decision).
     public var host = "127.0.0.1"
     /// The TCP port; 0 asks the system for a free one.

@@ -4,7 +4,8 @@ import MailvaultNode
 import NIOCore
 import Synchronization
 
-/// Fans newly stored envelopes out to live subscribers (`GET /v1/subscribe`).
+/// Fans newly stored envelopes out to live subscribers: clients get each envelope
+/// (`GET /v1/subscribe`), peers get the keys of each stored batch (`GET /v1/sync/live`).
 ///
 /// Each subscriber has a bounded buffer of Server-Sent Events. Publishing never waits: an event
 /// that does not fit ends that subscription (the client reconnects and catches up with a history
@@ -13,8 +14,17 @@ final class SubscriptionHub: Sendable {
     /// One subscriber's stream of SSE chunks.
     typealias Events = AsyncStream<[UInt8]>
 
+    /// What a subscriber is sent.
+    enum Format {
+        /// `event: envelope` with the envelope's JSON, for each envelope its filter matches.
+        case envelopes
+        /// `event: keys` with the comma-separated hex keys of each stored batch (peers' relay).
+        case keys
+    }
+
     private struct Subscriber {
         var filter: LiveFilter
+        var format: Format
         var client: String
         var continuation: Events.Continuation
     }
@@ -41,13 +51,15 @@ final class SubscriptionHub: Sendable {
     /// Registers a subscriber until `closed` completes (its connection closed: the slot is free
     /// again at once, not at the next keep-alive's failed write); `nil` when the hub is full, the
     /// client holds its share already, or the hub is closed.
-    func subscribe(_ filter: LiveFilter, client: String, until closed: EventLoopFuture<Void>) -> Events? {
+    func subscribe(_ filter: LiveFilter, format: Format = .envelopes, client: String,
+                   until closed: EventLoopFuture<Void>) -> Events? {
         let (stream, continuation) = Events.makeStream(bufferingPolicy: .bufferingOldest(bufferSize))
         let id: UInt64? = state.withLock { state in
             guard !state.closed, state.subscribers.count < capacity,
                   state.subscribers.values.lazy.filter({ $0.client == client }).count < perClient else { return nil }
             state.nextID += 1
-            state.subscribers[state.nextID] = Subscriber(filter: filter, client: client, continuation: continuation)
+            state.subscribers[state.nextID] = Subscriber(filter: filter, format: format, client: client,
+                                                                  continuation: continuation)
             return state.nextID
         }
         guard let id else {
@@ -66,9 +78,16 @@ final class SubscriptionHub: Sendable {
     func publish(_ stored: [StoredEnvelope]) {
         let subscribers = state.withLock { Array($0.subscribers) }
         guard !subscribers.isEmpty else { return }
+        var keys: [UInt8]?
+        for (id, subscriber) in subscribers where subscriber.format == .keys {
+            if keys == nil {
+                keys = SyncBody.announcement(stored.map { EnvelopeKey(sent: $0.envelope.sentTime, hash: $0.hash) })
+            }
+            deliver(keys!, to: subscriber, id: id)
+        }
         for item in stored {
             var event: [UInt8]?
-            for (id, subscriber) in subscribers where subscriber.filter.matches(item.envelope.topic) {
+            for (id, subscriber) in subscribers where subscriber.format == .envelopes && subscriber.filter.matches(item.envelope.topic) {
                 if event == nil {
                     event = Array("event: envelope\ndata: ".utf8) + APIResponseBody.envelope(item.envelope, hash: item.hash)
                         + Array("\n\n".utf8)

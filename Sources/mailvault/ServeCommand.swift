@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import MailvaultAccountability
 import MailvaultCore
+import MailvaultFederation
 import MailvaultNode
 import MailvaultServer
 import MailvaultStore
@@ -24,6 +25,7 @@ struct ServeCommand: AsyncParsableCommand {
               mailvault serve
               mailvault serve --host 0.0.0.0 --port 8080 --data-dir /var/lib/mailvault --max-age 30d
               mailvault serve --retention-tier 1:90d --retention-tier 10:365d --max-store-bytes 200000000000
+              mailvault serve --public-url https://a.example.org --peer https://b.example.org#0x1f2e…
             """
     )
 
@@ -79,6 +81,16 @@ struct ServeCommand: AsyncParsableCommand {
     var checkpointInterval: UInt32?
     @Option(name: .customLong("bench-report"), help: "A `mailvault bench --json` report whose figures the signed descriptor publishes [MAILVAULT_BENCH_REPORT, default DATA_DIR/bench.json when it exists].")
     var benchReport: String?
+    @Option(name: .customLong("gap-slack"), help: "Record a downtime longer than the checkpoint interval plus this many seconds as a coverage gap [MAILVAULT_GAP_SLACK, default 60].")
+    var gapSlack: UInt32?
+    @Option(name: .customLong("sync-timeout"), help: "Seconds a peer may take to answer one sync request [MAILVAULT_SYNC_TIMEOUT, default 30].")
+    var syncTimeout: UInt32?
+    @Option(name: .customLong("peer"), help: "A peer to keep complete with: URL, or URL#0xADDRESS to pin its key (repeatable) [MAILVAULT_PEERS, comma-separated].")
+    var peers: [String] = []
+    @Option(name: .customLong("sync-interval"), help: "Seconds between reconciliation rounds with each peer (jittered ±20%), 0 for only at start and on demand [MAILVAULT_SYNC_INTERVAL, default 300].")
+    var syncInterval: UInt32?
+    @Option(name: .customLong("relay"), help: "Follow peers' announcements and fetch what is new (live relay): true or false [MAILVAULT_RELAY, default true].")
+    var relay: Bool?
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical [MAILVAULT_LOG_LEVEL, default info].")
     var logLevel: String?
 
@@ -140,6 +152,21 @@ struct ServeCommand: AsyncParsableCommand {
                 throw CLIError("\(report): \(error)")
             }
         }
+        let peerList = peers.isEmpty ? (environment["MAILVAULT_PEERS"].map { [$0] } ?? []) : peers
+        do {
+            configuration.federation.peers = try peerList.flatMap { text throws(FederationError) in try PeerSpec.list(text) }
+        } catch {
+            throw CLIError("\(error)")
+        }
+        settings.note("peers", configuration.federation.peers.isEmpty ? "none"
+                      : configuration.federation.peers.map(\.description).joined(separator: ","))
+        configuration.federation.syncInterval = try settings.value(syncInterval, "sync-interval",
+                                                                   configuration.federation.syncInterval)
+        configuration.federation.relay = try settings.value(relay, "relay", configuration.federation.relay)
+        let timeout = try settings.value(syncTimeout, "sync-timeout", UInt32(30))
+        guard timeout > 0 else { throw CLIError("invalid --sync-timeout 0 (seconds, at least 1)") }
+        configuration.federation.limits.requestTimeout = .seconds(Int(timeout))
+        configuration.gapSlack = try settings.value(gapSlack, "gap-slack", configuration.gapSlack)
         let level = try settings.value(logLevel, "log-level", "info")
         try Settings.validate(configuration)
 

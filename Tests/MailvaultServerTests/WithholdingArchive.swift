@@ -37,6 +37,18 @@ struct WithholdingArchive: Archive {
         try await store.sweep(now: now, batch: batch)
     }
 
+    func keySummary(from lower: EnvelopeKey, to upper: EnvelopeKey?) throws(StoreError) -> KeySetSummary {
+        try store.keySummary(from: lower, to: upper)
+    }
+
+    func keys(from lower: EnvelopeKey, to upper: EnvelopeKey?, limit: Int) throws(StoreError) -> [EnvelopeKey] {
+        try store.keys(from: lower, to: upper, limit: limit)
+    }
+
+    func splitKeys(from lower: EnvelopeKey, to upper: EnvelopeKey?, parts: Int) throws(StoreError) -> [EnvelopeKey] {
+        try store.splitKeys(from: lower, to: upper, parts: parts)
+    }
+
     private func withholding(_ page: HistoryPage) -> HistoryPage {
         HistoryPage(entries: page.entries.filter { $0.topic != withheld }, next: page.next)
     }

@@ -1,4 +1,3 @@
-import MailvaultAccountability
 import MailvaultCore
 
 /// A provider's verified descriptor and the signed document it came in.
