@@ -46,6 +46,19 @@ let package = Package(
             ],
             path: "Benchmarks/ServerReport"
         ),
+        // The in-process half of the sync benchmark (Benchmarks/sync-bench runs the processes):
+        // two stores that differ by d envelopes, Negentropy between them with every byte counted.
+        .executableTarget(
+            name: "SyncReport",
+            dependencies: [
+                .product(name: "MailvaultStore", package: root),
+                .product(name: "MailvaultCore", package: root),
+                .product(name: "MailvaultBench", package: root),
+                .product(name: "MailvaultSync", package: root),
+                .product(name: "MailvaultFederation", package: root),
+            ],
+            path: "Benchmarks/SyncReport"
+        ),
         // The baselines in C: what a plain LMDB loop, SQLite and status-go's layout cost.
         .target(
             name: "StoreBaselines",
