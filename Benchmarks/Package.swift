@@ -34,6 +34,17 @@ let package = Package(
             ],
             path: "Benchmarks/StoreReport"
         ),
+        // Federation's range questions over a month of envelopes: keySummary, splitKeys and keys
+        // against a scan of the range, and the sync buckets' bytes per envelope.
+        .executableTarget(
+            name: "RangeReport",
+            dependencies: [
+                .product(name: "MailvaultStore", package: root),
+                .product(name: "MailvaultCore", package: root),
+                "StoreBaselines",
+            ],
+            path: "Benchmarks/RangeReport"
+        ),
         // The in-process half of the server benchmark (Benchmarks/server-bench runs wrk for the
         // HTTP half against `mailvault serve`).
         .executableTarget(
