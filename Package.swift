@@ -200,6 +200,10 @@ let package = Package(
             dependencies: ["MailvaultAudit", "MailvaultAccountability", "MailvaultCore", "MailvaultBench"]
         ),
         .testTarget(
+            name: "MailvaultFederationTests",
+            dependencies: ["MailvaultFederation", "MailvaultSync", "MailvaultStore", "MailvaultCore"]
+        ),
+        .testTarget(
             name: "MailvaultNodeTests",
             dependencies: ["MailvaultNode", "MailvaultAccountability", "MailvaultAPI", "MailvaultStore", "MailvaultCore",
                            .product(name: "Logging", package: "swift-log")]

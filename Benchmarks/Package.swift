@@ -39,6 +39,7 @@ let package = Package(
         .executableTarget(
             name: "RangeReport",
             dependencies: [
+                .product(name: "MailvaultBench", package: root),
                 .product(name: "MailvaultStore", package: root),
                 .product(name: "MailvaultCore", package: root),
                 "StoreBaselines",

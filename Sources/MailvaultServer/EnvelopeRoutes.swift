@@ -20,19 +20,16 @@ struct EnvelopeRoutes: Sendable {
     /// The header that carries the signed receipt of an RLP history page (base64 of its JSON).
     static let receiptHeader = HTTPField.Name("Mailvault-Receipt")!
 
-    func register(on router: Router<ServerContext>) {
-        let trust = server.configuration.trustForwardedFor
+    /// Registers the client API: ingest under its own rate limit, reads under the read limit
+    /// (`reads`), history and lookups also under the concurrency gate (`gated`).
+    func register(on router: Router<ServerContext>, reads: RouterGroup<ServerContext>, gated: RouterGroup<ServerContext>) {
         router.group()
             .add(middleware: RateLimitMiddleware(limiter: server.ingestLimiter, refused: server.metrics.rateLimitedIngest,
-                                                 trustForwardedFor: trust))
+                                                 trustForwardedFor: server.configuration.trustForwardedFor))
             .post("/v1/envelopes") { request, context in try await ingest(request, context) }
-        let reads = router.group()
-            .add(middleware: RateLimitMiddleware(limiter: server.queryLimiter, refused: server.metrics.rateLimitedQuery,
-                                                 trustForwardedFor: trust))
         reads.get("/v1/subscribe") { request, context in try subscribe(request, context) }
         reads.get("/v1/provider") { request, _ in try descriptor(request) }
-        reads.group()
-            .add(middleware: QueryGateMiddleware(gate: server.gate, refused: server.metrics.overloaded))
+        gated
             .get("/v1/envelopes") { request, _ in try await query(request) }
             .get("/v1/envelopes/:hash") { request, context in try envelope(request, context) }
             .get("/v1/hashes") { request, _ in try await hashes(request) }
@@ -167,13 +164,7 @@ struct EnvelopeRoutes: Sendable {
         guard let events = server.hub.subscribe(filter, client: client, until: context.connectionClosed) else {
             throw .unavailable("subscriptionsFull", "the server takes no more live subscriptions now", retryAfter: 5)
         }
-        let headers: HTTPFields = [.contentType: EventStreamCloser.mediaType, .cacheControl: "no-cache"]
-        return Response(status: .ok, headers: headers, body: ResponseBody { writer in
-            for await chunk in events {
-                try await writer.write(ByteBuffer(bytes: chunk))
-            }
-            try await writer.finish(nil)
-        })
+        return SubscriptionHub.response(events)
     }
 
     // MARK: Helpers

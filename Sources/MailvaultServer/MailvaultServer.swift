@@ -69,8 +69,12 @@ public final class MailvaultServer: Service, Sendable {
     public func run() async throws {
         let router = Router(context: ServerContext.self)
         router.middlewares.add(RequestMiddleware(server: self))
-        EnvelopeRoutes(server: self).register(on: router)
-        SyncRoutes(server: self).register(on: router)
+        let reads = router.group()
+            .add(middleware: RateLimitMiddleware(limiter: queryLimiter, refused: metrics.rateLimitedQuery,
+                                                 trustForwardedFor: configuration.trustForwardedFor))
+        let gated = reads.group().add(middleware: QueryGateMiddleware(gate: gate, refused: metrics.overloaded))
+        EnvelopeRoutes(server: self).register(on: router, reads: reads, gated: gated)
+        SyncRoutes(server: self).register(on: router, reads: reads, gated: gated)
         let port = configuration.port
         let onListening = onListening
         let logger = logger

@@ -1,3 +1,5 @@
+import HTTPTypes
+import Hummingbird
 import MailvaultAPI
 import MailvaultCore
 import MailvaultNode
@@ -103,6 +105,17 @@ final class SubscriptionHub: Sendable {
         for (id, subscriber) in subscribers {
             deliver(Array(": keep-alive\n\n".utf8), to: subscriber, id: id)
         }
+    }
+
+    /// The streamed response of a subscription: its events as they come, until it ends.
+    static func response(_ events: Events) -> Response {
+        let headers: HTTPFields = [.contentType: EventStreamCloser.mediaType, .cacheControl: "no-cache"]
+        return Response(status: .ok, headers: headers, body: ResponseBody { writer in
+            for await chunk in events {
+                try await writer.write(ByteBuffer(bytes: chunk))
+            }
+            try await writer.finish(nil)
+        })
     }
 
     /// Ends every subscription and refuses new ones (graceful shutdown).

@@ -15,15 +15,12 @@ struct SyncRoutes: Sendable {
     let server: MailvaultServer
     private var federation: Federation { server.federation }
 
-    func register(on router: Router<ServerContext>) {
-        let trust = server.configuration.trustForwardedFor
-        let reads = router.group()
-            .add(middleware: RateLimitMiddleware(limiter: server.queryLimiter, refused: server.metrics.rateLimitedQuery,
-                                                 trustForwardedFor: trust))
+    /// Registers the sync API: peers' calls under the read limit (`reads`), the two that read
+    /// the archive also under the concurrency gate (`gated`); rounds unlimited but local only.
+    func register(on router: Router<ServerContext>, reads: RouterGroup<ServerContext>, gated: RouterGroup<ServerContext>) {
         reads.get("/v1/sync/live") { request, context in try live(request, context) }
         reads.get("/v1/peers") { request, _ in try peers(request) }
-        reads.group()
-            .add(middleware: QueryGateMiddleware(gate: server.gate, refused: server.metrics.overloaded))
+        gated
             .post("/v1/sync/negentropy") { request, _ in try await negentropy(request) }
             .post("/v1/sync/envelopes") { request, _ in try await envelopes(request) }
         router.post("/v1/sync/rounds") { request, context in try await rounds(request, context) }
@@ -74,13 +71,7 @@ struct SyncRoutes: Sendable {
         guard let events = server.hub.subscribe(LiveFilter(), format: .keys, client: client, until: context.connectionClosed) else {
             throw .unavailable("subscriptionsFull", "the server takes no more live subscriptions now", retryAfter: 5)
         }
-        let headers: HTTPFields = [.contentType: EventStreamCloser.mediaType, .cacheControl: "no-cache"]
-        return Response(status: .ok, headers: headers, body: ResponseBody { writer in
-            for await chunk in events {
-                try await writer.write(ByteBuffer(bytes: chunk))
-            }
-            try await writer.finish(nil)
-        })
+        return SubscriptionHub.response(events)
     }
 
     /// Every peer's link and the healed gaps.

@@ -43,6 +43,50 @@ struct ProviderStateTests {
         #expect(third.coverage.gaps.count == 1)
     }
 
+    /// A gap heals only after a round with a peer whose verified coverage spans it and which
+    /// accepts at least what this node accepts; the healing is kept with the peer and the time,
+    /// survives a restart, and the descriptor is re-signed without the gap.
+    @Test func gapsHealOnlyByAPeerThatCoveredThem() throws {
+        var configuration = try Self.configurationInFreshDirectory()
+        let directory = configuration.dataDirectory
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        configuration.checkpointInterval = 60
+        configuration.minimumPoW = 0.5
+        let key = ProviderKey.generate()
+        let first = ProviderState(configuration: configuration, key: key, limits: Self.limits, now: 1_000_000, logger: Logger(label: "t"))
+        first.stopped(at: 1_000_100)
+        let state = ProviderState(configuration: configuration, key: key, limits: Self.limits, now: 1_005_000, logger: Logger(label: "t"))
+        #expect(state.coverage.gaps == [[1_000_100, 1_005_000]])
+        let before = state.descriptor(now: 1_005_001).digest
+        func peer(from: UInt32, gaps: [[UInt32]], minimumPoW: Double = 0.2, size: Int = 1 << 20) -> ProviderDescriptor {
+            let peerKey = ProviderKey.generate()
+            return ProviderDescriptor(
+                publicKey: Hex.encode(peerKey.publicKey, prefix: true), address: peerKey.address.description, software: "t",
+                endpoints: [], minimumPoW: minimumPoW, maximumEnvelopeSize: size,
+                retention: .init(maximumAge: 2_592_000, tiers: [], maximumBytes: nil), limits: Self.limits,
+                coverage: Coverage(from: from, maximumAge: 2_592_000, minimumPoW: minimumPoW, newestIngest: nil, gaps: gaps),
+                benchmark: nil, sequence: 1, issuedAt: 1_005_000, expires: 1_009_000)
+        }
+        // Peers that cannot vouch: started after the gap began, down during it, stricter PoW,
+        // smaller envelopes; and a window that starts after the gap.
+        #expect(state.heal(windowStart: 0, peer: peer(from: 1_000_200, gaps: []), url: "u", now: 1_005_010).isEmpty)
+        #expect(state.heal(windowStart: 0, peer: peer(from: 0, gaps: [[1_004_000, 1_004_500]]), url: "u", now: 1_005_010).isEmpty)
+        #expect(state.heal(windowStart: 0, peer: peer(from: 0, gaps: [], minimumPoW: 1), url: "u", now: 1_005_010).isEmpty)
+        #expect(state.heal(windowStart: 0, peer: peer(from: 0, gaps: [], size: 1000), url: "u", now: 1_005_010).isEmpty)
+        #expect(state.heal(windowStart: 1_000_200, peer: peer(from: 0, gaps: []), url: "u", now: 1_005_010).isEmpty)
+        #expect(state.coverage.gaps.count == 1)
+        // One that can: its own gap elsewhere does not matter.
+        let good = peer(from: 0, gaps: [[900_000, 900_100]])
+        let healed = state.heal(windowStart: 0, peer: good, url: "http://b", now: 1_005_010)
+        #expect(healed.map { [$0.from, $0.to, $0.at] } == [[1_000_100, 1_005_000, 1_005_010]])
+        #expect(healed.map(\.peer) == [good.address] && healed.map(\.url) == ["http://b"])
+        #expect(state.coverage.gaps.isEmpty)
+        #expect(state.descriptor(now: 1_005_011).digest != before)
+        let reopened = ProviderState(configuration: configuration, key: key, limits: Self.limits, now: 1_005_020, logger: Logger(label: "t"))
+        #expect(reopened.coverage.gaps.isEmpty)
+        #expect(reopened.healedGaps == healed)
+    }
+
     /// Checkpoints older than the longest retention age (a tier's here) are dropped once a day's
     /// worth has expired, from memory and from the file, and the rest reload intact.
     @Test func checkpointsOlderThanRetentionArePruned() throws {

@@ -1,4 +1,5 @@
 import Foundation
+import MailvaultBench
 import MailvaultCore
 import MailvaultStore
 import StoreBaselines
@@ -19,15 +20,11 @@ let scratch = NSTemporaryDirectory() + "mailvault-range-report-\(getpid())"
 try? FileManager.default.removeItem(atPath: scratch)
 defer { try? FileManager.default.removeItem(atPath: scratch) }
 
+/// The workload's random source: `mailvault bench`'s generator.
 struct Generator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    var random: SplitMix64
+    init(state: UInt64) { random = SplitMix64(seed: state) }
+    mutating func next() -> UInt64 { random.next() }
     mutating func bytes(_ count: Int) -> [UInt8] { (0..<count).map { _ in UInt8(truncatingIfNeeded: next()) } }
     mutating func hash() -> Hash256 { Hash256(w0: next(), w1: next(), w2: next(), w3: next()) }
 }
