@@ -191,3 +191,24 @@ def sync_body_seeds():
 
 
 sync_body_seeds()
+
+def negentropy_seeds():
+    """Negentropy messages (Sources/MailvaultSync): the Python encoder's vectors, the reference
+    suite's probe, a version it does not speak, and openings over the fuzz index's time span."""
+    vectors = json.loads((ROOT / "Tests/MailvaultSyncTests/Vectors/sync.json").read_text())
+    for index, case in enumerate(vectors["messages"]):
+        write("FuzzNegentropy", f"vector-{index}", bytes.fromhex(case["hex"]))
+    write("FuzzNegentropy", "probe-full-idlist", bytes.fromhex("6100000200"))
+    write("FuzzNegentropy", "version-2", bytes.fromhex("62aabbccddeeff"))
+    fingerprint = bytes(range(16))
+    # Skip to 1010, one fingerprint up to (1030, 0x80): the shape of a windowed opening.
+    write("FuzzNegentropy", "window-opening", bytes([0x61, 0x87, 0x73, 0x00, 0x00, 21, 0x01, 0x80, 0x01]) + fingerprint)
+    # Sixteen fingerprints across the index's timestamps 1000-1040, then one to infinity.
+    ranges = bytes([0x87, 0x6A, 0x00, 0x01]) + fingerprint  # up to 1001
+    for _ in range(15):
+        ranges += bytes([0x03, 0x01, 0x5A, 0x01]) + fingerprint  # two seconds on, prefix 5a
+    ranges += bytes([0x00, 0x00, 0x02, 0x01]) + bytes([0xEE] * 32)
+    write("FuzzNegentropy", "split-opening", bytes([0x61]) + ranges)
+
+
+negentropy_seeds()
