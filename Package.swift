@@ -225,7 +225,7 @@ let package = Package(
         ),
         .testTarget(
             name: "MailvaultSyncTests",
-            dependencies: ["MailvaultSync", "MailvaultCore"],
+            dependencies: ["MailvaultSync", "MailvaultCore", "MailvaultBench"],
             resources: [.copy("Vectors")]
         ),
         .testTarget(

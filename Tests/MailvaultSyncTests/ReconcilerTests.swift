@@ -1,3 +1,4 @@
+import MailvaultBench
 import MailvaultCore
 import MailvaultSync
 import Testing
