@@ -35,11 +35,19 @@ struct FederationTests {
         try await cluster.start(links: [(0, 1)])
         for index in 0..<20 { try await cluster.post(to: index % 2, [Cluster.envelope(index)]) }
         _ = try await cluster.awaitConvergence(expected: 20, within: 20)
+        // Node 0 keeps taking posts (which node 1 is fetching as they come) while node 1 dies.
+        let traffic = Task {
+            for index in 20..<50 {
+                try await cluster.post(to: 0, [Cluster.envelope(index)])
+                try await Task.sleep(for: .milliseconds(40))
+            }
+        }
+        try await Task.sleep(for: .milliseconds(500))
         cluster.kill(1)
-        for index in 20..<40 { try await cluster.post(to: 0, [Cluster.envelope(index)]) }
+        try await traffic.value
         try await Task.sleep(for: .seconds(3))
         try await cluster.launch(1)
-        _ = try await cluster.awaitConvergence(expected: 40, within: 30)
+        _ = try await cluster.awaitConvergence(expected: 50, within: 30)
         // The restart recorded a gap; reconciling with node 0, whose coverage spans it, heals it.
         let deadline = Date().addingTimeInterval(20)
         var healed: [[String: Any]] = []
