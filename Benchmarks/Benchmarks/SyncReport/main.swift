@@ -170,7 +170,7 @@ do {
         guard let count = Int(arguments[4]), let diff = Int(arguments[5]), diff <= count else { fail("bad COUNT or DIFF") }
         try await populate(arguments[2], arguments[3], count: count, diff: diff, out: arguments[6])
     case "reconcile" where arguments.count >= 4:
-        try reconcile(arguments[2], arguments[3], frame: arguments.count > 4 ? Int(arguments[4]) ?? 0 : 512 << 10)
+        try reconcile(arguments[2], arguments[3], frame: arguments.count > 4 ? Int(arguments[4]) ?? 0 : (1 << 20) - 1024)
     case "live" where arguments.count == 4:
         guard let count = Int(arguments[3]) else { fail("bad COUNT") }
         try live(arguments[2], count: count)
