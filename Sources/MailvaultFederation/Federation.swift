@@ -133,7 +133,7 @@ public final class Federation: Service, Sendable {
                     let stream = try await peer.client.announcements()
                     peer.live.withLock {
                         $0.relayConnected = true
-                        $0.failures = 0
+                        $0.failures[.relay] = 0
                     }
                     // Announcements made before the stream was up were missed: reconcile.
                     peer.wakeRequested.store(true, ordering: .relaxed)
@@ -148,10 +148,10 @@ public final class Federation: Service, Sendable {
                     peer.live.withLock { $0.relayConnected = false }
                     if Task.isCancelled { break }
                     let failure = error as? FederationError ?? .unreachable(peer: peer.spec.url, reason: "\(error)")
-                    peer.failed(failure, now: replica.clock())
+                    peer.failed(failure, now: replica.clock(), on: .relay)
                     logger.warning("relay stream failed", metadata: ["url": "\(peer.spec.url)", "error": "\(failure)"])
                 }
-                try? await Task.sleep(for: peer.backoff())
+                try? await Task.sleep(for: peer.backoff(.relay))
             }
             queue.close()
             group.cancelAll()
@@ -167,7 +167,7 @@ public final class Federation: Service, Sendable {
             do {
                 _ = try await pull(wanted, from: peer)
             } catch {
-                peer.failed(error, now: now)
+                peer.failed(error, now: now, on: .relay)
                 logger.warning("relay fetch failed", metadata: ["url": "\(peer.spec.url)", "error": "\(error)"])
                 peer.wakeRequested.store(true, ordering: .relaxed)
             }
@@ -275,7 +275,7 @@ public final class Federation: Service, Sendable {
                 let interval = Double(configuration.syncInterval)
                 pause = interval > 0 ? .milliseconds(Int(interval * 1000 * Double.random(in: 0.8...1.2))) : .seconds(86_400 * 365)
             } catch {
-                pause = peer.backoff()
+                pause = peer.backoff(.rounds)
             }
             // Sleep in short slices so that a wake-up (relay reconnect, /v1/sync/rounds) is quick.
             let deadline = ContinuousClock.now + pause
@@ -308,7 +308,7 @@ public final class Federation: Service, Sendable {
             peer.live.withLock {
                 $0.lastRound = report
                 $0.syncedAt = startedAt
-                $0.failures = 0
+                $0.failures[.rounds] = 0
             }
             logger.info("reconciled", metadata: [
                 "url": "\(peer.spec.url)", "ms": "\(report.milliseconds)", "exchanges": "\(report.exchanges)",
@@ -321,7 +321,7 @@ public final class Federation: Service, Sendable {
             roundFailures.add(1, ordering: .relaxed)
             report.error = error.description
             peer.live.withLock { $0.lastRound = report }
-            peer.failed(error, now: replica.clock())
+            peer.failed(error, now: replica.clock(), on: .rounds)
             logger.warning("reconciliation failed", metadata: ["url": "\(peer.spec.url)", "error": "\(error)"])
             throw error
         }

@@ -81,7 +81,9 @@ public final class Peer: Sendable {
         /// the announcement stream has been up since then).
         var syncedAt: UInt32?
         var relayConnected = false
-        var failures = 0
+        /// Failures in a row of reconciliation rounds and of the relay stream, kept apart so that
+        /// a failing stream does not delay rounds, nor failing rounds the stream.
+        var failures = [Link.rounds: 0, Link.relay: 0]
     }
 
     /// The peer as configured.
@@ -103,20 +105,25 @@ public final class Peer: Sendable {
     /// The peer's verified address, once seen.
     public var address: ProviderAddress? { live.withLock { $0.identity?.address } }
 
-    func failed(_ error: FederationError, now: UInt32) {
+    /// The two ways a peer is used, each backing off on its own.
+    enum Link {
+        case rounds, relay
+    }
+
+    func failed(_ error: FederationError, now: UInt32, on link: Link) {
         counters.errors.add(1, ordering: .relaxed)
         live.withLock {
             $0.lastError = error.description
             $0.lastErrorAt = now
-            $0.failures += 1
+            $0.failures[link, default: 0] += 1
             $0.state = error.code == "keyChanged" ? .refused : .backingOff
         }
     }
 
-    /// The back-off before the next attempt after `failures` failures in a row: 1 s doubling to
+    /// The back-off before the next attempt on `link` after its failures in a row: 1 s doubling to
     /// 5 minutes, with up to 50% random jitter so that a fleet does not retry in step.
-    func backoff() -> Duration {
-        let failures = live.withLock { $0.failures }
+    func backoff(_ link: Link) -> Duration {
+        let failures = live.withLock { $0.failures[link, default: 0] }
         let base = min(300.0, pow(2.0, Double(max(0, failures - 1))))
         return .milliseconds(Int(base * 1000 * Double.random(in: 0.5...1.0)))
     }
