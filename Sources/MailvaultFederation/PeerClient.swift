@@ -23,14 +23,14 @@ public struct PeerClient: Sendable {
     public static let binaryMediaType = "application/octet-stream"
 
     let http: HTTPClient
-    let self_: String?
+    let selfAddress: String?
     let limits: FederationLimits
     let counters: PeerCounters
 
     init(url: String, http: HTTPClient, selfAddress: String?, limits: FederationLimits, counters: PeerCounters) {
         self.url = url
         self.http = http
-        self_ = selfAddress
+        self.selfAddress = selfAddress
         self.limits = limits
         self.counters = counters
     }
@@ -87,7 +87,7 @@ public struct PeerClient: Sendable {
     public func announcements() async throws(FederationError) -> AsyncThrowingStream<[EnvelopeKey], Error> {
         var request = HTTPClientRequest(url: url + "/v1/sync/live")
         request.headers.add(name: "Accept", value: "text/event-stream")
-        if let self_ { request.headers.add(name: PeerClient.peerHeader, value: self_) }
+        if let selfAddress { request.headers.add(name: PeerClient.peerHeader, value: selfAddress) }
         let response: HTTPClientResponse
         do {
             response = try await http.execute(request, timeout: .hours(24 * 365))
@@ -102,7 +102,7 @@ public struct PeerClient: Sendable {
         let (stream, continuation) = AsyncThrowingStream<[EnvelopeKey], Error>.makeStream()
         do {
             let task = Task {
-                var lines = LineSplitter(maximumLine: maximumLine)
+                var lines = LineSplitter(peer: url, maximumLine: maximumLine)
                 do {
                     for try await chunk in response.body {
                         counters.received(bytes: chunk.readableBytes)
@@ -137,7 +137,7 @@ public struct PeerClient: Sendable {
         var request = HTTPClientRequest(url: url + path)
         request.method = method
         request.headers.add(name: "Accept", value: accept)
-        if let self_ { request.headers.add(name: PeerClient.peerHeader, value: self_) }
+        if let selfAddress { request.headers.add(name: PeerClient.peerHeader, value: selfAddress) }
         if let body {
             request.headers.add(name: "Content-Type", value: contentType ?? PeerClient.binaryMediaType)
             request.body = .bytes(ByteBuffer(bytes: body))
@@ -181,12 +181,14 @@ public struct PeerClient: Sendable {
     }
 }
 
-/// Splits a byte stream into lines (LF or CRLF), refusing a line longer than `maximumLine`.
+/// Splits a peer's byte stream into lines (LF or CRLF), refusing a line longer than `maximumLine`.
 struct LineSplitter {
+    let peer: String
     let maximumLine: Int
     private var pending: [UInt8] = []
 
-    init(maximumLine: Int) {
+    init(peer: String, maximumLine: Int) {
+        self.peer = peer
         self.maximumLine = maximumLine
     }
 
@@ -200,7 +202,7 @@ struct LineSplitter {
             } else {
                 pending.append(byte)
                 if pending.count > maximumLine {
-                    throw .protocolViolation(peer: "", reason: "an event-stream line is longer than \(maximumLine) bytes")
+                    throw .protocolViolation(peer: peer, reason: "an event-stream line is longer than \(maximumLine) bytes")
                 }
             }
         }
