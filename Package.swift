@@ -201,7 +201,8 @@ let package = Package(
         ),
         .testTarget(
             name: "MailvaultFederationTests",
-            dependencies: ["MailvaultFederation", "MailvaultSync", "MailvaultStore", "MailvaultCore"]
+            dependencies: ["MailvaultFederation", "MailvaultSync", "MailvaultStore", "MailvaultCore", "MailvaultAccountability",
+                           "MailvaultAPI"]
         ),
         .testTarget(
             name: "MailvaultNodeTests",

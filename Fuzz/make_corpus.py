@@ -176,6 +176,7 @@ def answer_seeds():
     write("FuzzAnswerBody", "envelopes.json",
           json.dumps({"envelopes": [], "cursor": "0x00000007" + "02" * 32}).encode())
     write("FuzzAnswerBody", "checkpoints.json", json.dumps({"checkpoints": [receipt]}).encode())
+    write("FuzzAnswerBody", "directory.json", json.dumps({"providers": [receipt, receipt]}).encode())
 
 
 answer_seeds()

@@ -25,6 +25,19 @@ public enum APIResponseBody {
         return out.bytes
     }
 
+    /// `{"providers":[{signed descriptor}...]}` for `GET /v1/providers`, each document the JSON
+    /// `GET /v1/provider` serves.
+    public static func directory(_ documents: [[UInt8]]) -> [UInt8] {
+        var out = JSONBuffer(capacity: 16 + documents.reduce(0) { $0 + $1.count + 1 })
+        out.raw("{\"providers\":[")
+        for (index, document) in documents.enumerated() {
+            if index > 0 { out.raw(",") }
+            out.raw(bytes: document)
+        }
+        out.raw("]}")
+        return out.bytes
+    }
+
     /// One envelope as the API writes it:
     /// `{"hash","sent","expiry","ttl","topic","data","nonce"}`.
     public static func envelope(_ envelope: Envelope, hash: Hash256) -> [UInt8] {

@@ -31,6 +31,24 @@ public enum AnswerBody {
         try JSONErrors.decode(SignedDocumentBody.self, from: body)
     }
 
+    /// The signed descriptors of `GET /v1/providers` (the directory), in order, at most
+    /// `maximumDirectoryEntries`: the caller verifies each one.
+    public static func directory(_ body: [UInt8]) throws(APIError) -> [SignedDocumentBody] {
+        let decoded = try JSONErrors.decode(DirectoryBody.self, from: body)
+        guard decoded.providers.count <= maximumDirectoryEntries else {
+            throw .malformedBody("a directory lists at most \(maximumDirectoryEntries) providers, got \(decoded.providers.count)",
+                                 field: "providers")
+        }
+        return decoded.providers
+    }
+
+    /// The most entries a directory answer may list (a node keeps 512 by default).
+    public static let maximumDirectoryEntries = 4096
+
+    private struct DirectoryBody: Decodable {
+        var providers: [SignedDocumentBody]
+    }
+
     private struct HashesBody: Decodable {
         var hashes: [HashItem]
         var cursor: CursorText?

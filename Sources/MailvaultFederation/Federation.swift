@@ -23,6 +23,8 @@ public final class Federation: Service, Sendable {
     public let replica: Replica
     /// The configured peers.
     public let peers: [Peer]
+    /// The providers this node knows (`GET /v1/providers`): its peers and those they list.
+    public let directory: ProviderDirectory
     let book: PeerBook?
     let http: HTTPClient
     let logger: Logger
@@ -51,6 +53,8 @@ public final class Federation: Service, Sendable {
         let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: settings)
         self.http = http
         refused = RefusedHashes(capacity: configuration.limits.refusedMemory)
+        directory = ProviderDirectory(own: replica.provider?.key.address, sources: configuration.peers.count,
+                                      limits: configuration.directory)
         let limits = configuration.limits
         peers = configuration.peers.map { spec in
             let counters = PeerCounters()
@@ -118,6 +122,7 @@ public final class Federation: Service, Sendable {
             $0.identity = identity
             $0.state = .up
         }
+        directory.know(peer: identity)
         return identity
     }
 
@@ -272,6 +277,7 @@ public final class Federation: Service, Sendable {
             var pause: Duration
             do {
                 _ = try await reconcile(with: peer)
+                await exchangeDirectory(with: peer)
                 let interval = Double(configuration.syncInterval)
                 pause = interval > 0 ? .milliseconds(Int(interval * 1000 * Double.random(in: 0.8...1.2))) : .seconds(86_400 * 365)
             } catch {
@@ -324,6 +330,27 @@ public final class Federation: Service, Sendable {
             peer.failed(error, now: replica.clock(), on: .rounds)
             logger.warning("reconciliation failed", metadata: ["url": "\(peer.spec.url)", "error": "\(error)"])
             throw error
+        }
+    }
+
+    /// Takes the providers `peer` lists into the directory. A failure is logged and otherwise
+    /// ignored: a peer without a directory (an older version) still replicates.
+    @discardableResult
+    public func exchangeDirectory(with peer: Peer) async -> ProviderDirectory.LearnReport? {
+        guard let source = peer.address else { return nil }
+        do {
+            let documents = try await peer.client.directory()
+            let report = directory.learn(documents, from: source, now: replica.clock())
+            if report.added + report.updated > 0 || !report.refused.isEmpty {
+                logger.info("directory exchanged", metadata: [
+                    "url": "\(peer.spec.url)", "added": "\(report.added)", "updated": "\(report.updated)",
+                    "refused": "\(report.refused.values.reduce(0, +))",
+                ])
+            }
+            return report
+        } catch {
+            logger.info("directory not exchanged", metadata: ["url": "\(peer.spec.url)", "error": "\(error)"])
+            return nil
         }
     }
 
@@ -438,6 +465,14 @@ public final class Federation: Service, Sendable {
         lines.append("# HELP mailvault_sync_round_failures_total Reconciliation rounds that failed.")
         lines.append("# TYPE mailvault_sync_round_failures_total counter")
         lines.append("mailvault_sync_round_failures_total \(roundFailures.load(ordering: .relaxed))")
+        let counts = directory.counts(now: now)
+        lines.append("# HELP mailvault_directory_providers Providers GET /v1/providers lists besides this node, by origin.")
+        lines.append("# TYPE mailvault_directory_providers gauge")
+        lines.append("mailvault_directory_providers{origin=\"peer\"} \(counts.peers)")
+        lines.append("mailvault_directory_providers{origin=\"heard\"} \(counts.heard)")
+        lines.append("# HELP mailvault_directory_refused_total Descriptors peers listed that the directory refused.")
+        lines.append("# TYPE mailvault_directory_refused_total counter")
+        lines.append("mailvault_directory_refused_total \(counts.refused)")
         return Array((lines.joined(separator: "\n") + "\n").utf8)
     }
 }

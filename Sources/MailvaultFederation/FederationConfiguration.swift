@@ -12,6 +12,8 @@ public struct FederationConfiguration: Sendable {
     public var relay = true
     /// The bounds on peers.
     public var limits = FederationLimits()
+    /// The bounds of the provider directory.
+    public var directory = ProviderDirectory.Limits()
 
     /// The defaults: no peers.
     public init() {}

@@ -47,6 +47,18 @@ public struct PeerClient: Sendable {
         }
     }
 
+    /// The peer's directory (`GET /v1/providers`), parsed but not verified: the directory verifies
+    /// each descriptor as it takes it.
+    public func directory() async throws(FederationError) -> [SignedDocumentBody] {
+        let body = try await exchange(method: .GET, path: "/v1/providers", body: nil, contentType: nil,
+                                      limit: 16 << 20, accept: IngestBody.jsonMediaType).body
+        do {
+            return try AnswerBody.directory(body)
+        } catch {
+            throw .protocolViolation(peer: url, reason: "its directory cannot be read: \(error.message)")
+        }
+    }
+
     /// Sends one Negentropy message and returns the peer's answer (not yet parsed).
     public func negentropy(_ message: [UInt8]) async throws(FederationError) -> [UInt8] {
         try await exchange(method: .POST, path: "/v1/sync/negentropy", body: message, contentType: PeerClient.binaryMediaType,

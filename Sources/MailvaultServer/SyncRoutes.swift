@@ -20,6 +20,7 @@ struct SyncRoutes: Sendable {
     func register(on router: Router<ServerContext>, reads: RouterGroup<ServerContext>, gated: RouterGroup<ServerContext>) {
         reads.get("/v1/sync/live") { request, context in try live(request, context) }
         reads.get("/v1/peers") { request, _ in try peers(request) }
+        reads.get("/v1/providers") { request, _ in try providers(request) }
         gated
             .post("/v1/sync/negentropy") { request, _ in try await negentropy(request) }
             .post("/v1/sync/envelopes") { request, _ in try await envelopes(request) }
@@ -78,6 +79,16 @@ struct SyncRoutes: Sendable {
     func peers(_ request: Request) throws(APIError) -> Response {
         try QueryString(request.uri.query ?? "").requireOnly([])
         return json(PeersBody(peers: federation.status(), healedGaps: federation.healedGaps))
+    }
+
+    /// The directory: this node's descriptor, its peers' and those they list (Docs/Discovery.md).
+    func providers(_ request: Request) throws(APIError) -> Response {
+        try QueryString(request.uri.query ?? "").requireOnly([])
+        let now = server.node.clock()
+        let own = server.node.provider.descriptor(now: now).document
+        let documents = federation.directory.listing(own: own, now: now).map(\.json)
+        return Response(status: .ok, headers: [.contentType: IngestBody.jsonMediaType],
+                        body: ResponseBody(byteBuffer: ByteBuffer(bytes: APIResponseBody.directory(documents))))
     }
 
     /// Runs a reconciliation round now with every peer (or `?peer=URL`), from loopback only, and
