@@ -97,4 +97,18 @@ struct APIResponseBodyTests {
         #expect(first["topic"] as? String == "0x01020304")
         #expect((first["sent"] as? NSNumber)?.intValue == 7)
     }
+
+    /// The directory is the signed documents side by side, read back by Foundation and by the
+    /// client's parser; a list longer than the bound is refused.
+    @Test func directoryListsDocumentsAsServed() throws {
+        let document = Array(#"{"document":"{}","kind":"descriptor","signature":"0x00","signer":"0x01"}"#.utf8)
+        let body = APIResponseBody.directory([document, document])
+        let providers = try #require(try parse(body)["providers"] as? [[String: Any]])
+        #expect(providers.count == 2 && providers[1]["signer"] as? String == "0x01")
+        #expect(try AnswerBody.directory(body).map(\.kind) == ["descriptor", "descriptor"])
+        #expect(try AnswerBody.directory(APIResponseBody.directory([])).isEmpty)
+        let tooMany = APIResponseBody.directory(Array(repeating: document, count: AnswerBody.maximumDirectoryEntries + 1))
+        #expect(throws: APIError.self) { try AnswerBody.directory(tooMany) }
+        #expect(throws: APIError.self) { try AnswerBody.directory(Array(#"{"providers":[{"kind":"descriptor"}]}"#.utf8)) }
+    }
 }
