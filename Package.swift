@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "MailvaultAccountability", targets: ["MailvaultAccountability"]),
         .library(name: "MailvaultAudit", targets: ["MailvaultAudit"]),
         .library(name: "MailvaultSync", targets: ["MailvaultSync"]),
+        .library(name: "MailvaultDiscovery", targets: ["MailvaultDiscovery"]),
         .executable(name: "mailvault", targets: ["mailvault"]),
         // `mailvault bench` as a library (its workload generator and raw-LMDB baseline included),
         // so that the Benchmarks package measures with the same code.
@@ -102,6 +103,9 @@ let package = Package(
             name: "MailvaultAudit",
             dependencies: ["MailvaultAccountability", "MailvaultAPI", "MailvaultCore"]
         ),
+        // Provider discovery (issue 17, Docs/Discovery.md): EIP-778 node records, EIP-1459 DNS
+        // trees (build, sign, zone file) and a resolver that verifies them over plain DNS.
+        .target(name: "MailvaultDiscovery", dependencies: ["MailvaultAccountability", "MailvaultCore"]),
         // The node without a network framework: the ingest pipeline, the signed history query,
         // the provider's accountable state and the node's background services. Every edge (the
         // HTTP server, the CLI, later peers) calls it.
@@ -226,6 +230,11 @@ let package = Package(
         .testTarget(
             name: "MailvaultSyncTests",
             dependencies: ["MailvaultSync", "MailvaultCore", "MailvaultBench"],
+            resources: [.copy("Vectors")]
+        ),
+        .testTarget(
+            name: "MailvaultDiscoveryTests",
+            dependencies: ["MailvaultDiscovery", "MailvaultAccountability", "MailvaultCore"],
             resources: [.copy("Vectors")]
         ),
         .testTarget(
