@@ -141,6 +141,7 @@ let package = Package(
         .target(
             name: "MailvaultServer",
             dependencies: [
+                "MailvaultDiscovery",
                 "MailvaultFederation",
                 "MailvaultSync",
                 "MailvaultNode",
@@ -176,6 +177,7 @@ let package = Package(
                 "MailvaultAccountability",
                 "MailvaultAudit",
                 "MailvaultBench",
+                "MailvaultDiscovery",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

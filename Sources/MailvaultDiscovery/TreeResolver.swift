@@ -31,11 +31,17 @@ public actor TreeResolver {
     /// The highest root sequence seen per tree, across resolutions.
     private var sequences: [TreeLink: UInt64] = [:]
 
-    /// A resolver asking `client`, within `limits`.
-    public init(client: DNSClient, limits: Limits = Limits()) {
+    /// A resolver asking `client`, within `limits`, that refuses any tree whose root is older
+    /// than in `knownSequences` (what an earlier resolver's `knownSequences` held, kept by the
+    /// caller across runs).
+    public init(client: DNSClient, limits: Limits = Limits(), knownSequences: [TreeLink: UInt64] = [:]) {
         self.client = client
         self.limits = limits
+        sequences = knownSequences
     }
+
+    /// The highest root sequence number seen per tree by every successful resolution so far.
+    public var knownSequences: [TreeLink: UInt64] { sequences }
 
     /// Resolves the tree at `url` (`enrtree://<key>@<domain>`) and every tree it links to.
     public func resolve(_ url: String) async throws(DiscoveryError) -> TreeResolution {
