@@ -225,7 +225,7 @@ let package = Package(
         .testTarget(
             name: "mailvaultTests",
             dependencies: ["mailvault", "MailvaultCore", "MailvaultStore", "MailvaultAccountability", "MailvaultBench",
-                           "MailvaultTestSupport",
+                           "MailvaultTestSupport", "MailvaultDiscovery",
                            // The hostile peer the federation tests point a node at.
                            .product(name: "Hummingbird", package: "hummingbird")]
         ),
@@ -236,7 +236,7 @@ let package = Package(
         ),
         .testTarget(
             name: "MailvaultDiscoveryTests",
-            dependencies: ["MailvaultDiscovery", "MailvaultAccountability", "MailvaultCore"],
+            dependencies: ["MailvaultDiscovery", "MailvaultAccountability", "MailvaultCore", "MailvaultTestSupport"],
             resources: [.copy("Vectors")]
         ),
         .testTarget(

@@ -88,7 +88,9 @@ def build(texts, entries):
         nxt = []
         for i in range(0, len(level), MAX_CHILDREN):
             group = level[i:i + MAX_CHILDREN]
-            nxt.append(group[0] if len(group) == 1 else "enrtree-branch:" + ",".join(label(g) for g in group))
+            branch = group[0] if len(group) == 1 else "enrtree-branch:" + ",".join(label(g) for g in group)
+            entries[label(branch)] = branch
+            nxt.append(branch)
         level = nxt
     entries[label(level[0])] = level[0]
     return label(level[0])

@@ -51,11 +51,13 @@ public struct DirectoryTree: Sendable {
                 let group = level[start..<min(start + maximumChildren, level.count)]
                 let text = group.count == 1 ? group[group.startIndex]
                     : TreeEntry.branchPrefix + group.map { TreeEntry.label(of: $0) }.joined(separator: ",")
+                entries[TreeEntry.label(of: text)] = text
                 next.append(text)
                 start += maximumChildren
             }
             level = next
         }
+        // The top of an empty subtree is the empty branch, which no loop above wrote.
         entries[TreeEntry.label(of: level[0])] = level[0]
         return TreeEntry.label(of: level[0])
     }

@@ -30,6 +30,25 @@ import Testing
         }
     }
 
+    /// Every hash the root and the branches name is an entry of the tree, and every entry is
+    /// reachable: nothing missing, nothing extra.
+    @Test func everyNamedEntryIsInTheTree() throws {
+        let key = ProviderKey.generate()
+        for count in [0, 1, 13, 14, 169, 170] {
+            let records = try (0..<count).map { _ in try NodeRecord(sequence: 1, pairs: [], key: ProviderKey.generate()) }
+            let tree = DirectoryTree(records: records, links: [], sequence: 1, signer: key)
+            var reached: Set<String> = []
+            var pending = [tree.root.recordRoot, tree.root.linkRoot]
+            while let label = pending.popLast() {
+                let text = try #require(tree.entries[label], "\(count) records: \(label) is named but missing")
+                reached.insert(label)
+                if case .branch(let children) = try TreeEntry(text: text) { pending += children }
+            }
+            #expect(reached == Set(tree.entries.keys), "\(count) records")
+            #expect(tree.entries.values.filter { $0.hasPrefix("enr:") }.count == count)
+        }
+    }
+
     @Test func zoneFileSplitsLongTextsAndHoldsEveryEntry() throws {
         let key = ProviderKey.generate()
         let record = try NodeRecord(sequence: 3, pairs: [ProviderEndpoints(urls: [

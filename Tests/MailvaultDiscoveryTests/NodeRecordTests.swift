@@ -165,12 +165,15 @@ import Testing
 
     @Test func refusesRecordsOverThreeHundredBytes() throws {
         let key = ProviderKey.generate()
-        let big = NodeRecord.Pair(key: "zz", bytes: [UInt8](repeating: 7, count: 300 - 140))
+        // id, secp256k1, a 64-byte signature and seq 1 take 119 bytes; a 3-byte key and a
+        // 175-byte value (2-byte header) bring it to 300 with the list header grown to 3 bytes.
+        #expect(try NodeRecord(sequence: 1, pairs: [], key: key).encoded.count == 119)
+        let fits = try NodeRecord(sequence: 1, pairs: [NodeRecord.Pair(key: "zz", bytes: [UInt8](repeating: 7, count: 175))], key: key)
+        #expect(fits.encoded.count == 300)
+        #expect(try NodeRecord(text: fits.text) == fits)
         #expect(throws: NodeRecordError.tooLarge(size: 301)) {
-            try NodeRecord(sequence: 1, pairs: [NodeRecord.Pair(key: "zz", bytes: [UInt8](repeating: 7, count: 300 - 139))], key: key)
+            try NodeRecord(sequence: 1, pairs: [NodeRecord.Pair(key: "zz", bytes: [UInt8](repeating: 7, count: 176))], key: key)
         }
-        let fits = try NodeRecord(sequence: 1, pairs: [big], key: key)
-        #expect(fits.encoded.count == 299)
         #expect(throws: NodeRecordError.tooLarge(size: 301)) { try NodeRecord(encoded: [UInt8](repeating: 0, count: 301)) }
         #expect(throws: NodeRecordError.self) { try NodeRecord(text: "enr:" + String(repeating: "A", count: 500)) }
     }

@@ -1,7 +1,11 @@
 import MailvaultAccountability
 import MailvaultCore
+import MailvaultTestSupport
 @testable import MailvaultDiscovery
 import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The resolver against a real NSD on a loopback port, serving zones this test generates.
 @Suite(.serialized) struct TreeResolverTests {
@@ -144,11 +148,30 @@ import Testing
         #expect(try await TreeResolver(client: client).resolve(url).trees[url] == 8)
     }
 
+    /// A server that never answers (a bound UDP socket nobody reads): every attempt times out,
+    /// and the lookup gives up after `attempts` x `timeout`.
     @Test func timesOutOnASilentServer() async throws {
-        let port = try NSDServer.freePort()
-        let client = try DNSClient(server: "127.0.0.1:\(port)", timeout: .milliseconds(200), attempts: 2)
+        let silent = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+        defer { close(silent) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(silent, $0, length) == 0 && getsockname(silent, $0, &length) == 0 }
+        }
+        try #require(bound)
+        let client = try DNSClient(server: "127.0.0.1:\(UInt16(bigEndian: address.sin_port))", timeout: .milliseconds(200), attempts: 2)
         let start = ContinuousClock.now
-        await #expect(throws: DNSError.self) { try await client.txt("x.mailvault.test") }
-        #expect(ContinuousClock.now - start < .seconds(3))
+        await #expect(throws: DNSError.timeout(name: "x.mailvault.test")) { try await client.txt("x.mailvault.test") }
+        let elapsed = ContinuousClock.now - start
+        #expect(elapsed >= .milliseconds(400) && elapsed < .seconds(2))
+    }
+
+    @Test func refusesBadServers() {
+        for server in ["", "127.0.0.1:", "127.0.0.1:0", "127.0.0.1:70000", "[::1", "[::1]x"] {
+            #expect(throws: DNSError.invalidServer(server), "\(server)") { try DNSClient(server: server) }
+        }
+        #expect(throws: DNSError.noSystemServer) { try DNSClient.system(path: "/nonexistent/resolv.conf") }
     }
 }

@@ -8,16 +8,19 @@ import Glibc
 /// user, without chroot, privilege drop, remote control or database, its pid, state and log
 /// files in a temporary directory; `timeout` kills it after `lifetime` seconds even if the test
 /// process dies first, and `stop()` kills it at once.
-final class NSDServer {
-    let port: UInt16
-    let directory: String
+public final class NSDServer {
+    /// The loopback port it answers on (UDP and TCP).
+    public let port: UInt16
+    /// Its configuration, zones, pid file and log.
+    public let directory: String
     private let process: Process
 
-    struct Failure: Error, CustomStringConvertible {
-        let description: String
+    public struct Failure: Error, CustomStringConvertible {
+        public let description: String
     }
 
-    init(zones: [(domain: String, text: String)], lifetime: Int = 120) throws {
+    /// Starts NSD serving `zones` (domain and zone file text) and waits until it answers.
+    public init(zones: [(domain: String, text: String)], lifetime: Int = 120) throws {
         let nsd = ["/usr/sbin/nsd", "/usr/bin/nsd"].first { FileManager.default.isExecutableFile(atPath: $0) }
         guard let nsd else { throw Failure(description: "nsd is not installed (Scripts/setup installs it)") }
         directory = NSTemporaryDirectory() + "mailvault-nsd-" + UUID().uuidString
@@ -79,7 +82,8 @@ final class NSDServer {
         throw Failure(description: "nsd did not start within 10 s")
     }
 
-    func stop() {
+    /// Kills NSD (and its `timeout` parent) and removes its directory.
+    public func stop() {
         if process.isRunning {
             // The pid file holds NSD's own pid (timeout is its parent); both are ours.
             if let text = try? String(contentsOfFile: "\(directory)/nsd.pid", encoding: .utf8),
@@ -95,7 +99,7 @@ final class NSDServer {
     deinit { stop() }
 
     /// A port free for both UDP and TCP on 127.0.0.1 right now.
-    static func freePort() throws -> UInt16 {
+    public static func freePort() throws -> UInt16 {
         for _ in 0..<20 {
             let udp = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
             defer { close(udp) }
