@@ -7,15 +7,25 @@ public struct TreeLink: Hashable, Sendable, CustomStringConvertible {
 
     /// The key the tree's root must be signed with.
     public let publicKey: PublicKey
-    /// The domain whose TXT record holds the root, in lower case (DNS names compare
-    /// case-insensitively).
+    /// The domain whose TXT record holds the root, as written (the link's text, and so its
+    /// hash, keeps the case it was given; two links compare equal whatever their case, as DNS
+    /// names do).
     public let domain: String
 
     /// A link to the tree at `domain` signed by `publicKey`.
     public init(publicKey: PublicKey, domain: String) throws(TreeEntryError) {
         try TreeLink.check(domain: domain)
         self.publicKey = publicKey
-        self.domain = domain.lowercased()
+        self.domain = domain
+    }
+
+    public static func == (lhs: TreeLink, rhs: TreeLink) -> Bool {
+        lhs.publicKey == rhs.publicKey && lhs.domain.lowercased() == rhs.domain.lowercased()
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(publicKey)
+        hasher.combine(domain.lowercased())
     }
 
     /// Parses `enrtree://KEY@DOMAIN`.
