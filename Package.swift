@@ -101,7 +101,7 @@ let package = Package(
         // It links no store: a user's client needs neither LMDB nor zstd.
         .target(
             name: "MailvaultAudit",
-            dependencies: ["MailvaultAccountability", "MailvaultAPI", "MailvaultCore"]
+            dependencies: ["MailvaultDiscovery", "MailvaultAccountability", "MailvaultAPI", "MailvaultCore"]
         ),
         // Provider discovery (issue 17, Docs/Discovery.md): EIP-778 node records, EIP-1459 DNS
         // trees (build, sign, zone file) and a resolver that verifies them over plain DNS.

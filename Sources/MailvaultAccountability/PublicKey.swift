@@ -49,14 +49,14 @@ public struct PublicKey: Hashable, Sendable, CustomStringConvertible {
 }
 
 extension ProviderKey {
-    /// The public key as a parsed value.
-    public var key: PublicKey {
+    /// The public key as a parsed value: the key that verifies this key's signatures.
+    public var verifyingKey: PublicKey {
         // `publicKey` was serialized by libsecp256k1 from a valid secret, so it always parses.
         try! PublicKey(bytes: publicKey)
     }
 
     /// The 33-byte compressed public key (EIP-778's `secp256k1` entry, EIP-1459's tree key).
-    public var compressedPublicKey: [UInt8] { key.compressed }
+    public var compressedPublicKey: [UInt8] { verifyingKey.compressed }
 
     /// A plain 64-byte signature (r ++ s, lower-S) of a 32-byte digest, as EIP-778's "v4"
     /// identity scheme wants it: the recoverable signature without its recovery id.

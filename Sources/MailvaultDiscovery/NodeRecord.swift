@@ -77,7 +77,7 @@ public struct NodeRecord: Hashable, Sendable, CustomStringConvertible {
         self.signature = signature
         self.sequence = sequence
         self.pairs = all
-        self.publicKey = key.key
+        self.publicKey = key.verifyingKey
         self.encoded = encoded
     }
 

@@ -100,7 +100,7 @@ struct DirectoryTreeCommand: AsyncParsableCommand {
         } else {
             print(zone, terminator: "")
         }
-        let url = try TreeLink(publicKey: curator.key, domain: domain)
+        let url = try TreeLink(publicKey: curator.verifyingKey, domain: domain)
         FileHandle.standardError.write(Data("tree: \(url.text) (sequence \(tree.root.sequence), \(Set(parsed.map(\.nodeID)).count) records, \(treeLinks.count) links)\n".utf8))
     }
 

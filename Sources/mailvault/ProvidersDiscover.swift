@@ -61,29 +61,26 @@ struct ProvidersDiscover: AsyncParsableCommand {
         guard timeout > 0 else { throw CLIError("--timeout must be positive") }
         let client = try dnsServer.map { try DNSClient(server: $0, timeout: .milliseconds(Int(timeout * 1000))) }
             ?? DNSClient.system()
-        let resolution = try await TreeResolver(client: client).resolve(url)
-        var kept: [Kept] = []
-        var dropped: [Dropped] = []
-        await withTaskGroup(of: Result<Kept, Dropped>.self) { group in
-            for found in resolution.records {
-                group.addTask { await Self.check(found, timeout: timeout) }
-            }
-            for await result in group {
-                switch result {
-                case .success(let provider): kept.append(provider)
-                case .failure(let reason): dropped.append(reason)
-                }
-            }
+        let report = try await ProviderDiscovery.discover(url, resolver: TreeResolver(client: client), timeout: timeout)
+        let kept = report.providers.map { provider in
+            Kept(url: provider.url, address: provider.address.description, tree: provider.found.tree.text,
+                 record: provider.found.record.text, minimumPoW: provider.identity.descriptor.minimumPoW,
+                 maximumAge: provider.identity.descriptor.retention.maximumAge,
+                 maximumEnvelopeSize: provider.identity.descriptor.maximumEnvelopeSize,
+                 descriptorSequence: provider.identity.descriptor.sequence)
         }
-        kept.sort { $0.url < $1.url }
-        dropped.sort { $0.address < $1.address }
+        let dropped = report.dropped.map { entry in
+            Dropped(address: entry.found.address.description, tree: entry.found.tree.text, record: entry.found.record.text,
+                    reason: entry.reason)
+        }
         if json {
-            print(AuditOptions.json(Output(trees: Dictionary(uniqueKeysWithValues: resolution.trees.map { ($0.key.text, $0.value) }),
+            print(AuditOptions.json(Output(trees: Dictionary(uniqueKeysWithValues: report.trees.map { ($0.key.text, $0.value) }),
                                            providers: kept, dropped: dropped)))
         } else {
             var rows = [["PROVIDER", "ADDRESS", "MIN POW", "RETENTION", "TREE"]]
             for provider in kept {
-                rows.append([provider.url, provider.address, "\(provider.minimumPoW)", "\(provider.maximumAge / 86400)d \(provider.maximumAge % 86400 / 3600)h",
+                rows.append([provider.url, provider.address, "\(provider.minimumPoW)",
+                             "\(provider.maximumAge / 86400)d \(provider.maximumAge % 86400 / 3600)h",
                              provider.tree.split(separator: "@").last.map(String.init) ?? provider.tree])
             }
             var text = AuditOptions.table(rows)
@@ -92,40 +89,4 @@ struct ProvidersDiscover: AsyncParsableCommand {
         }
         if kept.isEmpty { throw CLIError("no provider in the tree passed the checks (\(dropped.count) dropped)") }
     }
-
-    /// The provider behind `found`, or why it is dropped: the first endpoint whose descriptor
-    /// verifies is used, and that descriptor must be signed by the record's key.
-    static func check(_ found: DiscoveredRecord, timeout: Double) async -> Result<Kept, Dropped> {
-        func drop(_ reason: String) -> Result<Kept, Dropped> {
-            .failure(Dropped(address: found.address.description, tree: found.tree.text, record: found.record.text, reason: reason))
-        }
-        let endpoints: ProviderEndpoints
-        do {
-            guard let value = try found.endpoints() else { return drop("its record has no 'mailvault' entry (not a Mailvault provider)") }
-            endpoints = value
-        } catch {
-            return drop("\(error)")
-        }
-        guard endpoints.version == ProviderEndpoints.currentVersion else {
-            return drop("it serves API version \(endpoints.version), this client speaks \(ProviderEndpoints.currentVersion)")
-        }
-        var failures: [String] = []
-        for url in endpoints.urls {
-            do {
-                let identity = try await ProviderClient(url: url, timeout: timeout).descriptor().value
-                guard identity.address == found.address else {
-                    return drop("\(url) serves a descriptor signed by \(identity.address), not by the record's key \(found.address)")
-                }
-                let descriptor = identity.descriptor
-                return .success(Kept(url: url, address: found.address.description, tree: found.tree.text, record: found.record.text,
-                                     minimumPoW: descriptor.minimumPoW, maximumAge: descriptor.retention.maximumAge,
-                                     maximumEnvelopeSize: descriptor.maximumEnvelopeSize, descriptorSequence: descriptor.sequence))
-            } catch {
-                failures.append("\(url): \(error)")
-            }
-        }
-        return drop(failures.joined(separator: "; "))
-    }
 }
-
-extension ProvidersDiscover.Dropped: Error {}

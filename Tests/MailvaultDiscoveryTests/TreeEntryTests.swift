@@ -80,11 +80,11 @@ import Testing
 
     @Test func linksRoundTrip() throws {
         let key = ProviderKey.generate()
-        let link = try TreeLink(publicKey: key.key, domain: "Nodes.Example.org")
+        let link = try TreeLink(publicKey: key.verifyingKey, domain: "Nodes.Example.org")
         // The text keeps the case it was given (its hash depends on it); equality ignores case.
         #expect(link.domain == "Nodes.Example.org")
         #expect(try TreeLink(text: link.text).text == link.text)
-        #expect(try TreeLink(publicKey: key.key, domain: "nodes.example.ORG") == link)
+        #expect(try TreeLink(publicKey: key.verifyingKey, domain: "nodes.example.ORG") == link)
         #expect(link.text.count == "enrtree://".count + 53 + 1 + "nodes.example.org".count)
     }
 

@@ -22,7 +22,7 @@ import Glibc
     }
 
     static func link(_ key: ProviderKey, _ domain: String) throws -> TreeLink {
-        try TreeLink(publicKey: key.key, domain: domain)
+        try TreeLink(publicKey: key.verifyingKey, domain: domain)
     }
 
     static func resolver(_ server: NSDServer, limits: TreeResolver.Limits = TreeResolver.Limits()) throws -> TreeResolver {

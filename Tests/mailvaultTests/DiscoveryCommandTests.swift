@@ -30,6 +30,14 @@ struct DiscoveryCommandTests {
             #expect(served.output.contains("listening on"), "\(served.output)")
         }
 
+        // A node without a public URL has no record to give.
+        let bare = try ServeCommandTests.serve(directory: "\(directory)/bare")
+        nodes.append((bare.process, "http://127.0.0.1:\(try #require(bare.port))"))
+        let refused = try CLI.run(["directory", "tree", "--key", "\(directory)/curator.key", "--domain", "a.test",
+                                   "--provider", nodes[2].url])
+        #expect(refused.status != 0)
+        #expect(refused.stderr.contains("404") && refused.stderr.contains("noPublicURL"), "\(refused.stderr)")
+
         // A record a stranger signed for node 0's URL: its descriptor is not signed by that key.
         let strangerKey = "\(directory)/stranger.key"
         _ = try ProviderKey.load(path: strangerKey, create: true)
@@ -58,7 +66,7 @@ struct DiscoveryCommandTests {
             let trees: [String: UInt64]
         }
         let output = try JSONDecoder().decode(Output.self, from: Data(discovered.stdout.utf8))
-        #expect(Set(output.providers.map(\.url)) == Set(nodes.map(\.url)))
+        #expect(Set(output.providers.map(\.url)) == Set(nodes[..<2].map(\.url)))
         #expect(output.dropped.map(\.address) == [strangerRecord.address.description])
         #expect(output.dropped.first?.reason.contains("not by the record's key") == true)
         #expect(output.trees == [url: 3])
