@@ -8,8 +8,9 @@ import Darwin
 /// A stub resolver for TXT records: one server, UDP first, TCP when the answer is truncated,
 /// a timeout per attempt and a bounded number of attempts.
 public struct DNSClient: Sendable {
-    /// The server's host (an IP address or a name) and port.
+    /// The server's host (an IP address or a name).
     public let host: String
+    /// The server's port (53 unless given).
     public let port: UInt16
     /// How long one attempt waits for its answer.
     public var timeout: Duration

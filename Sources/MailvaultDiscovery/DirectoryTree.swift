@@ -75,6 +75,7 @@ public struct DirectoryTree: Sendable {
         /// example's 86900 s).
         public var entryTTL: UInt32 = 86900
 
+        /// Options with the given SOA names (`nil` for the defaults) and the default TTLs.
         public init(nameserver: String? = nil, hostmaster: String? = nil) {
             self.nameserver = nameserver
             self.hostmaster = hostmaster

@@ -12,9 +12,13 @@ import MailvaultCore
 /// Every entry but the root lives at `<label>.<domain>`, where label is `TreeEntry.label(of:)`
 /// of its text.
 public enum TreeEntry: Hashable, Sendable {
+    /// The signed root, found at the tree's domain.
     case root(TreeRoot)
+    /// The labels of the children (hashes of their texts); empty for an empty subtree.
     case branch([String])
+    /// A node record, verified (a leaf of the record subtree).
     case record(NodeRecord)
+    /// A link to another tree (a leaf of the link subtree).
     case link(TreeLink)
 
     static let branchPrefix = "enrtree-branch:"
