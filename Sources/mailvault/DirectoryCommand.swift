@@ -27,10 +27,10 @@ struct DirectoryTreeCommand: AsyncParsableCommand {
         commandName: "tree",
         abstract: "Write a signed EIP-1459 tree of provider records as a DNS zone file.",
         discussion: """
-            Records come from --record (an enr: text), --records (a file of them, one per line, #
-            comments) and --provider (fetched from URL/v1/provider/record); each must verify and
-            carry a Mailvault entry. --link adds another tree (enrtree://KEY@DOMAIN). The zone has
-            SOA and NS records, the signed root at DOMAIN and one TXT per entry. Clients use
+            Records come from --record (an enr: text), --records (a file of them, one per line, # \
+            comments) and --provider (fetched from URL/v1/provider/record); each must verify and \
+            carry a Mailvault entry. --link adds another tree (enrtree://KEY@DOMAIN). The zone has \
+            SOA and NS records, the signed root at DOMAIN and one TXT per entry. Clients use \
             enrtree://<the curator's key>@DOMAIN, which is printed on standard error.
 
             Example:

@@ -23,9 +23,9 @@ struct ProviderRecord: ParsableCommand {
         commandName: "record",
         abstract: "Print the provider's enr: node record (EIP-778), signed with its key.",
         discussion: """
-            The record holds the key (id "v4", secp256k1) and the key "mailvault": the HTTP API
-            version and the endpoint URLs. Give it to a directory curator; the secret key never
-            leaves the node. --seq defaults to the current Unix time, so a later record supersedes
+            The record holds the key (id "v4", secp256k1) and the key "mailvault": the HTTP API \
+            version and the endpoint URLs. Give it to a directory curator; the secret key never \
+            leaves the node. --seq defaults to the current Unix time, so a later record supersedes \
             an earlier one.
 
             Example:

@@ -11,9 +11,9 @@ struct ProvidersDiscover: AsyncParsableCommand {
         commandName: "discover",
         abstract: "Find providers in a signed DNS tree (EIP-1459) and check each one's descriptor.",
         discussion: """
-            Resolves the tree over DNS (root signature against the URL's key, every entry's hash,
-            links to other trees, bounded size and depth), then fetches each provider's signed
-            descriptor (GET /v1/provider) from the endpoints in its record and keeps it only when
+            Resolves the tree over DNS (root signature against the URL's key, every entry's hash, \
+            links to other trees, bounded size and depth), then fetches each provider's signed \
+            descriptor (GET /v1/provider) from the endpoints in its record and keeps it only when \
             the descriptor is signed by the record's key. Dropped records are listed with the reason.
 
             Example:
@@ -27,7 +27,7 @@ struct ProvidersDiscover: AsyncParsableCommand {
     @Option(name: .customLong("dns-server"), help: "Ask this DNS server, HOST:PORT (default: the first nameserver of /etc/resolv.conf).")
     var dnsServer: String?
 
-    @Option(name: .customLong("timeout"), help: "Seconds to wait for each DNS answer and each descriptor (default 5).")
+    @Option(name: .customLong("timeout"), help: "Seconds to wait for each DNS answer and each descriptor.")
     var timeout: Double = 5
 
     @Flag(help: "Print JSON instead of a table.")

@@ -76,6 +76,8 @@ import Testing
             #expect(throws: expected, "\(text)") { try TreeEntry(text: text) }
         }
         #expect(try TreeEntry(text: "enrtree-branch:") == .branch([]))
+        // The empty branch's label, as go-ethereum's dnsdisc tests publish it.
+        #expect(TreeEntry.label(of: "enrtree-branch:") == "FDXN3SN67NA5DKA4J2GOK7BVQI")
     }
 
     @Test func linksRoundTrip() throws {
