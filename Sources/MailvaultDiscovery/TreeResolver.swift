@@ -104,11 +104,22 @@ public actor TreeResolver {
     }
 
     private func descend(_ label: String, in tree: TreeLink, subtree: Subtree, depth: Int, seen: inout Set<String>,
-                         links: inout [TreeLink], walk: inout Walk) async throws(DiscoveryError) {
+                         links: inout [TreeLink], walk: inout Walk,
+                         prefetched: Result<[String], DNSError>? = nil) async throws(DiscoveryError) {
         guard depth <= limits.maximumBranchDepth else { throw .tooDeep(limit: limits.maximumBranchDepth) }
         guard seen.insert(label.uppercased()).inserted else { return }
         let name = label + "." + tree.domain
-        let candidates = try await lookup(name).filter { $0.hasPrefix("enr") }
+        let texts: [String]
+        if let prefetched {
+            do throws(DNSError) {
+                texts = try prefetched.get()
+            } catch {
+                throw .dns(name: name, error)
+            }
+        } else {
+            texts = try await lookup(name)
+        }
+        let candidates = texts.filter { $0.hasPrefix("enr") }
         guard !candidates.isEmpty else { throw .missingEntry(name) }
         guard let text = candidates.first(where: { TreeEntry.matches($0, label: label) }) else { throw .hashMismatch(name) }
         try spend(text, name: name, walk: &walk)
@@ -122,8 +133,14 @@ public actor TreeResolver {
         case (.root, _):
             throw .unexpectedEntry(name: name, "a root inside a tree")
         case (.branch(let children), _):
+            // The children are looked up at once (at most a branch's worth), then checked and
+            // descended into one by one, in order, so errors and limits come out the same.
+            guard depth < limits.maximumBranchDepth else { throw .tooDeep(limit: limits.maximumBranchDepth) }
+            let fresh = children.filter { !seen.contains($0.uppercased()) }
+            let fetched = await lookupAll(Array(Set(fresh)), in: tree)
             for child in children {
-                try await descend(child, in: tree, subtree: subtree, depth: depth + 1, seen: &seen, links: &links, walk: &walk)
+                try await descend(child, in: tree, subtree: subtree, depth: depth + 1, seen: &seen, links: &links, walk: &walk,
+                                  prefetched: fetched[child])
             }
         case (.record(let record), .records):
             // Of two records of one node (in two trees), the higher sequence number wins.
@@ -145,6 +162,25 @@ public actor TreeResolver {
         walk.bytes += size
         guard walk.entries <= limits.maximumEntries else { throw .tooManyEntries(limit: limits.maximumEntries) }
         guard walk.bytes <= limits.maximumBytes else { throw .tooManyBytes(limit: limits.maximumBytes) }
+    }
+
+    /// The TXT records of `label.domain` for every label, asked concurrently.
+    private func lookupAll(_ labels: [String], in tree: TreeLink) async -> [String: Result<[String], DNSError>] {
+        let client = self.client
+        return await withTaskGroup(of: (String, Result<[String], DNSError>).self) { group in
+            for label in labels {
+                group.addTask {
+                    do throws(DNSError) {
+                        return (label, .success(try await client.txt(label + "." + tree.domain)))
+                    } catch {
+                        return (label, .failure(error))
+                    }
+                }
+            }
+            var results: [String: Result<[String], DNSError>] = [:]
+            for await (label, result) in group { results[label] = result }
+            return results
+        }
     }
 
     private func lookup(_ name: String) async throws(DiscoveryError) -> [String] {

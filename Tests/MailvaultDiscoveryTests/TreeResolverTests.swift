@@ -115,6 +115,15 @@ import Glibc
         limits = TreeResolver.Limits()
         limits.maximumBytes = 4000
         #expect(try await refusal(try Self.link(curator, "big.mailvault.test").text, limits: limits) == .tooManyBytes(limit: 4000))
+        limits = TreeResolver.Limits()
+        limits.maximumBranchDepth = 1
+        #expect(try await refusal(try Self.link(curator, "big.mailvault.test").text, limits: limits) == .tooDeep(limit: 1))
+        limits = TreeResolver.Limits()
+        limits.maximumTrees = 1
+        #expect(try await refusal(url, limits: limits) == .tooManyTrees(limit: 1))
+        limits = TreeResolver.Limits()
+        limits.maximumEntryBytes = 100
+        #expect(try await refusal(url, limits: limits) == .entryTooLarge(name: "good.mailvault.test", size: good.root.text.utf8.count))
         // Within the default bounds the same tree resolves: 30 records through two branch levels.
         #expect(try await Self.resolver(server).resolve(try Self.link(curator, "big.mailvault.test")).records.count == 30)
         #expect(try await refusal(try Self.link(curator, "absent.mailvault.test").text)
