@@ -53,6 +53,9 @@ import Glibc
                                   sequence: 1, signer: curator)
         let loopB = DirectoryTree(records: [providers[1].record], links: [try Self.link(curator, "loopa.mailvault.test")],
                                   sequence: 1, signer: linkedCurator)
+        // A link where records belong.
+        let mixed = DirectoryTree(recordTexts: [providers[0].record.text, try Self.link(linkedCurator, "x.mailvault.test").text],
+                                  linkTexts: [], sequence: 1, signer: curator)
         let big = DirectoryTree(records: many.map(\.record), links: [], sequence: 1, signer: curator)
         var bigZone = try Self.zone(big, "big.mailvault.test")
         // A TXT record too long for a 1232-byte UDP answer: the client must retry over TCP.
@@ -66,6 +69,13 @@ import Glibc
             try Self.zone(wrong, "wrong.mailvault.test"),
             try Self.zone(mismatch, "mismatch.mailvault.test",
                           replacing: ["\"\(providers[0].record.text)\"": "\"\(providers[2].record.text)\""]),
+            try Self.zone(mixed, "mixed.mailvault.test"),
+            // A leaf's name holds another kind of TXT record (as a zone also holding SPF would).
+            try Self.zone(mismatch, "missing.mailvault.test",
+                          replacing: ["\"\(providers[0].record.text)\"": "\"v=spf1 -all\""]),
+            // No root at all.
+            ("noroot.mailvault.test", "$ORIGIN noroot.mailvault.test.\n@ 60 IN SOA ns1 hostmaster 1 3600 600 86400 60\n"
+                + "@ 60 IN NS ns1\n@ 60 IN TXT \"v=spf1 -all\"\n"),
             try Self.zone(loopA, "loopa.mailvault.test"),
             try Self.zone(loopB, "loopb.mailvault.test"),
             bigZone,
@@ -109,6 +119,18 @@ import Glibc
             return
         }
         #expect(chain.map { $0.split(separator: "@").last.map(String.init) } == ["loopa.mailvault.test", "loopb.mailvault.test", "loopa.mailvault.test"])
+        #expect(try await refusal(try Self.link(curator, "missing.mailvault.test").text) == .missingEntry("\(label).missing.mailvault.test"))
+        #expect(try await refusal(try Self.link(curator, "noroot.mailvault.test").text) == .missingRoot("noroot.mailvault.test"))
+        let mixedError = try await refusal(try Self.link(curator, "mixed.mailvault.test").text)
+        guard case .unexpectedEntry(_, "a link in the record subtree") = mixedError else {
+            Issue.record("link among records: \(String(describing: mixedError))")
+            return
+        }
+        let invalid = try await refusal("enrtree://nokey@good.mailvault.test")
+        guard case .invalidURL = invalid else {
+            Issue.record("invalid URL: \(String(describing: invalid))")
+            return
+        }
         var limits = TreeResolver.Limits()
         limits.maximumEntries = 20
         #expect(try await refusal(try Self.link(curator, "big.mailvault.test").text, limits: limits) == .tooManyEntries(limit: 20))
