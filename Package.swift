@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "MailvaultAccountability", targets: ["MailvaultAccountability"]),
         .library(name: "MailvaultAudit", targets: ["MailvaultAudit"]),
         .library(name: "MailvaultSync", targets: ["MailvaultSync"]),
+        .library(name: "MailvaultDiscovery", targets: ["MailvaultDiscovery"]),
         .executable(name: "mailvault", targets: ["mailvault"]),
         // `mailvault bench` as a library (its workload generator and raw-LMDB baseline included),
         // so that the Benchmarks package measures with the same code.
@@ -100,8 +101,11 @@ let package = Package(
         // It links no store: a user's client needs neither LMDB nor zstd.
         .target(
             name: "MailvaultAudit",
-            dependencies: ["MailvaultAccountability", "MailvaultAPI", "MailvaultCore"]
+            dependencies: ["MailvaultDiscovery", "MailvaultAccountability", "MailvaultAPI", "MailvaultCore"]
         ),
+        // Provider discovery (issue 17, Docs/Discovery.md): EIP-778 node records, EIP-1459 DNS
+        // trees (build, sign, zone file) and a resolver that verifies them over plain DNS.
+        .target(name: "MailvaultDiscovery", dependencies: ["MailvaultAccountability", "MailvaultCore"]),
         // The node without a network framework: the ingest pipeline, the signed history query,
         // the provider's accountable state and the node's background services. Every edge (the
         // HTTP server, the CLI, later peers) calls it.
@@ -137,6 +141,7 @@ let package = Package(
         .target(
             name: "MailvaultServer",
             dependencies: [
+                "MailvaultDiscovery",
                 "MailvaultFederation",
                 "MailvaultSync",
                 "MailvaultNode",
@@ -172,6 +177,7 @@ let package = Package(
                 "MailvaultAccountability",
                 "MailvaultAudit",
                 "MailvaultBench",
+                "MailvaultDiscovery",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -220,13 +226,18 @@ let package = Package(
         .testTarget(
             name: "mailvaultTests",
             dependencies: ["mailvault", "MailvaultCore", "MailvaultStore", "MailvaultAccountability", "MailvaultBench",
-                           "MailvaultTestSupport",
+                           "MailvaultTestSupport", "MailvaultDiscovery",
                            // The hostile peer the federation tests point a node at.
                            .product(name: "Hummingbird", package: "hummingbird")]
         ),
         .testTarget(
             name: "MailvaultSyncTests",
             dependencies: ["MailvaultSync", "MailvaultCore", "MailvaultBench"],
+            resources: [.copy("Vectors")]
+        ),
+        .testTarget(
+            name: "MailvaultDiscoveryTests",
+            dependencies: ["MailvaultDiscovery", "MailvaultAccountability", "MailvaultCore", "MailvaultTestSupport"],
             resources: [.copy("Vectors")]
         ),
         .testTarget(

@@ -12,6 +12,8 @@ public enum AccountabilityError: Error, Equatable, Sendable, CustomStringConvert
     case invalidSecretKey
     /// A signature that is malformed or does not recover to a public key.
     case invalidSignature
+    /// Bytes that are not a compressed or uncompressed secp256k1 public key on the curve.
+    case invalidPublicKey
     /// A signed document whose signer is not the one it claims.
     case wrongSigner(claimed: String, recovered: String)
     /// A document that does not parse or lacks a field.
@@ -23,6 +25,7 @@ public enum AccountabilityError: Error, Equatable, Sendable, CustomStringConvert
         case .keyFileNotWritten(let path, let errno): "cannot write the key file \(path) (errno \(errno))"
         case .invalidSecretKey: "not a valid secp256k1 secret key"
         case .invalidSignature: "the signature is malformed or does not recover to a public key"
+        case .invalidPublicKey: "not a valid secp256k1 public key"
         case .wrongSigner(let claimed, let recovered): "signed by \(recovered), not by \(claimed) as claimed"
         case .malformedDocument(let reason): "malformed signed document: \(reason)"
         }

@@ -75,6 +75,7 @@ public final class MailvaultServer: Service, Sendable {
         let gated = reads.group().add(middleware: QueryGateMiddleware(gate: gate, refused: metrics.overloaded))
         EnvelopeRoutes(server: self).register(on: router, reads: reads, gated: gated)
         SyncRoutes(server: self).register(on: router, reads: reads, gated: gated)
+        DiscoveryRoutes(server: self).register(on: reads)
         let port = configuration.port
         let onListening = onListening
         let logger = logger
