@@ -1,0 +1,55 @@
+import MailvaultAudit
+
+/// What a sync did, for a person or a script (`mailvault client sync --json` prints it).
+public struct SyncSummary: Codable, Sendable, Equatable {
+    /// One provider's part.
+    public struct Provider: Codable, Sendable, Equatable {
+        public var url: String
+        public var address: String?
+        /// `asked` (its hash list was read), `reserve` (ranked, not needed), `failed` (asked but
+        /// its list could not be read in full), `unreachable` (no verified descriptor).
+        public var role: String
+        /// Keys in its signed hash list for the range.
+        public var listed: Int
+        /// Whether its whole hash list for the range was read and verified.
+        public var listComplete: Bool
+        /// Verified envelopes it served and the client stored.
+        public var envelopesGiven: Int
+        /// Envelopes of the union its list lacks (known only when its list is complete).
+        public var missing: Int?
+        /// Evidence files written against it in this sync.
+        public var evidenceWritten: Int
+        /// Median round trip of its light requests, and of all its requests (milliseconds).
+        public var latencyMilliseconds: Double?
+        public var medianRequestMilliseconds: Double?
+        public var requests: Int
+        public var failures: Int
+        /// Why requests failed or answers were refused (the first few).
+        public var errors: [String]
+    }
+
+    /// The range and topic set synced.
+    public var from: UInt32
+    public var to: UInt32
+    public var topics: [String]
+    /// Distinct keys listed across the providers asked.
+    public var union: Int
+    /// Of those, already in the local store before this sync.
+    public var alreadyHeld: Int
+    /// Envelopes fetched, verified and stored in this sync.
+    public var fetched: Int
+    /// Listed keys no provider would serve as a valid envelope.
+    public var unfetched: Int
+    /// Evidence files written in this sync.
+    public var evidenceWritten: Int
+    /// Whether every listed envelope is stored and at least one provider's whole list was read.
+    public var complete: Bool
+    /// The topic set's high-water key after the sync (hex), if any.
+    public var highWater: String?
+    /// Wall-clock seconds the sync took.
+    public var seconds: Double
+    /// Every provider considered, in the order of the ranking after the sync.
+    public var providers: [Provider]
+    /// The ranking of the providers that answered, with what this sync measured.
+    public var ranking: [ProviderRanking.Entry]
+}
