@@ -37,8 +37,8 @@ public final class HistorySync: Sendable {
     public struct Configuration: Sendable {
         /// Topics to fetch; empty fetches every topic.
         public var topics: [Topic]
-        /// The first sent time fetched when the topic set has no high-water key yet (or when
-        /// it is later than the high-water key).
+        /// The first sent time fetched by the first sync of the topic set; later syncs start at
+        /// its high-water key less `resumeOverlap`.
         public var since: UInt32
         /// The last sent time fetched; `nil`: the time the sync starts.
         public var to: UInt32?
@@ -157,8 +157,10 @@ public final class HistorySync: Sendable {
         var scope = SyncScope(from: min(configuration.since, to), to: to, topics: configuration.topics)
         let previous = state.highWater[scope.topicSet].flatMap { try? EnvelopeKey(hex: $0) }
         if let previous {
+            // A resumed sync starts where the last one was complete, whatever `since` says: a
+            // phone off for a week must not skip the days between.
             let resume = previous.sent > configuration.resumeOverlap ? previous.sent - configuration.resumeOverlap : 0
-            scope.from = min(max(scope.from, resume), to)
+            scope.from = min(resume, to)
         }
 
         let probes = try await discover(transport: transport, progress: progress)
@@ -173,7 +175,8 @@ public final class HistorySync: Sendable {
 
         let listings = await list(probes, order: usable, scope: scope, progress: progress)
         let asked = listings.keys.sorted { usable.firstIndex(of: $0)! < usable.firstIndex(of: $1)! }
-        let answering = asked.filter { !listings[$0]!.pages.isEmpty }
+        // At most 64 (a bit each in the union); only replacements for failures can make more.
+        let answering = Array(asked.filter { !listings[$0]!.pages.isEmpty }.prefix(64))
 
         // The union: for each key, which answering providers listed it (a bit per provider).
         var union: [EnvelopeKey: UInt64] = [:]
@@ -242,10 +245,13 @@ public final class HistorySync: Sendable {
                 guard verdict.proven else { continue }
                 let file = "omission-\(page.receipt.signer)-\(key.hash).json"
                 let path = dataDirectory + "/evidence/" + file
-                guard FileManager.default.createFile(atPath: path, contents: Data(evidence.json)) else {
-                    throw .localStorage("cannot write \(path)")
+                // An omission proven by an earlier sync counts in the ranking, not as new evidence.
+                if !FileManager.default.fileExists(atPath: path) {
+                    guard FileManager.default.createFile(atPath: path, contents: Data(evidence.json)) else {
+                        throw .localStorage("cannot write \(path)")
+                    }
+                    written[index, default: 0] += 1
                 }
-                written[index, default: 0] += 1
                 proven[index, default: []].append(ProviderReport.Missing(hash: key.hash.description, sent: key.sent,
                                                                          topic: envelope.topic.description, proven: true,
                                                                          reason: verdict.reason, evidenceFile: file))
@@ -258,14 +264,13 @@ public final class HistorySync: Sendable {
             let listing = listings[index]!
             return listing.complete ? EnvelopeKey.last(sent: scope.to) : listing.pages.last?.next
         }.max()
-        var highWater = previous
-        if var reach = covered {
-            if let first = unserved.min() {
-                reach = min(reach, EnvelopeKey.last(sent: first.sent > 0 ? first.sent - 1 : 0))
-                if first.sent == 0 { reach = previous ?? EnvelopeKey.first(sent: 0) }
-            }
-            if previous.map({ reach > $0 }) ?? true { highWater = reach }
+        var reach = covered
+        if let first = unserved.min(), let covered {
+            // Complete up to the second before the first envelope that could not be fetched.
+            reach = first.sent > scope.from ? min(covered, EnvelopeKey.last(sent: first.sent - 1)) : nil
         }
+        var highWater = previous
+        if let reach, previous.map({ reach > $0 }) ?? true { highWater = reach }
         if let highWater { state.highWater[scope.topicSet] = highWater.description }
 
         // Remember, and rank with what this sync measured.

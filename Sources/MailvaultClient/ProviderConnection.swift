@@ -24,9 +24,10 @@ struct ProviderConnection: Sendable {
     /// The header of a partial envelope batch: the index of the first hash not looked at.
     static let nextHeader = "Mailvault-Next"
 
+    /// The descriptor, one attempt (a probe).
     func descriptor() async throws(ClientError) -> ProviderIdentity {
         try await recorded(light: true) { () throws(ClientError) in
-            let answer = try await transport.request(url + "/v1/provider", limit: 256 << 10)
+            let answer = try await transport.request(url + "/v1/provider", limit: 256 << 10, once: true)
             try answer.expect(200)
             do {
                 return (try ProviderIdentity(signed: try SignedDocument(json: answer.body)), answer.elapsed)
@@ -36,9 +37,10 @@ struct ProviderConnection: Sendable {
         }
     }
 
+    /// `GET /health`, one attempt (a probe).
     func ping() async throws(ClientError) {
         try await recorded(light: true) { () throws(ClientError) in
-            let answer = try await transport.request(url + "/health", limit: 64 << 10)
+            let answer = try await transport.request(url + "/health", limit: 64 << 10, once: true)
             try answer.expect(200)
             return ((), answer.elapsed)
         }

@@ -21,7 +21,9 @@ public final class ProviderTransport: Sendable {
         self.retry = retry
         var settings = HTTPClient.Configuration()
         let seconds = max(1, requestTimeout.components.seconds + (requestTimeout.components.attoseconds > 0 ? 1 : 0))
-        settings.timeout = .init(connect: .seconds(min(5, seconds)), read: .seconds(seconds))
+        // AsyncHTTPClient keeps retrying a refused connection until the connect timeout, so this
+        // bounds what a provider that is down costs each request.
+        settings.timeout = .init(connect: .seconds(min(2, seconds)), read: .seconds(seconds))
         settings.redirectConfiguration = .disallow
         settings.decompression = .disabled
         http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: settings)
@@ -49,8 +51,11 @@ public final class ProviderTransport: Sendable {
 
     /// One request, retried by `retry` while it fails transiently; at most `limit` bytes of answer.
     /// A status that is not transient (a 404, a 400) is returned for the caller to judge.
+    /// `once` makes a single attempt (a probe: a provider that does not answer at once is not
+    /// chosen, which costs less than waiting for it).
     func request(_ url: String, method: HTTPMethod = .GET, body: [UInt8]? = nil, contentType: String? = nil,
-                 accept: String = "application/json", limit: Int) async throws(ClientError) -> Answer {
+                 accept: String = "application/json", limit: Int, once single: Bool = false) async throws(ClientError) -> Answer {
+        let attempts = single ? 1 : retry.attempts
         var generator = SystemRandomNumberGenerator()
         var retries = 0
         while true {
@@ -66,7 +71,7 @@ public final class ProviderTransport: Sendable {
                 guard error.isTransient else { throw error }
                 failure = error
             }
-            guard retries + 1 < retry.attempts else { throw failure }
+            guard retries + 1 < attempts else { throw failure }
             let wait: Duration
             if let retryAfter {
                 // Honoured when short; a long one means "ask someone else", which the caller does.

@@ -17,7 +17,8 @@ public struct SyncSummary: Codable, Sendable, Equatable {
         public var envelopesGiven: Int
         /// Envelopes of the union its list lacks (known only when its list is complete).
         public var missing: Int?
-        /// Evidence files written against it in this sync.
+        /// Evidence files written against it in this sync (an omission already on file from an
+        /// earlier sync is not written or counted again, but still weighs in the ranking).
         public var evidenceWritten: Int
         /// Median round trip of its light requests, and of all its requests (milliseconds).
         public var latencyMilliseconds: Double?
@@ -40,7 +41,7 @@ public struct SyncSummary: Codable, Sendable, Equatable {
     public var fetched: Int
     /// Listed keys no provider would serve as a valid envelope.
     public var unfetched: Int
-    /// Evidence files written in this sync.
+    /// Evidence files written in this sync (new ones only).
     public var evidenceWritten: Int
     /// Whether every listed envelope is stored and at least one provider's whole list was read.
     public var complete: Bool

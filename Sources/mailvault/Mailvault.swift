@@ -18,7 +18,7 @@ struct Mailvault: AsyncParsableCommand {
                       StatsCommand.self, CompactCommand.self, BenchCommand.self,
                       EvidenceCommand.self,
                       AuditCommand.self,
-                      ProvidersCommand.self, SyncCommand.self]
+                      ProvidersCommand.self, SyncCommand.self, ClientCommand.self]
     )
 
     /// Runs the command line, turning every failure into one line on standard error and a
