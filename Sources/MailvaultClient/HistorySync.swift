@@ -163,7 +163,15 @@ public final class HistorySync: Sendable {
             scope.from = min(resume, to)
         }
 
+        var phases: [String: Double] = [:]
+        var mark = clock.now
+        func lap(_ phase: String) {
+            let now = clock.now
+            phases[phase] = HistorySync.seconds(now - mark)
+            mark = now
+        }
         let probes = try await discover(transport: transport, progress: progress)
+        lap("discover")
         let before = ProviderRanking(probes.map { report($0, memory: state, measured: nil) })
         let order = before.entries.compactMap { entry in probes.firstIndex { $0.url == entry.url } }
         let usable = order.filter { probes[$0].identity != nil }
@@ -174,6 +182,7 @@ public final class HistorySync: Sendable {
         }
 
         let listings = await list(probes, order: usable, scope: scope, progress: progress)
+        lap("list")
         let asked = listings.keys.sorted { usable.firstIndex(of: $0)! < usable.firstIndex(of: $1)! }
         // At most 64 (a bit each in the union); only replacements for failures can make more.
         let answering = Array(asked.filter { !listings[$0]!.pages.isEmpty }.prefix(64))
@@ -215,6 +224,7 @@ public final class HistorySync: Sendable {
         let fetched = try await fetch(probes, providers: answering, queue: queue, total: missing.count, wanted: wanted,
                                       scope: scope, progress: progress)
         let unserved = Set(await queue.unserved)
+        lap("fetch")
 
         // Evidence.
         var written: [Int: Int] = [:]
@@ -224,10 +234,12 @@ public final class HistorySync: Sendable {
         let omissions = keys.reduce(0) { $0 + (answering.count - union[$1]!.nonzeroBitCount) }
         for (bit, index) in answering.enumerated() {
             let listing = listings[index]!
+            // The stored envelopes this provider's list lacks, by the page that vouches for each.
+            var byPage: [Int: [Envelope]] = [:]
             for key in keys where union[key]! & (1 << UInt64(bit)) == 0 && !unserved.contains(key) {
                 lacking[index, default: 0] += 1
                 checked += 1
-                if checked % 100 == 0 { progress(SyncProgress(phase: .evidence, done: checked, total: omissions)) }
+                if checked % 1000 == 0 { progress(SyncProgress(phase: .evidence, done: checked, total: omissions)) }
                 guard let page = HistorySync.page(covering: key, in: listing.pages) else { continue }
                 let envelope: Envelope?
                 if let kept = fetched.kept[key.hash] {
@@ -239,25 +251,32 @@ public final class HistorySync: Sendable {
                         throw .localStorage("\(error)")
                     }
                 }
-                guard let envelope else { continue }
-                let evidence = OmissionEvidence(receipt: page.receipt, keys: page.keys, envelope: envelope)
-                let verdict = evidence.check()
-                guard verdict.proven else { continue }
-                let file = "omission-\(page.receipt.signer)-\(key.hash).json"
-                let path = dataDirectory + "/evidence/" + file
-                // An omission proven by an earlier sync counts in the ranking, not as new evidence.
-                if !FileManager.default.fileExists(atPath: path) {
-                    guard FileManager.default.createFile(atPath: path, contents: Data(evidence.json)) else {
-                        throw .localStorage("cannot write \(path)")
+                if let envelope { byPage[page, default: []].append(envelope) }
+            }
+            for (position, envelopes) in byPage.sorted(by: { $0.key < $1.key }) {
+                let page = listing.pages[position]
+                let pageKeys = page.keys
+                let verdicts = OmissionEvidence.check(receipt: page.receipt, keys: pageKeys, envelopes: envelopes)
+                let provenEnvelopes = zip(envelopes, verdicts).filter { $0.1.proven }
+                let files = OmissionEvidence.json(receipt: page.receipt, keys: pageKeys, envelopes: provenEnvelopes.map(\.0))
+                for ((envelope, verdict), json) in zip(provenEnvelopes, files) {
+                    let file = "omission-\(page.receipt.signer)-\(envelope.hash).json"
+                    let path = dataDirectory + "/evidence/" + file
+                    // An omission proven by an earlier sync counts in the ranking, not as new evidence.
+                    if !FileManager.default.fileExists(atPath: path) {
+                        guard FileManager.default.createFile(atPath: path, contents: Data(json)) else {
+                            throw .localStorage("cannot write \(path)")
+                        }
+                        written[index, default: 0] += 1
                     }
-                    written[index, default: 0] += 1
+                    proven[index, default: []].append(ProviderReport.Missing(
+                        hash: envelope.hash.description, sent: envelope.sentTime, topic: envelope.topic.description,
+                        proven: true, reason: verdict.reason, evidenceFile: file))
                 }
-                proven[index, default: []].append(ProviderReport.Missing(hash: key.hash.description, sent: key.sent,
-                                                                         topic: envelope.topic.description, proven: true,
-                                                                         reason: verdict.reason, evidenceFile: file))
             }
         }
         if omissions > 0 { progress(SyncProgress(phase: .evidence, done: checked, total: omissions)) }
+        lap("evidence")
 
         // Resume: advance over what is complete.
         let covered: EnvelopeKey? = answering.compactMap { index -> EnvelopeKey? in
@@ -317,7 +336,8 @@ public final class HistorySync: Sendable {
         return SyncSummary(from: scope.from, to: scope.to, topics: scope.topics.map(\.description), union: keys.count,
                            alreadyHeld: keys.count - missing.count, fetched: fetched.stored, unfetched: unserved.count,
                            evidenceWritten: written.values.reduce(0, +), complete: complete, highWater: highWater?.description,
-                           seconds: HistorySync.seconds(clock.now - started), providers: providers, ranking: after.entries)
+                           seconds: HistorySync.seconds(clock.now - started), phaseSeconds: phases, providers: providers,
+                           ranking: after.entries)
     }
 
     /// Every source's candidates, merged by URL, each probed (descriptor, ping) in parallel.
@@ -498,8 +518,9 @@ public final class HistorySync: Sendable {
 
     // MARK: Helpers
 
-    /// The page of a provider's list that vouches for `key`, if any (pages in key order).
-    static func page(covering key: EnvelopeKey, in pages: [HashesPage]) -> HashesPage? {
+    /// The position of the page of a provider's list that vouches for `key`, if any (pages in
+    /// key order).
+    static func page(covering key: EnvelopeKey, in pages: [HashesPage]) -> Int? {
         var low = 0, high = pages.count
         // The first page whose upper end (its next cursor, or the end of the range) reaches the key.
         while low < high {
@@ -507,7 +528,7 @@ public final class HistorySync: Sendable {
             if let next = pages[middle].next, next < key { low = middle + 1 } else { high = middle }
         }
         guard low < pages.count, pages[low].covers(key) else { return nil }
-        return pages[low]
+        return low
     }
 
     /// A report for the ranking: the probe's measurements, and either what this sync measured

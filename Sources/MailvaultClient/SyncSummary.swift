@@ -47,8 +47,10 @@ public struct SyncSummary: Codable, Sendable, Equatable {
     public var complete: Bool
     /// The topic set's high-water key after the sync (hex), if any.
     public var highWater: String?
-    /// Wall-clock seconds the sync took.
+    /// Wall-clock seconds the sync took, and each phase's share (`discover`, `list`, `fetch`,
+    /// `evidence`).
     public var seconds: Double
+    public var phaseSeconds: [String: Double]
     /// Every provider considered, in the order of the ranking after the sync.
     public var providers: [Provider]
     /// The ranking of the providers that answered, with what this sync measured.
