@@ -3,7 +3,9 @@ import MailvaultCore
 /// The envelopes still to fetch, as batches each provider's workers take from: a provider takes
 /// only batches whose every key it listed, so the fast providers take more and a slow one loses
 /// its share to them (work stealing). A batch a provider could not serve goes back without that
-/// provider; a key no live provider lists ends up `unserved`.
+/// provider. A key left with no provider to ask ends up `unserved` when some provider failed it
+/// (it may hold the key, but could not be asked), and `disowned` when every provider that
+/// listed it answered without it: a listing of something no one serves.
 ///
 /// A batch that has been out with one provider much longer than batches usually take (three
 /// times the median, at least `minimumHedge`) is also given to an idle provider that lists it
@@ -14,6 +16,8 @@ actor FetchQueue {
         let keys: [EnvelopeKey]
         /// Providers (by index) that listed every key of the batch and have not failed it.
         var candidates: Set<Int>
+        /// Whether a provider was taken off the batch by a failure (not by answering without it).
+        var failed = false
     }
 
     enum Take: Sendable {
@@ -37,6 +41,7 @@ actor FetchQueue {
     private var consecutiveFailures: [Int: Int] = [:]
     private(set) var down: Set<Int> = []
     private(set) var unserved: [EnvelopeKey] = []
+    private(set) var disowned: [EnvelopeKey] = []
     private let clock = ContinuousClock()
     let maximumFailures: Int
     let minimumHedge: Duration
@@ -56,14 +61,15 @@ actor FetchQueue {
         }
     }
 
-    private func enqueue(_ keys: [EnvelopeKey], candidates: Set<Int>) {
+    private func enqueue(_ keys: [EnvelopeKey], candidates: Set<Int>, failed: Bool = false) {
         guard !keys.isEmpty else { return }
         let live = candidates.subtracting(down)
+        let failed = failed || live.count < candidates.count
         guard !live.isEmpty else {
-            unserved += keys
+            if failed { unserved += keys } else { disowned += keys }
             return
         }
-        pending.append(Batch(id: nextID, keys: keys, candidates: live))
+        pending.append(Batch(id: nextID, keys: keys, candidates: live, failed: failed))
         nextID += 1
     }
 
@@ -106,8 +112,8 @@ actor FetchQueue {
         let lacking = batch.keys[..<looked].filter { !served.contains($0.hash) }
         var without = batch.candidates
         without.remove(provider)
-        enqueue(lacking, candidates: without)
-        enqueue(Array(batch.keys[looked...]), candidates: batch.candidates)
+        enqueue(lacking, candidates: without, failed: batch.failed)
+        enqueue(Array(batch.keys[looked...]), candidates: batch.candidates, failed: batch.failed)
     }
 
     /// `provider` failed batch `id` (an error after retries, or an answer refused): the batch
@@ -120,9 +126,10 @@ actor FetchQueue {
         guard var item = out[id] else { return }
         item.owners.remove(provider)
         item.batch.candidates.remove(provider)
+        item.batch.failed = true
         if item.owners.isEmpty {
             out[id] = nil
-            enqueue(item.batch.keys, candidates: item.batch.candidates)
+            enqueue(item.batch.keys, candidates: item.batch.candidates, failed: true)
         } else {
             out[id] = item
         }
@@ -135,7 +142,7 @@ actor FetchQueue {
         for batch in waiting {
             var candidates = batch.candidates
             candidates.remove(provider)
-            enqueue(batch.keys, candidates: candidates)
+            enqueue(batch.keys, candidates: candidates, failed: true)
         }
     }
 }

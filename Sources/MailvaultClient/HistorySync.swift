@@ -1,4 +1,9 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import MailvaultAccountability
 import MailvaultAudit
 import MailvaultCore
@@ -145,6 +150,8 @@ public final class HistorySync: Sendable {
         var pages: [HashesPage] = []
         var complete = false
         var count = 0
+        /// Stopped because it was much slower than the first complete list.
+        var cutOff = false
     }
 
     private func sync(transport: ProviderTransport, progress: @escaping @Sendable (SyncProgress) -> Void)
@@ -223,7 +230,10 @@ public final class HistorySync: Sendable {
         let wanted = Set(missing.lazy.filter { union[$0]! != everyone }.map(\.hash))
         let fetched = try await fetch(probes, providers: answering, queue: queue, total: missing.count, wanted: wanted,
                                       scope: scope, progress: progress)
-        let unserved = Set(await queue.unserved)
+        // Keys every lister answered without are a listing of nothing (counted against those
+        // listers); only keys that could not be asked for hold the sync back.
+        let disowned = Set(await queue.disowned)
+        let unserved = Set(await queue.unserved).union(disowned)
         lap("fetch")
 
         // Evidence.
@@ -263,12 +273,7 @@ public final class HistorySync: Sendable {
                     let file = "omission-\(page.receipt.signer)-\(envelope.hash).json"
                     let path = dataDirectory + "/evidence/" + file
                     // An omission proven by an earlier sync counts in the ranking, not as new evidence.
-                    if !FileManager.default.fileExists(atPath: path) {
-                        guard FileManager.default.createFile(atPath: path, contents: Data(json)) else {
-                            throw .localStorage("cannot write \(path)")
-                        }
-                        written[index, default: 0] += 1
-                    }
+                    if try HistorySync.createNew(path, json) { written[index, default: 0] += 1 }
                     proven[index, default: []].append(ProviderReport.Missing(
                         hash: envelope.hash.description, sent: envelope.sentTime, topic: envelope.topic.description,
                         proven: true, reason: verdict.reason, evidenceFile: file))
@@ -284,7 +289,7 @@ public final class HistorySync: Sendable {
             return listing.complete ? EnvelopeKey.last(sent: scope.to) : listing.pages.last?.next
         }.max()
         var reach = covered
-        if let first = unserved.min(), let covered {
+        if let first = unserved.subtracting(disowned).min(), let covered {
             // Complete up to the second before the first envelope that could not be fetched.
             reach = first.sent > scope.from ? min(covered, EnvelopeKey.last(sent: first.sent - 1)) : nil
         }
@@ -301,8 +306,12 @@ public final class HistorySync: Sendable {
                 let total = keys.count - unserved.count
                 return total == 0 ? 1 : Double(total - (lacking[index] ?? 0)) / Double(total)
             }
-            reports.append(report(probes[index], memory: state,
-                                  measured: listing == nil ? nil : (completeness, proven[index] ?? [])))
+            var measured = report(probes[index], memory: state,
+                                  measured: listing == nil ? nil : (completeness, proven[index] ?? []))
+            if let bit = answering.firstIndex(of: index) {
+                measured.unservedKeys = disowned.lazy.filter { union[$0]! & (1 << UInt64(bit)) != 0 }.count
+            }
+            reports.append(measured)
             if let address = probes[index].identity?.address.description, listing != nil {
                 var memory = state.providers[address]
                     ?? ClientState.Provider(url: probes[index].url, completeness: nil, provenOmissions: 0, syncs: 0, lastSync: now)
@@ -324,7 +333,7 @@ public final class HistorySync: Sendable {
             let counts = probe.connection.tally.snapshot
             let listing = listings[index]
             let role = probe.identity == nil ? "unreachable"
-                : listing == nil ? "reserve" : (listing!.complete ? "asked" : "failed")
+                : listing == nil ? "reserve" : (listing!.complete ? "asked" : listing!.cutOff ? "slow" : "failed")
             providers.append(SyncSummary.Provider(
                 url: probe.url, address: probe.identity?.address.description, role: role,
                 listed: listing?.count ?? 0, listComplete: listing?.complete ?? false, envelopesGiven: counts.given,
@@ -332,9 +341,10 @@ public final class HistorySync: Sendable {
                 latencyMilliseconds: HistorySync.median(counts.light), medianRequestMilliseconds: HistorySync.median(counts.all),
                 requests: counts.requests, failures: counts.failures, errors: counts.errors))
         }
-        let complete = unserved.isEmpty && answering.contains { listings[$0]!.complete }
+        let complete = unserved.count == disowned.count && answering.contains { listings[$0]!.complete }
         return SyncSummary(from: scope.from, to: scope.to, topics: scope.topics.map(\.description), union: keys.count,
-                           alreadyHeld: keys.count - missing.count, fetched: fetched.stored, unfetched: unserved.count,
+                           alreadyHeld: keys.count - missing.count, fetched: fetched.stored,
+                           unfetched: unserved.count - disowned.count, listedNotServed: disowned.count,
                            evidenceWritten: written.values.reduce(0, +), complete: complete, highWater: highWater?.description,
                            seconds: HistorySync.seconds(clock.now - started), phaseSeconds: phases, providers: providers,
                            ranking: after.entries)
@@ -383,33 +393,71 @@ public final class HistorySync: Sendable {
         }
     }
 
-    /// The signed hash lists of the best k, a reserve taking the place of each that fails.
+    /// The signed hash lists of the best k, a reserve taking the place of each that fails. Once
+    /// one list is complete, the others get `slowListFactor` times as long as it took (at least
+    /// `minimumListWait`); a provider still listing then is cut off, keeping the pages it gave,
+    /// so that one slow provider does not hold up everyone's envelopes.
     private func list(_ probes: [Probe], order: [Int], scope: SyncScope,
                       progress: @escaping @Sendable (SyncProgress) -> Void) async -> [Int: Listing] {
         let listed = Counter()
         let configuration = configuration
-        return await withTaskGroup(of: (Int, Listing).self) { group in
+        let clock = ContinuousClock()
+        let started = clock.now
+        enum Event: Sendable {
+            case listing(Int, Listing)
+            case deadline
+        }
+        return await withTaskGroup(of: Event.self) { group in
             var next = 0
+            var running = 0
             func start() {
                 guard next < order.count else { return }
                 let index = order[next]
                 next += 1
+                running += 1
                 let probe = probes[index]
                 group.addTask {
-                    (index, await HistorySync.listing(probe, scope: scope, configuration: configuration) { count in
+                    .listing(index, await HistorySync.listing(probe, scope: scope, configuration: configuration) { count in
                         progress(SyncProgress(phase: .listing, done: listed.add(count), total: nil))
                     })
                 }
             }
             for _ in 0..<configuration.k { start() }
             var out: [Int: Listing] = [:]
-            for await (index, listing) in group {
-                out[index] = listing
-                if !listing.complete { start() }
+            var deadlineSet = false
+            var cutOff = false
+            for await event in group {
+                switch event {
+                case .deadline:
+                    cutOff = true
+                    group.cancelAll()
+                case .listing(let index, var listing):
+                    running -= 1
+                    listing.cutOff = cutOff && !listing.complete
+                    out[index] = listing
+                    if !listing.complete, !cutOff { start() }
+                    if listing.complete, !deadlineSet {
+                        deadlineSet = true
+                        let wait = max(HistorySync.minimumListWait, (clock.now - started) * HistorySync.slowListFactor)
+                        group.addTask {
+                            try? await Task.sleep(for: wait)
+                            return .deadline
+                        }
+                    }
+                }
+                if running == 0 {
+                    group.cancelAll()
+                    break
+                }
             }
             return out
         }
     }
+
+    /// How much longer than the first complete list the others may take.
+    static let slowListFactor = 3.0
+    /// The least time the others get after the first list is complete.
+    static let minimumListWait: Duration = .seconds(2)
 
     private static func listing(_ probe: Probe, scope: SyncScope, configuration: Configuration,
                                 listed: (Int) -> Void) async -> Listing {
@@ -417,7 +465,7 @@ public final class HistorySync: Sendable {
         guard let identity = probe.identity else { return listing }
         let limit = min(configuration.pageLimit, max(1, identity.descriptor.limits.maximumPageSize))
         var query = HistoryQuery(from: scope.from, to: scope.to, topics: scope.topics, limit: limit)
-        while listing.pages.count < configuration.maximumPages {
+        while listing.pages.count < configuration.maximumPages, !Task.isCancelled {
             guard let page = try? await probe.connection.hashes(query, signer: identity.address) else { return listing }
             listing.pages.append(page)
             listing.count += page.entries.count
@@ -451,11 +499,11 @@ public final class HistorySync: Sendable {
                     for _ in 0..<configuration.workersPerProvider {
                         group.addTask {
                             try await HistorySync.work(index, probe.connection, minimumPoW: identity.descriptor.minimumPoW,
-                                                       queue: queue, store: store, scope: scope) { envelopes, stored in
+                                                       queue: queue, store: store, scope: scope) { envelopes, work, stored in
                                 let done = result.withLock { fetched -> Int in
                                     fetched.stored += stored
-                                    for envelope in envelopes where wanted.contains(envelope.hash) {
-                                        fetched.kept[envelope.hash] = envelope
+                                    for (envelope, check) in zip(envelopes, work) where wanted.contains(check.hash) {
+                                        fetched.kept[check.hash] = envelope
                                     }
                                     return fetched.stored
                                 }
@@ -477,7 +525,7 @@ public final class HistorySync: Sendable {
     /// One worker: takes batches this provider listed, fetches, verifies, stores.
     private static func work(_ index: Int, _ connection: ProviderConnection, minimumPoW: Double, queue: FetchQueue,
                              store: EnvelopeStore, scope: SyncScope,
-                             stored: @Sendable ([Envelope], Int) -> Void) async throws {
+                             stored: @Sendable ([Envelope], [PoWCheck], Int) -> Void) async throws {
         let clock = ContinuousClock()
         while true {
             switch await queue.take(for: index) {
@@ -511,12 +559,32 @@ public final class HistorySync: Sendable {
                 connection.tally.gave(answer.envelopes.count)
                 await queue.served(batch.id, by: index, hashes: Set(work.map(\.hash)), next: answer.next,
                                    elapsed: clock.now - started)
-                stored(answer.envelopes, results.lazy.filter(\.isStored).count)
+                stored(answer.envelopes, work, results.lazy.filter(\.isStored).count)
             }
         }
     }
 
     // MARK: Helpers
+
+    /// Writes `bytes` as a new file at `path`; `false` when the file is already there. Evidence
+    /// is a plain write (no temporary file and rename): it can be derived again, and a sync
+    /// writes a thousand files where one withholder drops a thousand envelopes.
+    static func createNew(_ path: String, _ bytes: [UInt8]) throws(ClientError) -> Bool {
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0o644)
+        if fd < 0, errno == EEXIST { return false }
+        guard fd >= 0 else { throw .localStorage("cannot create \(path): errno \(errno)") }
+        let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        #if canImport(Glibc)
+        _ = Glibc.close(fd)
+        #else
+        _ = Darwin.close(fd)
+        #endif
+        guard written == bytes.count else {
+            unlink(path)
+            throw .localStorage("cannot write \(path)")
+        }
+        return true
+    }
 
     /// The position of the page of a provider's list that vouches for `key`, if any (pages in
     /// key order).

@@ -7,7 +7,8 @@ public struct SyncSummary: Codable, Sendable, Equatable {
         public var url: String
         public var address: String?
         /// `asked` (its hash list was read), `reserve` (ranked, not needed), `failed` (asked but
-        /// its list could not be read in full), `unreachable` (no verified descriptor).
+        /// its list could not be read in full), `slow` (its list was cut off: it took more than
+        /// three times as long as the first complete one), `unreachable` (no verified descriptor).
         public var role: String
         /// Keys in its signed hash list for the range.
         public var listed: Int
@@ -39,11 +40,16 @@ public struct SyncSummary: Codable, Sendable, Equatable {
     public var alreadyHeld: Int
     /// Envelopes fetched, verified and stored in this sync.
     public var fetched: Int
-    /// Listed keys no provider would serve as a valid envelope.
+    /// Listed keys that could not be fetched because the providers listing them failed (they
+    /// hold the high-water key back, and make the sync incomplete).
     public var unfetched: Int
+    /// Listed keys every provider listing them answered without when asked: listings of
+    /// nothing, counted against those providers in the ranking; they hold nothing back.
+    public var listedNotServed: Int
     /// Evidence files written in this sync (new ones only).
     public var evidenceWritten: Int
-    /// Whether every listed envelope is stored and at least one provider's whole list was read.
+    /// Whether every listed envelope that a provider serves is stored and at least one
+    /// provider's whole list was read.
     public var complete: Bool
     /// The topic set's high-water key after the sync (hex), if any.
     public var highWater: String?

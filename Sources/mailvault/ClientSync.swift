@@ -98,7 +98,8 @@ struct ClientSync: AsyncParsableCommand {
         var text = "sync of sent times \(summary.from)...\(summary.to)"
             + (summary.topics.isEmpty ? ", all topics" : ", topics \(summary.topics.joined(separator: ","))")
             + ": \(summary.union) listed, \(summary.alreadyHeld) already held, \(summary.fetched) fetched, "
-            + "\(summary.unfetched) not fetched, \(summary.evidenceWritten) evidence file(s), "
+            + "\(summary.unfetched) not fetched, \(summary.listedNotServed) listed but served by no one, "
+            + "\(summary.evidenceWritten) evidence file(s), "
             + (summary.complete ? "complete" : "INCOMPLETE")
             + " in \(ProviderOptions.figure(summary.seconds, digits: 2)) s\n\n" + ProviderOptions.table(rows)
         for entry in summary.ranking {
