@@ -181,6 +181,31 @@ struct ClientSyncTests {
         for server in servers { try await server.stop() }
     }
 
+    /// A provider that is busy once (503 with `Retry-After`): a short wait is honoured and its
+    /// list read in full; a wait longer than the client's longest is not, and the provider's list
+    /// counts as failed while the other provider's envelopes still arrive.
+    @Test(arguments: [(1, true), (3600, false)])
+    func retryAfterIsHonouredWhenShort(seconds: Int, waited: Bool) async throws {
+        let clock: @Sendable () -> UInt32 = { UInt32(Date().timeIntervalSince1970) }
+        let servers = [try await TestServer.start(clock: clock), try await TestServer.start(clock: clock)]
+        let envelopes = ClientSyncTests.envelopes(0..<10, tag: "busy")
+        for server in servers { try await ClientSyncTests.post(envelopes, to: server.port) }
+        let busy = try await ProviderProxy.start(backend: servers[0].port, lie: .busyOnce(retryAfter: seconds))
+        let directory = ClientSyncTests.directory()
+        defer {
+            busy.stop()
+            try? FileManager.default.removeItem(atPath: directory)
+        }
+        let sync = try ClientSyncTests.sync([busy.url, "http://127.0.0.1:\(servers[1].port)"], directory: directory, k: 2)
+        let summary = try await sync.run()
+        sync.close()
+        #expect(summary.complete && summary.fetched == envelopes.count)
+        let provider = try #require(summary.providers.first { $0.url == busy.url })
+        #expect(provider.listComplete == waited, "\(provider.errors)")
+        #expect(provider.errors.contains { $0.contains("503") } == !waited)
+        for server in servers { try await server.stop() }
+    }
+
     @Test func badOptionsAreOneLineOnStandardError() async throws {
         let directory = ClientSyncTests.directory()
         defer { try? FileManager.default.removeItem(atPath: directory) }

@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import MailvaultCore
 import NIOCore
+import Synchronization
 
 /// A small HTTP proxy in front of a real provider, for the client's tests: it forwards the
 /// requests a client makes and can delay every answer (a slow provider) or change what it
@@ -16,6 +17,8 @@ final class ProviderProxy: Sendable {
         case envelopeHashes
         /// Drops the first key of every hashes page but keeps the signed receipt.
         case receiptKeys
+        /// Answers the first hashes request with 503 and `Retry-After` of that many seconds.
+        case busyOnce(retryAfter: Int)
     }
 
     let port: Int
@@ -32,9 +35,15 @@ final class ProviderProxy: Sendable {
 
     static func start(backend: Int, delay: Duration = .zero, lie: Lie = .none) async throws -> ProviderProxy {
         let upstream = HTTPTestClient(port: backend)
+        let busy = Atomic<Bool>(false)
         let router = Router()
         @Sendable func forward(_ request: Request, method: String) async throws -> Response {
             if delay > .zero { try await Task.sleep(for: delay) }
+            if case .busyOnce(let seconds) = lie, request.uri.path == "/v1/hashes",
+               !busy.exchange(true, ordering: .relaxed) {
+                return Response(status: .serviceUnavailable, headers: [.retryAfter: "\(seconds)", .contentType: "application/json"],
+                                body: .init(byteBuffer: ByteBuffer(bytes: Array(#"{"error":{"code":"busy","message":"busy"}}"#.utf8))))
+            }
             let body = method == "POST" ? Array(try await request.body.collect(upTo: 1 << 22).readableBytesView) : []
             var headers: [String: String] = [:]
             for field in request.headers where ["accept", "content-type"].contains(field.name.canonicalName) {
