@@ -22,6 +22,7 @@ public enum ClientError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The local store or state in the data directory could not be read or written.
     case localStorage(String)
 
+    /// The error in one line.
     public var description: String {
         switch self {
         case .invalidURL(let text): "'\(text)' is not an http(s) URL"

@@ -19,6 +19,7 @@ public struct ClientState: Codable, Sendable, Equatable {
         public var lastSync: UInt32
     }
 
+    /// The file's format version.
     public var version = 1
     /// Per topic set (`SyncScope.topicSet`), the key up to which every envelope listed by the
     /// providers asked is stored locally (hex, 36 bytes). Only ever advanced over complete ranges.
@@ -26,6 +27,7 @@ public struct ClientState: Codable, Sendable, Equatable {
     /// Per provider address.
     public var providers: [String: Provider] = [:]
 
+    /// An empty state, as before the first sync.
     public init() {}
 
     /// The file's name in the data directory.

@@ -8,6 +8,7 @@ public struct ProviderCandidate: Sendable {
     /// The descriptor, verified (signed by the key it publishes), if the source gave one.
     public var identity: ProviderIdentity?
 
+    /// A candidate at `url`, with the descriptor the source verified, if any.
     public init(url: String, identity: ProviderIdentity? = nil) {
         self.url = url
         self.identity = identity

@@ -15,6 +15,7 @@ public protocol ProviderSource: Sendable {
 
 /// Providers given by URL; their descriptors are fetched and verified when they are probed.
 public struct ProviderURLs: ProviderSource {
+    /// The URLs, normalised (no trailing slash), in the order given.
     public let urls: [String]
 
     /// Fails on the first URL that is not an absolute http(s) URL.
@@ -45,6 +46,7 @@ public struct BootstrapDirectory: ProviderSource {
     /// The largest directory answer read.
     public static let maximumBytes = 8 << 20
 
+    /// The directory of the node at `url`; fails when it is not an absolute http(s) URL.
     public init(url: String) throws(ClientError) {
         self.url = try ProviderTransport.normalise(url)
     }

@@ -13,6 +13,7 @@ public struct RetryPolicy: Sendable, Equatable {
     /// The longest wait before any retry (and the longest `Retry-After` honoured).
     public var maximumDelay: Duration
 
+    /// A policy; `attempts` below 1 counts as 1.
     public init(attempts: Int = 3, baseDelay: Duration = .milliseconds(200), maximumDelay: Duration = .seconds(5)) {
         self.attempts = max(1, attempts)
         self.baseDelay = baseDelay

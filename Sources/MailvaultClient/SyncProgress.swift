@@ -1,6 +1,7 @@
 /// Where a running sync is, reported as it goes (at most every few hundred milliseconds per
 /// phase, and once at each phase's end).
 public struct SyncProgress: Sendable, Equatable {
+    /// The phases of a sync, in order.
     public enum Phase: String, Sendable {
         /// Finding and measuring providers.
         case discovering
@@ -12,12 +13,14 @@ public struct SyncProgress: Sendable, Equatable {
         case evidence
     }
 
+    /// The phase running.
     public var phase: Phase
     /// Items done and, when known, the total: providers probed, keys listed, envelopes stored,
     /// omissions checked.
     public var done: Int
     public var total: Int?
 
+    /// A report of `done` of `total` items in `phase`.
     public init(phase: Phase, done: Int, total: Int?) {
         self.phase = phase
         self.done = done

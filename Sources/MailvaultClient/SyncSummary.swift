@@ -4,6 +4,7 @@ import MailvaultAudit
 public struct SyncSummary: Codable, Sendable, Equatable {
     /// One provider's part.
     public struct Provider: Codable, Sendable, Equatable {
+        /// Its base URL, and its address when its descriptor verified.
         public var url: String
         public var address: String?
         /// `asked` (its hash list was read), `reserve` (ranked, not needed), `failed` (asked but
