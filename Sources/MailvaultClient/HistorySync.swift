@@ -143,6 +143,11 @@ public final class HistorySync: Sendable {
         let url: String
         let connection: ProviderConnection
         var identity: ProviderIdentity?
+        /// Whether it answered the probe (a descriptor from a directory says nothing about that).
+        var reachable = false
+
+        /// Verified and answering: a provider this sync may ask.
+        var usable: Bool { identity != nil && reachable }
     }
 
     /// What one asked provider listed.
@@ -181,7 +186,7 @@ public final class HistorySync: Sendable {
         lap("discover")
         let before = ProviderRanking(probes.map { report($0, memory: state, measured: nil) })
         let order = before.entries.compactMap { entry in probes.firstIndex { $0.url == entry.url } }
-        let usable = order.filter { probes[$0].identity != nil }
+        let usable = order.filter { probes[$0].usable }
         guard !usable.isEmpty else {
             let reasons = probes.flatMap { $0.connection.tally.snapshot.errors.prefix(1) }
             throw .noProviders("none of \(probes.count) provider(s) answered with a verified descriptor"
@@ -299,7 +304,7 @@ public final class HistorySync: Sendable {
 
         // Remember, and rank with what this sync measured.
         var reports: [ProviderReport] = []
-        for index in order where probes[index].identity != nil {
+        for index in order where probes[index].usable {
             let listing = listings[index]
             let completeness: Double? = listing.flatMap { listing in
                 guard listing.complete else { return nil }
@@ -332,7 +337,7 @@ public final class HistorySync: Sendable {
             let probe = probes[index]
             let counts = probe.connection.tally.snapshot
             let listing = listings[index]
-            let role = probe.identity == nil ? "unreachable"
+            let role = !probe.usable ? "unreachable"
                 : listing == nil ? "reserve" : (listing!.complete ? "asked" : listing!.cutOff ? "slow" : "failed")
             providers.append(SyncSummary.Provider(
                 url: probe.url, address: probe.identity?.address.description, role: role,
@@ -381,7 +386,12 @@ public final class HistorySync: Sendable {
                     var probe = Probe(url: candidate.url, connection: connection, identity: candidate.identity)
                     if probe.identity == nil { probe.identity = try? await connection.descriptor() }
                     if probe.identity != nil {
-                        for _ in 0..<samples { if (try? await connection.ping()) == nil { break } }
+                        // The first ping decides whether it answers at all; the rest only measure.
+                        for sample in 0..<max(1, samples) {
+                            let answered = (try? await connection.ping()) != nil
+                            if sample == 0 { probe.reachable = answered }
+                            if !answered { break }
+                        }
                     }
                     progress(SyncProgress(phase: .discovering, done: done.add(1), total: total))
                     return (index, probe)

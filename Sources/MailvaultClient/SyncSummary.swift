@@ -9,7 +9,8 @@ public struct SyncSummary: Codable, Sendable, Equatable {
         public var address: String?
         /// `asked` (its hash list was read), `reserve` (ranked, not needed), `failed` (asked but
         /// its list could not be read in full), `slow` (its list was cut off: it took more than
-        /// three times as long as the first complete one), `unreachable` (no verified descriptor).
+        /// three times as long as the first complete one), `unreachable` (no verified
+        /// descriptor, or no answer to the probe).
         public var role: String
         /// Keys in its signed hash list for the range.
         public var listed: Int
