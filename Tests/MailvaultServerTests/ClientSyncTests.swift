@@ -206,6 +206,34 @@ struct ClientSyncTests {
         for server in servers { try await server.stop() }
     }
 
+    /// A provider whose list stalls is cut off once the others' lists are in (three times as long
+    /// as the first took, at least 2 s, far less than the minute it stalls), and the sync ends
+    /// with every envelope from the others.
+    @Test func aStalledListIsCutOff() async throws {
+        let clock: @Sendable () -> UInt32 = { UInt32(Date().timeIntervalSince1970) }
+        let servers = [try await TestServer.start(clock: clock), try await TestServer.start(clock: clock)]
+        let envelopes = ClientSyncTests.envelopes(0..<10, tag: "stall")
+        for server in servers { try await ClientSyncTests.post(envelopes, to: server.port) }
+        let stalled = try await ProviderProxy.start(backend: servers[0].port, lie: .stallsLists)
+        let directory = ClientSyncTests.directory()
+        defer {
+            stalled.stop()
+            try? FileManager.default.removeItem(atPath: directory)
+        }
+        var configuration = HistorySync.Configuration(since: UInt32(Date().timeIntervalSince1970) - 600,
+                                                      topics: [ClientSyncTests.topic, ClientSyncTests.withheld])
+        configuration.k = 2
+        configuration.requestTimeout = .seconds(120)
+        let sync = try HistorySync(sources: [try ProviderURLs([stalled.url, "http://127.0.0.1:\(servers[1].port)"])],
+                                   dataDirectory: directory, configuration: configuration)
+        let summary = try await sync.run()
+        sync.close()
+        #expect(summary.complete && summary.fetched == envelopes.count)
+        // `slow` is the role of a list the deadline cut off (not one that failed or completed).
+        #expect(summary.providers.first { $0.url == stalled.url }?.role == "slow")
+        for server in servers { try await server.stop() }
+    }
+
     @Test func badOptionsAreOneLineOnStandardError() async throws {
         let directory = ClientSyncTests.directory()
         defer { try? FileManager.default.removeItem(atPath: directory) }

@@ -19,6 +19,8 @@ final class ProviderProxy: Sendable {
         case receiptKeys
         /// Answers the first hashes request with 503 and `Retry-After` of that many seconds.
         case busyOnce(retryAfter: Int)
+        /// Holds every hashes request for a minute before answering.
+        case stallsLists
     }
 
     let port: Int
@@ -39,6 +41,7 @@ final class ProviderProxy: Sendable {
         let router = Router()
         @Sendable func forward(_ request: Request, method: String) async throws -> Response {
             if delay > .zero { try await Task.sleep(for: delay) }
+            if case .stallsLists = lie, request.uri.path == "/v1/hashes" { try await Task.sleep(for: .seconds(60)) }
             if case .busyOnce(let seconds) = lie, request.uri.path == "/v1/hashes",
                !busy.exchange(true, ordering: .relaxed) {
                 return Response(status: .serviceUnavailable, headers: [.retryAfter: "\(seconds)", .contentType: "application/json"],
