@@ -566,10 +566,11 @@ public final class HistorySync: Sendable {
                 } catch {
                     throw ClientError.localStorage("\(error)")
                 }
-                connection.tally.gave(answer.envelopes.count)
+                let newlyStored = results.lazy.filter(\.isStored).count
+                connection.tally.gave(newlyStored)
                 await queue.served(batch.id, by: index, hashes: Set(work.map(\.hash)), next: answer.next,
                                    elapsed: clock.now - started)
-                stored(answer.envelopes, work, results.lazy.filter(\.isStored).count)
+                stored(answer.envelopes, work, newlyStored)
             }
         }
     }

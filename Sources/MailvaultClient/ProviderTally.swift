@@ -11,7 +11,7 @@ final class ProviderTally: Sendable {
         /// Round trips of every successful request.
         var all: [Duration] = []
         var errors: [String] = []
-        /// Envelopes this provider served that were verified and used.
+        /// Envelopes this provider served that were verified and newly stored.
         var given = 0
         /// Envelope batches refused (an envelope in them failed verification).
         var refusedBatches = 0

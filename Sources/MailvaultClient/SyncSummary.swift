@@ -16,7 +16,8 @@ public struct SyncSummary: Codable, Sendable, Equatable {
         public var listed: Int
         /// Whether its whole hash list for the range was read and verified.
         public var listComplete: Bool
-        /// Verified envelopes it served and the client stored.
+        /// Envelopes it served that were verified and newly stored (a hedged batch's envelopes
+        /// count for the provider whose answer stored them first).
         public var envelopesGiven: Int
         /// Envelopes of the union its list lacks (known only when its list is complete).
         public var missing: Int?
