@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "MailvaultAudit", targets: ["MailvaultAudit"]),
         .library(name: "MailvaultSync", targets: ["MailvaultSync"]),
         .library(name: "MailvaultDiscovery", targets: ["MailvaultDiscovery"]),
+        .library(name: "MailvaultClient", targets: ["MailvaultClient"]),
         .executable(name: "mailvault", targets: ["mailvault"]),
         // `mailvault bench` as a library (its workload generator and raw-LMDB baseline included),
         // so that the Benchmarks package measures with the same code.
@@ -106,6 +107,22 @@ let package = Package(
         // Provider discovery (issue 17, Docs/Discovery.md): EIP-778 node records, EIP-1459 DNS
         // trees (build, sign, zone file) and a resolver that verifies them over plain DNS.
         .target(name: "MailvaultDiscovery", dependencies: ["MailvaultAccountability", "MailvaultCore"]),
+        // The user's client (issue 17): discovery, ranking, a verified history fetch from the best
+        // k providers with failover, a local store that resumes, and evidence of omissions.
+        // It links the store (the user's own copy) but no node and no server.
+        .target(
+            name: "MailvaultClient",
+            dependencies: [
+                "MailvaultAudit",
+                "MailvaultAccountability",
+                "MailvaultAPI",
+                "MailvaultStore",
+                "MailvaultCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
         // The node without a network framework: the ingest pipeline, the signed history query,
         // the provider's accountable state and the node's background services. Every edge (the
         // HTTP server, the CLI, later peers) calls it.
@@ -176,6 +193,7 @@ let package = Package(
                 "MailvaultFederation",
                 "MailvaultAccountability",
                 "MailvaultAudit",
+                "MailvaultClient",
                 "MailvaultBench",
                 "MailvaultDiscovery",
                 .product(name: "Logging", package: "swift-log"),
@@ -218,7 +236,9 @@ let package = Package(
         .testTarget(
             name: "MailvaultServerTests",
             dependencies: ["MailvaultServer", "MailvaultNode", "MailvaultAPI", "MailvaultStore", "MailvaultCore", "MailvaultTestSupport",
-                           "MailvaultBench", "MailvaultAccountability", "MailvaultAudit",
+                           "MailvaultBench", "MailvaultAccountability", "MailvaultAudit", "MailvaultClient",
+                           // The slow and lying proxies the client is pointed at.
+                           .product(name: "Hummingbird", package: "hummingbird"),
                            .product(name: "Logging", package: "swift-log"),
                            .product(name: "NIOCore", package: "swift-nio"),
                            .product(name: "NIOPosix", package: "swift-nio")]
@@ -229,6 +249,10 @@ let package = Package(
                            "MailvaultTestSupport", "MailvaultDiscovery",
                            // The hostile peer the federation tests point a node at.
                            .product(name: "Hummingbird", package: "hummingbird")]
+        ),
+        .testTarget(
+            name: "MailvaultClientTests",
+            dependencies: ["MailvaultClient", "MailvaultAudit", "MailvaultAccountability", "MailvaultCore"]
         ),
         .testTarget(
             name: "MailvaultSyncTests",

@@ -10,6 +10,8 @@ public enum AnswerBody {
     /// A history page as `GET /v1/hashes` writes it: entries without envelopes, the next cursor,
     /// and the signed receipt when the server sent one.
     public static func hashes(_ body: [UInt8]) throws(APIError) -> (page: HistoryPage, receipt: SignedDocumentBody?) {
+        // The exact form a Mailvault server writes, read without the general decoder.
+        if let answer = CanonicalHashesAnswer.read(body) { return answer }
         let decoded = try JSONErrors.decode(HashesBody.self, from: body)
         return (HistoryPage(entries: decoded.hashes.map(\.entry), next: decoded.cursor?.key), decoded.receipt)
     }

@@ -214,7 +214,8 @@ public struct Audit: Sendable {
         return envelope
     }
 
-    static func policy(_ identity: ProviderIdentity) -> ProviderReport.Policy {
+    /// The policy a verified descriptor publishes, as reports carry it.
+    public static func policy(_ identity: ProviderIdentity) -> ProviderReport.Policy {
         let descriptor = identity.descriptor
         return ProviderReport.Policy(software: descriptor.software, minimumPoW: descriptor.minimumPoW,
                                      maximumEnvelopeSize: descriptor.maximumEnvelopeSize,

@@ -34,6 +34,15 @@ public struct ProviderReport: Codable, Sendable, Equatable {
         public var reason: String
         /// The evidence file's name, for proven omissions.
         public var evidenceFile: String?
+
+        public init(hash: String, sent: UInt32, topic: String, proven: Bool, reason: String, evidenceFile: String? = nil) {
+            self.hash = hash
+            self.sent = sent
+            self.topic = topic
+            self.proven = proven
+            self.reason = reason
+            self.evidenceFile = evidenceFile
+        }
     }
 
     /// The provider's base URL, as given.
@@ -64,6 +73,28 @@ public struct ProviderReport: Codable, Sendable, Equatable {
     public var unservedKeys: Int
     /// Envelopes of the union this provider lacks, with the verdict on each.
     public var missing: [Missing]
+
+    /// A report made elsewhere than by `Audit` (a client that remembers earlier syncs), so that
+    /// `ProviderRanking` can rank what it measured.
+    public init(url: String, address: String?, policy: Policy?, coverage: Coverage?, errors: [String], requests: Int,
+                failures: Int, successRate: Double, latencyMilliseconds: Double?, pages: Int, keys: Int,
+                answerComplete: Bool, completeness: Double?, unservedKeys: Int, missing: [Missing]) {
+        self.url = url
+        self.address = address
+        self.policy = policy
+        self.coverage = coverage
+        self.errors = errors
+        self.requests = requests
+        self.failures = failures
+        self.successRate = successRate
+        self.latencyMilliseconds = latencyMilliseconds
+        self.pages = pages
+        self.keys = keys
+        self.answerComplete = answerComplete
+        self.completeness = completeness
+        self.unservedKeys = unservedKeys
+        self.missing = missing
+    }
 
     /// The number of proven omissions.
     public var provenOmissions: Int { missing.filter(\.proven).count }

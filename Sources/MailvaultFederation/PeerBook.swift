@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import MailvaultAccountability
 import MailvaultNode
+import MailvaultStore
 import Synchronization
 
 /// The addresses this node has seen its peers sign with, by URL, kept in `peers.json` in the data

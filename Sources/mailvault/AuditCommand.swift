@@ -17,6 +17,8 @@ struct AuditCommand: AsyncParsableCommand {
             all answers, coverage, published policy, and the missing envelopes with the reason
             each is or is not proof.
 
+            \(ProviderOptions.defaultsHelp)
+
             Exit status 0 when the audit ran (whatever it found); errors are one line on stderr.
 
             Example:
@@ -25,7 +27,7 @@ struct AuditCommand: AsyncParsableCommand {
             """
     )
 
-    @OptionGroup var options: AuditOptions
+    @OptionGroup var options: ProviderOptions
 
     @Option(help: "Directory to write one evidence file per proven omission into.")
     var out: String?
@@ -34,7 +36,7 @@ struct AuditCommand: AsyncParsableCommand {
     var table = false
 
     func run() async throws {
-        let audit = try options.audit(defaultWindow: nil)
+        let audit = try await options.audit()
         let result = await audit.run()
         var report = result.report
         if let out {
@@ -57,7 +59,7 @@ struct AuditCommand: AsyncParsableCommand {
                 }
             }
         }
-        print(table ? AuditCommand.table(report) : AuditOptions.json(report))
+        print(table ? AuditCommand.table(report) : ProviderOptions.json(report))
     }
 
     static func table(_ report: AuditReport) -> String {
@@ -65,20 +67,20 @@ struct AuditCommand: AsyncParsableCommand {
                      "COVERED FROM", "GAPS", "MIN POW", "RETENTION"]]
         for provider in report.providers {
             rows.append([
-                provider.url, AuditOptions.short(provider.address),
-                AuditOptions.figure(provider.latencyMilliseconds, suffix: " ms"),
-                AuditOptions.figure(provider.successRate * 100, digits: 0, suffix: "%"),
+                provider.url, ProviderOptions.short(provider.address),
+                ProviderOptions.figure(provider.latencyMilliseconds, suffix: " ms"),
+                ProviderOptions.figure(provider.successRate * 100, digits: 0, suffix: "%"),
                 "\(provider.pages)", "\(provider.keys)",
-                AuditOptions.figure(provider.completeness.map { $0 * 100 }, suffix: "%"),
+                ProviderOptions.figure(provider.completeness.map { $0 * 100 }, suffix: "%"),
                 "\(provider.missing.count)", "\(provider.provenOmissions)",
                 provider.coverage.map { "\($0.from)" } ?? "-", provider.coverage.map { "\($0.gaps.count)" } ?? "-",
                 provider.policy.map { "\($0.minimumPoW)" } ?? "-",
-                provider.policy.map { AuditOptions.days($0.retention) } ?? "-",
+                provider.policy.map { ProviderOptions.days($0.retention) } ?? "-",
             ])
         }
         var text = "audit of sent times \(report.from)...\(report.to)"
             + (report.topics.isEmpty ? ", all topics" : ", topics \(report.topics.joined(separator: ","))")
-            + ": \(report.union) envelopes across providers\n\n" + AuditOptions.table(rows)
+            + ": \(report.union) envelopes across providers\n\n" + ProviderOptions.table(rows)
         for provider in report.providers {
             for error in provider.errors { text += "\n\(provider.url): \(error)" }
             for missing in provider.missing {

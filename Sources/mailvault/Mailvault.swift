@@ -19,7 +19,7 @@ struct Mailvault: AsyncParsableCommand {
                       EvidenceCommand.self,
                       AuditCommand.self,
                       ProvidersCommand.self, SyncCommand.self,
-                      ProviderCommand.self, DirectoryCommand.self]
+                      ProviderCommand.self, DirectoryCommand.self, ClientCommand.self]
     )
 
     /// Runs the command line, turning every failure into one line on standard error and a

@@ -74,7 +74,7 @@ struct ProvidersDiscover: AsyncParsableCommand {
                     reason: entry.reason)
         }
         if json {
-            print(AuditOptions.json(Output(trees: Dictionary(uniqueKeysWithValues: report.trees.map { ($0.key.text, $0.value) }),
+            print(ProviderOptions.json(Output(trees: Dictionary(uniqueKeysWithValues: report.trees.map { ($0.key.text, $0.value) }),
                                            providers: kept, dropped: dropped)))
         } else {
             var rows = [["PROVIDER", "ADDRESS", "MIN POW", "RETENTION", "TREE"]]
@@ -83,7 +83,7 @@ struct ProvidersDiscover: AsyncParsableCommand {
                              "\(provider.maximumAge / 86400)d \(provider.maximumAge % 86400 / 3600)h",
                              provider.tree.split(separator: "@").last.map(String.init) ?? provider.tree])
             }
-            var text = AuditOptions.table(rows)
+            var text = ProviderOptions.table(rows)
             for entry in dropped { text += "\ndropped \(entry.address): \(entry.reason)" }
             print(text)
         }

@@ -8,11 +8,13 @@ struct ProvidersRank: AsyncParsableCommand {
         commandName: "rank",
         abstract: "Rank providers by completeness, latency, success and policy, with the reasons.",
         discussion: """
-            Runs an audit (hashes only) of the last hour, or of --from/--to, and scores each
+            Runs an audit (hashes only) of the range (the last 24 hours unless --from/--to) and scores each
             provider: completeness against the union of all answers (0.4), median latency relative
             to the fastest (0.25), success rate (0.2), and policy (0.15: retention, minimum PoW).
             Proven omissions halve a score. --pick-random-top-quarter also picks one provider at
             random among the best quarter, as Status chose its mailservers.
+
+            \(ProviderOptions.defaultsHelp)
 
             Example:
               mailvault providers rank --provider http://127.0.0.1:8080 --provider https://mail.example.org \\
@@ -20,7 +22,7 @@ struct ProvidersRank: AsyncParsableCommand {
             """
     )
 
-    @OptionGroup var options: AuditOptions
+    @OptionGroup var options: ProviderOptions
 
     @Flag(help: "Also pick one provider at random among the top quarter.")
     var pickRandomTopQuarter = false
@@ -34,22 +36,22 @@ struct ProvidersRank: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let audit = try options.audit(defaultWindow: 3600)
+        let audit = try await options.audit()
         let report = await audit.run().report
         let ranking = ProviderRanking(report.providers)
         var generator = SystemRandomNumberGenerator()
         let picked = pickRandomTopQuarter ? ranking.pick(using: &generator) : nil
         guard table else {
-            print(AuditOptions.json(Output(ranking: ranking.entries, picked: picked)))
+            print(ProviderOptions.json(Output(ranking: ranking.entries, picked: picked)))
             return
         }
         var rows = [["RANK", "PROVIDER", "ADDRESS", "SCORE", "COMPLETE", "LATENCY", "SUCCESS", "POLICY"]]
         for entry in ranking.entries {
-            rows.append(["\(entry.rank)", entry.url, AuditOptions.short(entry.address), AuditOptions.figure(entry.score, digits: 3),
-                         AuditOptions.figure(entry.completeness, digits: 3), AuditOptions.figure(entry.latency, digits: 3),
-                         AuditOptions.figure(entry.success, digits: 3), AuditOptions.figure(entry.policy, digits: 3)])
+            rows.append(["\(entry.rank)", entry.url, ProviderOptions.short(entry.address), ProviderOptions.figure(entry.score, digits: 3),
+                         ProviderOptions.figure(entry.completeness, digits: 3), ProviderOptions.figure(entry.latency, digits: 3),
+                         ProviderOptions.figure(entry.success, digits: 3), ProviderOptions.figure(entry.policy, digits: 3)])
         }
-        var text = AuditOptions.table(rows)
+        var text = ProviderOptions.table(rows)
         for entry in ranking.entries {
             text += "\n\(entry.rank). \(entry.url): " + entry.reasons.joined(separator: "; ")
         }

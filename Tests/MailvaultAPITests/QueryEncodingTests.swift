@@ -1,4 +1,4 @@
-import MailvaultAPI
+@testable import MailvaultAPI
 import MailvaultCore
 import Testing
 
@@ -47,6 +47,52 @@ struct QueryEncodingTests {
         #expect(answer.page.entries == page.entries && answer.page.next == key)
         #expect(answer.receipt?.document == #"{"a":1}"# && answer.receipt?.kind == "receipt")
         #expect(answer.receipt?.path == [SignedDocumentBody.Step(side: "left", hash: "0x01")])
+    }
+
+    /// The fast reader of the server's exact form and the general decoder agree: on what the
+    /// server writes, and on the same answer laid out otherwise (which only the decoder reads).
+    @Test("a hashes answer reads the same by the fast path and by the decoder", arguments: [0, 1, 3])
+    func hashesFastPathAgrees(count: Int) throws {
+        var entries: [HistoryEntry] = []
+        for index in 0..<count {
+            let bytes: [UInt8] = (0..<32).map { UInt8(($0 * 7 + index) % 256) }
+            let sent: UInt32 = index == 0 ? 0 : UInt32.max - UInt32(index)
+            entries.append(HistoryEntry(key: EnvelopeKey(sent: sent, hash: Hash256(bytes: bytes)!),
+                                        topic: Topic(0xab, 0xcd, UInt8(index), 0xef)))
+        }
+        let receipt = Array(#"{"document":"{\"a\":1}","kind":"receipt","signature":"0x02","signer":"0x03"}"#.utf8)
+        let nexts: [EnvelopeKey?] = [nil, entries.last?.key]
+        let receipts: [[UInt8]?] = [nil, receipt]
+        for next in nexts {
+            for signed in receipts {
+                let body = APIResponseBody.hashes(HistoryPage(entries: entries, next: next), receipt: signed)
+                let fast = try #require(CanonicalHashesAnswer.read(body))
+                let expected: SignedDocumentBody? = try signed.map { try AnswerBody.signedDocument($0) }
+                #expect(fast.page.entries == entries)
+                #expect(fast.page.next == next)
+                #expect(fast.receipt == expected)
+                // Spaces after every comma: not the server's form, so the decoder reads it, the same.
+                let spacedText = String(decoding: body, as: UTF8.self).replacingOccurrences(of: ",", with: ", ")
+                let spaced = Array(spacedText.utf8)
+                #expect(CanonicalHashesAnswer.read(spaced) == nil)
+                let general = try AnswerBody.hashes(spaced)
+                #expect(general.page.entries == entries)
+                #expect(general.page.next == next)
+                #expect(general.receipt == expected)
+            }
+        }
+    }
+
+    @Test("the fast path leaves anything but the exact form to the decoder", arguments: [
+        #"{"hashes":[{"sent":01,"hash":"0x0000000000000000000000000000000000000000000000000000000000000000","topic":"0x01020304"}],"cursor":null}"#,
+        #"{"hashes":[{"sent":1,"hash":"0x00000000000000000000000000000000000000000000000000000000000000AA","topic":"0x01020304"}],"cursor":null}"#,
+        #"{"hashes":[{"sent":4294967296,"hash":"0x0000000000000000000000000000000000000000000000000000000000000000","topic":"0x01020304"}],"cursor":null}"#,
+        #"{"hashes":[],"cursor":null} "#,
+        #"{"hashes":[],"cursor":null,"receipt":{"kind":1}}"#,
+        #"{"hashes":[],"cursor":null,"extra":1}"#,
+    ])
+    func fastPathDeclines(body: String) {
+        #expect(CanonicalHashesAnswer.read(Array(body.utf8)) == nil)
     }
 
     @Test("an envelopes answer rebuilds each envelope and checks it against its hash")

@@ -56,6 +56,28 @@ struct OmissionEvidenceTests {
         #expect(verdict.reason.contains(words), "reason: \(verdict.reason)", sourceLocation: sourceLocation)
     }
 
+    /// The batch form gives each envelope the verdict `check()` gives it alone, and the files
+    /// `json` writes: proven, held, outside the range, another topic, and all with a forged signature.
+    @Test func checkingManyAgainstOnePageAgreesWithCheckingEach() throws {
+        let scenario = EvidenceScenario()
+        let omitted = EvidenceScenario.envelopes[3]
+        let base = scenario.evidence(for: omitted)
+        let outside = Envelope(expiry: EvidenceScenario.now + 9000, ttl: 300, topic: EvidenceScenario.topic, data: [1], nonce: 1)
+        let otherTopic = Envelope(expiry: EvidenceScenario.now + 200, ttl: 300, topic: Topic(1, 1, 1, 1), data: [2], nonce: 2)
+        let candidates = [omitted, EvidenceScenario.envelopes[5], outside, otherTopic, EvidenceScenario.envelopes[0]]
+        let forged = SignedDocument(kind: "receipt", document: base.receipt.document, signature: base.receipt.signature,
+                                    signer: ProviderKey.generate().address, path: [])
+        for receipt in [base.receipt, forged] {
+            let batch = OmissionEvidence.check(receipt: receipt, keys: base.keys, envelopes: candidates)
+            let single = candidates.map { OmissionEvidence(receipt: receipt, keys: base.keys, envelope: $0).check() }
+            #expect(batch == single)
+            let files = OmissionEvidence.json(receipt: receipt, keys: base.keys, envelopes: candidates)
+            #expect(files == candidates.map { OmissionEvidence(receipt: receipt, keys: base.keys, envelope: $0).json })
+        }
+        #expect(OmissionEvidence.check(receipt: base.receipt, keys: base.keys, envelopes: candidates).map(\.proven)
+                    == [true, false, false, false, false])
+    }
+
     @Test func anEnvelopeMissingFromTheLastPageIsProven() {
         for envelope in EvidenceScenario.envelopes {
             let verdict = scenario.evidence(for: envelope).check()

@@ -20,9 +20,11 @@ final class TestServer: Sendable {
     private let group: ServiceGroup
     private let task: Task<Void, any Error>
 
-    /// A server over a new store, or over what `archive` makes of it (a withholding wrapper).
+    /// A server over a new store, or over what `archive` makes of it (a withholding wrapper), on
+    /// `clock` (the fixed test time unless told otherwise).
     static func start(_ configure: (inout ServerConfiguration) -> Void = { _ in },
-                      archive wrap: (EnvelopeStore) -> any Archive = { $0 }) async throws -> TestServer {
+                      archive wrap: (EnvelopeStore) -> any Archive = { $0 },
+                      clock: @escaping @Sendable () -> UInt32 = { TestServer.now }) async throws -> TestServer {
         var configuration = ServerConfiguration()
         configuration.port = 0
         configuration.minimumPoW = 0
@@ -35,7 +37,7 @@ final class TestServer: Sendable {
         logger.logLevel = .warning
         let (ports, continuation) = AsyncStream<Int>.makeStream()
         let server = MailvaultServer(configuration: configuration, archive: wrap(store), logger: logger,
-                                     clock: { TestServer.now }, onListening: { continuation.yield($0) })
+                                     clock: clock, onListening: { continuation.yield($0) })
         let group = ServiceGroup(configuration: .init(services: [server], logger: logger))
         let task = Task { try await group.run() }
         var iterator = ports.makeAsyncIterator()

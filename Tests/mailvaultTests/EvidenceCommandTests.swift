@@ -114,7 +114,8 @@ struct EvidenceCommandTests {
             ["audit", "--from", "1", "--to", "2"],
             ["audit", "--provider", "ftp://x", "--from", "1", "--to", "2"],
             ["audit", "--provider", "http://127.0.0.1:1", "--from", "5", "--to", "2"],
-            ["audit", "--provider", "http://127.0.0.1:1", "--to", "2"],
+            ["audit", "--provider", "http://127.0.0.1:1", "--page-limit", "0"],
+            ["audit", "--provider", "http://127.0.0.1:1", "--timeout", "0"],
             ["audit", "--provider", "http://127.0.0.1:1", "--from", "1", "--to", "2", "--topics", "0x12"],
             ["providers", "rank"],
         ]

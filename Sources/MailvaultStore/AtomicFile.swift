@@ -1,5 +1,4 @@
 import Foundation
-import MailvaultStore
 
 /// Small state files written so that a crash or a full disk never leaves half of one: a file is
 /// replaced whole (written beside itself, synced, renamed over), and a line is appended whole or
@@ -25,7 +24,7 @@ public enum AtomicFile {
     }
 
     /// Writes `lines`, each followed by a newline, as the whole content of `path` (`replace`).
-    static func replaceLines(_ path: String, with lines: [[UInt8]]) throws(StoreError) {
+    public static func replaceLines(_ path: String, with lines: [[UInt8]]) throws(StoreError) {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(lines.reduce(0) { $0 + $1.count + 1 })
         for line in lines {
@@ -37,7 +36,7 @@ public enum AtomicFile {
 
     /// Appends `line` and a newline whole or not at all: a failed write (a full disk) is cut
     /// back off, and a line left unfinished by an earlier crash is ended first.
-    static func appendLine(_ line: [UInt8], to path: String) throws(StoreError) {
+    public static func appendLine(_ line: [UInt8], to path: String) throws(StoreError) {
         let fd = open(path, O_RDWR | O_APPEND | O_CREAT, 0o644)
         guard fd >= 0 else { throw .io(operation: "open", path: path, errno: errno) }
         defer { close(fd) }
