@@ -114,6 +114,7 @@ let package = Package(
             name: "MailvaultClient",
             dependencies: [
                 "MailvaultAudit",
+                "MailvaultDiscovery",
                 "MailvaultAccountability",
                 "MailvaultAPI",
                 "MailvaultStore",

@@ -1,11 +1,13 @@
 import Foundation
 import MailvaultAccountability
+import MailvaultAudit
+import MailvaultDiscovery
 
 /// Where the client learns which providers exist. Sources are tried together and their
 /// candidates merged (by URL); a source that fails is reported and the others still count.
 ///
-/// Mailvault ships two: `ProviderURLs` (URLs the user typed) and `BootstrapDirectory` (one
-/// node's signed directory, `GET /v1/providers`). An EIP-1459 DNS tree is another conformance.
+/// Mailvault ships three: `ProviderURLs` (URLs the user typed), `BootstrapDirectory` (one node's
+/// signed directory, `GET /v1/providers`) and `DNSTree` (an EIP-1459 tree in DNS).
 public protocol ProviderSource: Sendable {
     /// The source in words, for errors and progress (`directory http://…`).
     var name: String { get }
@@ -107,5 +109,54 @@ public struct BootstrapDirectory: ProviderSource {
             candidates.append(ProviderCandidate(url: endpoint, identity: identity))
         }
         return (candidates, skipped)
+    }
+}
+
+/// Providers named by an EIP-1459 DNS tree, `enrtree://KEY@DOMAIN` (Docs/Discovery.md): the tree
+/// is resolved and verified (root signature, every hash, links, bounds), and a record's provider
+/// becomes a candidate only when the descriptor its endpoint serves is signed by the record's key.
+/// Records that fail are left out; a tree that fails to verify is an error and nothing is used.
+public struct DNSTree: ProviderSource {
+    /// The tree, as given.
+    public let url: String
+    private let link: TreeLink
+    private let dnsServer: String?
+
+    /// The tree at `url`, asked of `dnsServer` (`HOST:PORT`), or of the first nameserver of
+    /// /etc/resolv.conf when `nil`.
+    public init(url: String, dnsServer: String? = nil) throws(ClientError) {
+        do {
+            link = try TreeLink(text: url)
+        } catch {
+            throw .invalidConfiguration("'\(url)' is not an enrtree://KEY@DOMAIN URL: \(error)")
+        }
+        if let dnsServer {
+            do {
+                _ = try DNSClient(server: dnsServer)
+            } catch {
+                throw .invalidConfiguration("--dns-server \(dnsServer): \(error)")
+            }
+        }
+        self.url = url
+        self.dnsServer = dnsServer
+    }
+
+    public var name: String { "tree \(url)" }
+
+    public func candidates(using transport: ProviderTransport) async throws(ClientError) -> [ProviderCandidate] {
+        let seconds = Double(transport.requestTimeout.components.seconds)
+            + Double(transport.requestTimeout.components.attoseconds) / 1e18
+        let report: ProviderDiscovery.Report
+        do {
+            let client = try dnsServer.map { server throws(DNSError) in try DNSClient(server: server) } ?? DNSClient.system()
+            report = try await ProviderDiscovery.discover(link.text, resolver: TreeResolver(client: client), timeout: seconds)
+        } catch let error as DNSError {
+            throw .unreachable(url: url, reason: "\(error)")
+        } catch let error as DiscoveryError {
+            throw .refusedAnswer(url: url, reason: "\(error)")
+        } catch {
+            throw .refusedAnswer(url: url, reason: "\(error)")
+        }
+        return report.providers.map { ProviderCandidate(url: $0.url, identity: $0.identity) }
     }
 }

@@ -10,7 +10,8 @@ struct ClientSync: AsyncParsableCommand {
         commandName: "sync",
         abstract: "Fetch every envelope of your topics from the best k providers, verified, into a local store.",
         discussion: """
-            Finds providers (--provider URLs and/or a --bootstrap node's signed directory), ranks
+            Finds providers (--provider URLs, a --bootstrap node's signed directory, an --enrtree DNS
+            tree), ranks
             them (latency, success, policy, and what earlier syncs in --data-dir learned), and
             asks the best k in parallel for their signed hash lists. Each envelope not held yet is
             fetched once, from a provider that lists it, checked (hash, sent time, topic, PoW at

@@ -5,7 +5,7 @@ import MailvaultClient
 import MailvaultCore
 
 /// The options `audit`, `providers rank` and `client sync` share, with the same defaults for all
-/// three: which providers (`--provider`, `--bootstrap`), which range (the last 24 hours unless
+/// three: which providers (`--provider`, `--bootstrap`, `--enrtree`), which range (the last 24 hours unless
 /// `--from`/`--since` and `--to` say otherwise), which topics (all unless `--topics`), and how
 /// long a request may take.
 struct ProviderOptions: ParsableArguments {
@@ -24,6 +24,12 @@ struct ProviderOptions: ParsableArguments {
 
     @Option(help: "A node whose signed directory (GET /v1/providers) names the providers (repeatable).")
     var bootstrap: [String] = []
+
+    @Option(help: "An EIP-1459 DNS tree naming the providers, enrtree://KEY@DOMAIN (repeatable).")
+    var enrtree: [String] = []
+
+    @Option(name: .customLong("dns-server"), help: "Resolve --enrtree trees with this DNS server, HOST:PORT (default: the first nameserver of /etc/resolv.conf).")
+    var dnsServer: String?
 
     @Option(name: [.customLong("from"), .customLong("since")],
             help: "First sent time (Unix seconds), inclusive (default: 24 hours ago).")
@@ -69,7 +75,10 @@ struct ProviderOptions: ParsableArguments {
 
     /// Checks what does not need the network.
     func validate() throws {
-        guard !providers.isEmpty || !bootstrap.isEmpty else { throw CLIError("give at least one --provider URL or a --bootstrap URL") }
+        guard !providers.isEmpty || !bootstrap.isEmpty || !enrtree.isEmpty else {
+            throw CLIError("give at least one --provider URL, --bootstrap URL or --enrtree URL")
+        }
+        guard dnsServer == nil || !enrtree.isEmpty else { throw CLIError("--dns-server is for --enrtree trees; give one") }
         guard (1...1000).contains(pageLimit) else { throw CLIError("--page-limit must be from 1 to 1000") }
         guard timeout > 0, timeout.isFinite else { throw CLIError("--timeout must be positive") }
     }
@@ -81,6 +90,7 @@ struct ProviderOptions: ParsableArguments {
         do {
             if !providers.isEmpty { sources.append(try ProviderURLs(providers)) }
             for url in bootstrap { sources.append(try BootstrapDirectory(url: url)) }
+            for url in enrtree { sources.append(try DNSTree(url: url, dnsServer: dnsServer)) }
         } catch {
             throw CLIError("\(error)")
         }
@@ -104,7 +114,7 @@ struct ProviderOptions: ParsableArguments {
             throw CLIError("\(error)")
         }
         await transport.shutdown()
-        guard !urls.isEmpty else { throw CLIError("the directory named no provider") }
+        guard !urls.isEmpty else { throw CLIError("the directories and trees named no provider") }
         return urls
     }
 

@@ -1,5 +1,9 @@
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import MailvaultAccountability
+import MailvaultCore
 import MailvaultDiscovery
 import MailvaultTestSupport
 import Testing
@@ -25,7 +29,8 @@ struct DiscoveryCommandTests {
             let port = try NSDServer.freePort()
             let url = "http://127.0.0.1:\(port)"
             let served = try ServeCommandTests.serve(directory: "\(directory)/node\(index)",
-                                                     arguments: ["--port", "\(port)", "--public-url", url])
+                                                     arguments: ["--port", "\(port)", "--public-url", url],
+                                                     environment: ["MAILVAULT_MIN_POW": "0"])
             nodes.append((served.process, url))
             #expect(served.output.contains("listening on"), "\(served.output)")
         }
@@ -70,6 +75,31 @@ struct DiscoveryCommandTests {
         #expect(output.dropped.map(\.address) == [strangerRecord.address.description])
         #expect(output.dropped.first?.reason.contains("not by the record's key") == true)
         #expect(output.trees == [url: 3])
+
+        // A user's client finds its providers through the tree alone: node 0 holds an envelope
+        // node 1 lacks, so the client fetches it from node 0 and proves node 1's omission.
+        var post = URLRequest(url: URL(string: nodes[0].url + "/v1/envelopes")!)
+        post.httpMethod = "POST"
+        post.setValue("application/x-rlp", forHTTPHeaderField: "Content-Type")
+        post.httpBody = Data(Envelope.encodePacket([Cluster.envelope(1)]))
+        let (_, posted) = try await URLSession.shared.data(for: post)
+        #expect((posted as? HTTPURLResponse)?.statusCode == 200)
+        let synced = try CLI.run(["client", "sync", "--enrtree", url, "--dns-server", "127.0.0.1:\(server.port)",
+                                  "--data-dir", "\(directory)/client", "--json"])
+        #expect(synced.status == 0, "\(synced.stderr)")
+        struct Summary: Decodable {
+            struct Provider: Decodable { let url: String; let evidenceWritten: Int }
+            let fetched: Int
+            let providers: [Provider]
+        }
+        let summary = try JSONDecoder().decode(Summary.self, from: Data(synced.stdout.utf8))
+        #expect(summary.fetched == 1)
+        #expect(Set(summary.providers.map(\.url)) == Set(nodes[..<2].map(\.url)))
+        #expect(summary.providers.first { $0.url == nodes[1].url }?.evidenceWritten == 1)
+        let badTree = try CLI.run(["client", "sync", "--enrtree", url.replacingOccurrences(of: "providers.", with: "absent."),
+                                   "--dns-server", "127.0.0.1:\(server.port)", "--data-dir", "\(directory)/client2"])
+        #expect(badTree.status != 0)
+        #expect(badTree.stderr.split(separator: "\n").count == 1, "\(badTree.stderr)")
 
         // The table form, and one line on standard error for bad input.
         let table = try CLI.run(["providers", "discover", url, "--dns-server", "127.0.0.1:\(server.port)"])
