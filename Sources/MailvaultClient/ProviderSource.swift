@@ -1,5 +1,6 @@
 import Foundation
 import MailvaultAccountability
+import MailvaultAPI
 import MailvaultAudit
 import MailvaultDiscovery
 
@@ -43,9 +44,7 @@ public struct ProviderURLs: ProviderSource {
 public struct BootstrapDirectory: ProviderSource {
     /// The node asked, as given (normalised).
     public let url: String
-    /// The most entries read from one directory.
-    public static let maximumEntries = 1000
-    /// The largest directory answer read.
+    /// The largest directory answer read (`AnswerBody.maximumDirectoryEntries` bounds the entries).
     public static let maximumBytes = 8 << 20
 
     /// The directory of the node at `url`; fails when it is not an absolute http(s) URL.
@@ -62,28 +61,25 @@ public struct BootstrapDirectory: ProviderSource {
                                             now: UInt32(clamping: Int(Date().timeIntervalSince1970))).candidates
     }
 
-    /// The candidates of a directory answer and why the skipped entries were skipped; only an
-    /// answer that is not a directory at all is an error.
+    /// The candidates of a directory answer and why the skipped entries were skipped. The answer
+    /// is read by the strict parser the node uses for its peers' directories
+    /// (`AnswerBody.directory`); an answer that is not a directory of signed documents is an
+    /// error, an entry that does not verify is skipped.
     public static func parse(_ body: [UInt8], from url: String, now: UInt32) throws(ClientError)
         -> (candidates: [ProviderCandidate], skipped: [String]) {
-        guard let object = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any],
-              let entries = object["providers"] as? [Any] else {
-            throw .malformedAnswer(url: url, reason: "a directory is {\"providers\":[…]}")
-        }
-        guard entries.count <= maximumEntries else {
-            throw .malformedAnswer(url: url, reason: "\(entries.count) entries, more than the \(maximumEntries) read")
+        let entries: [SignedDocumentBody]
+        do {
+            entries = try AnswerBody.directory(body)
+        } catch {
+            throw .malformedAnswer(url: url, reason: error.message)
         }
         var best: [ProviderAddress: ProviderIdentity] = [:]
         var order: [ProviderAddress] = []
         var skipped: [String] = []
         for (index, entry) in entries.enumerated() {
-            guard let fields = entry as? [String: Any] else {
-                skipped.append("entry \(index) is not an object")
-                continue
-            }
             let identity: ProviderIdentity
             do {
-                identity = try ProviderIdentity(signed: try SignedDocument(object: fields))
+                identity = try ProviderIdentity(signed: try SignedDocument(body: entry))
             } catch {
                 skipped.append("entry \(index): \(error)")
                 continue

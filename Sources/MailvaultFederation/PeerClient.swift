@@ -51,7 +51,7 @@ public struct PeerClient: Sendable {
     /// each descriptor as it takes it.
     public func directory() async throws(FederationError) -> [SignedDocumentBody] {
         let body = try await exchange(method: .GET, path: "/v1/providers", body: nil, contentType: nil,
-                                      limit: 16 << 20, accept: IngestBody.jsonMediaType).body
+                                      limit: 8 << 20, accept: IngestBody.jsonMediaType).body
         do {
             return try AnswerBody.directory(body)
         } catch {
