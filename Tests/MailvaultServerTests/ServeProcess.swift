@@ -52,50 +52,17 @@ final class ServeProcess: @unchecked Sendable {
 
     /// A port no one listens on now (the system's pick, released at once).
     static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
-                bind(fd, pointer, length) == 0 && getsockname(fd, pointer, &length) == 0
-            }
-        }
-        guard bound else { throw TestFailure("cannot find a free port") }
-        return Int(UInt16(bigEndian: address.sin_port))
+        try Loopback.freePort()
     }
 }
 
 /// The `mailvault` binary run as a script would, its output in files (no pipe to fill up).
 enum MailvaultRun {
-    struct Output {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-    }
+    typealias Output = MailvaultExecutable.Output
 
     /// Waits for the process without holding a thread of the cooperative pool, which the
     /// in-process servers it talks to need.
     static func run(_ arguments: [String]) async throws -> Output {
-        let directory = NSTemporaryDirectory() + "mailvault-run-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        FileManager.default.createFile(atPath: directory + "/out", contents: nil)
-        FileManager.default.createFile(atPath: directory + "/err", contents: nil)
-        let process = Process()
-        process.executableURL = MailvaultExecutable.url
-        process.arguments = arguments
-        process.standardOutput = FileHandle(forWritingAtPath: directory + "/out")
-        process.standardError = FileHandle(forWritingAtPath: directory + "/err")
-        let (exited, exit) = AsyncStream<Void>.makeStream()
-        process.terminationHandler = { _ in exit.finish() }
-        try process.run()
-        for await _ in exited {}
-        return Output(status: process.terminationStatus,
-                      stdout: (try? String(contentsOfFile: directory + "/out", encoding: .utf8)) ?? "",
-                      stderr: (try? String(contentsOfFile: directory + "/err", encoding: .utf8)) ?? "")
+        try await MailvaultExecutable.run(arguments)
     }
 }

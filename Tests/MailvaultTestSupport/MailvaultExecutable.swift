@@ -16,4 +16,32 @@ public enum MailvaultExecutable {
         }
         return URL(fileURLWithPath: ".build/debug/mailvault")
     }()
+
+    /// What a finished run printed and how it exited.
+    public struct Output: Sendable {
+        public var status: Int32
+        public var stdout: String
+        public var stderr: String
+    }
+
+    /// Runs the binary with `arguments`, its output in files (no pipe to fill up), waiting
+    /// without holding a thread of the cooperative pool, which in-process servers it talks to need.
+    public static func run(_ arguments: [String]) async throws -> Output {
+        let directory = NSTemporaryDirectory() + "mailvault-run-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        for name in ["out", "err"] { FileManager.default.createFile(atPath: directory + "/" + name, contents: nil) }
+        let process = Process()
+        process.executableURL = url
+        process.arguments = arguments
+        process.standardOutput = FileHandle(forWritingAtPath: directory + "/out")
+        process.standardError = FileHandle(forWritingAtPath: directory + "/err")
+        let (exited, exit) = AsyncStream<Void>.makeStream()
+        process.terminationHandler = { _ in exit.finish() }
+        try process.run()
+        for await _ in exited {}
+        return Output(status: process.terminationStatus,
+                      stdout: (try? String(contentsOfFile: directory + "/out", encoding: .utf8)) ?? "",
+                      stderr: (try? String(contentsOfFile: directory + "/err", encoding: .utf8)) ?? "")
+    }
 }

@@ -16,22 +16,8 @@ struct ClientSyncCommandTests {
     /// The binary, waited for without holding a thread of the cooperative pool (the directory
     /// server runs in this process).
     static func run(_ arguments: [String]) async throws -> CLI.Output {
-        let directory = NSTemporaryDirectory() + "mailvault-run-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        for name in ["out", "err"] { FileManager.default.createFile(atPath: directory + "/" + name, contents: nil) }
-        let process = Process()
-        process.executableURL = CLI.binary
-        process.arguments = arguments
-        process.standardOutput = FileHandle(forWritingAtPath: directory + "/out")
-        process.standardError = FileHandle(forWritingAtPath: directory + "/err")
-        let (exited, exit) = AsyncStream<Void>.makeStream()
-        process.terminationHandler = { _ in exit.finish() }
-        try process.run()
-        for await _ in exited {}
-        return CLI.Output(status: process.terminationStatus,
-                          stdout: (try? String(contentsOfFile: directory + "/out", encoding: .utf8)) ?? "",
-                          stderr: (try? String(contentsOfFile: directory + "/err", encoding: .utf8)) ?? "")
+        let output = try await MailvaultExecutable.run(arguments)
+        return CLI.Output(status: output.status, stdout: output.stdout, stderr: output.stderr)
     }
 
     /// A directory answering with `entries`, each a JSON object as text.

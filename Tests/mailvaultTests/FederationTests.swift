@@ -4,6 +4,7 @@ import FoundationNetworking
 #endif
 import MailvaultAccountability
 import MailvaultCore
+import MailvaultTestSupport
 import Testing
 
 /// Federation between real `mailvault serve` processes on loopback ports, each with its own data
@@ -253,20 +254,7 @@ final class Cluster: @unchecked Sendable {
 
     /// A port no one listens on now (the system's pick, released at once).
     static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
-                Foundation.bind(fd, pointer, length) == 0 && getsockname(fd, pointer, &length) == 0
-            }
-        }
-        guard bound else { throw CLIFailure("cannot find a free port") }
-        return Int(UInt16(bigEndian: address.sin_port))
+        try Loopback.freePort()
     }
 }
 
