@@ -5,21 +5,7 @@ public enum Base32 {
 
     /// The encoding of `bytes`, upper case, without `=` padding.
     public static func encode(_ bytes: some Collection<UInt8>) -> String {
-        var out: [UInt8] = []
-        out.reserveCapacity((bytes.count * 8 + 4) / 5)
-        var accumulator: UInt32 = 0
-        var bits = 0
-        for byte in bytes {
-            accumulator = accumulator << 8 | UInt32(byte)
-            bits += 8
-            while bits >= 5 {
-                bits -= 5
-                out.append(alphabet[Int(accumulator >> UInt32(bits) & 31)])
-            }
-            accumulator &= (1 << UInt32(bits)) - 1
-        }
-        if bits > 0 { out.append(alphabet[Int(accumulator << UInt32(5 - bits) & 31)]) }
-        return String(decoding: out, as: UTF8.self)
+        UnpaddedRFC4648.encode(bytes, width: 5, alphabet: alphabet)
     }
 
     /// The bytes `text` encodes, or `nil` for a character outside the upper-case alphabet, padding,
@@ -27,26 +13,12 @@ public enum Base32 {
     public static func decode(_ text: some StringProtocol) -> [UInt8]? {
         let input = Array(text.utf8)
         guard [0, 2, 4, 5, 7].contains(input.count % 8) else { return nil }
-        var out: [UInt8] = []
-        out.reserveCapacity(input.count * 5 / 8)
-        var accumulator: UInt32 = 0
-        var bits = 0
-        for character in input {
-            let value: UInt8
+        return UnpaddedRFC4648.decode(input, width: 5) { character in
             switch character {
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"): value = character - UInt8(ascii: "A")
-            case UInt8(ascii: "2")...UInt8(ascii: "7"): value = character - UInt8(ascii: "2") + 26
-            default: return nil
-            }
-            accumulator = accumulator << 5 | UInt32(value)
-            bits += 5
-            if bits >= 8 {
-                bits -= 8
-                out.append(UInt8(truncatingIfNeeded: accumulator >> UInt32(bits)))
-                accumulator &= (1 << UInt32(bits)) - 1
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"): character - UInt8(ascii: "A")
+            case UInt8(ascii: "2")...UInt8(ascii: "7"): character - UInt8(ascii: "2") + 26
+            default: nil
             }
         }
-        guard accumulator == 0 else { return nil }
-        return out
     }
 }
