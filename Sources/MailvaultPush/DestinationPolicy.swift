@@ -116,7 +116,7 @@ public enum DestinationPolicy {
     /// resolvers read as IP addresses in surprising ways. At most 2 KiB.
     public static func parseURL(_ text: String) throws(PushError) -> DestinationURL {
         guard text.utf8.count <= 2048 else { throw .invalidURL("longer than 2 KiB") }
-        guard let separator = text.range(of: "://") else { throw .invalidURL("no scheme://") }
+        guard let separator = text.firstRange(of: "://") else { throw .invalidURL("no scheme://") }
         let scheme = text[..<separator.lowerBound].lowercased()
         guard scheme == "https" || scheme == "http" else { throw .schemeNotAllowed(scheme) }
         let rest = text[separator.upperBound...]

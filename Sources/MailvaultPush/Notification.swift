@@ -69,7 +69,7 @@ public struct Notification: Codable, Sendable, Equatable, Hashable {
     }
 
     func checkShape() throws(PushError) {
-        guard id.utf8.count == 32, (try? Hex.decode(id)) != nil else { throw .malformedNotification("id is not 32 hex digits") }
+        guard id.utf8.count == 32, (try? Hex.decode(id))?.count == 16 else { throw .malformedNotification("id is not 32 hex digits") }
         guard topic.utf8.count == 10, (try? Topic(hex: topic)) != nil else { throw .malformedNotification("topic is not 0x + 4 bytes") }
         guard hash.utf8.count == 66, (try? Hash256(hex: hash)) != nil else { throw .malformedNotification("hash is not 0x + 32 bytes") }
     }

@@ -76,8 +76,8 @@ import Testing
         #expect(throws: PushError.invalidKeyFile(path: path, reason: "others can read it; run chmod 600 \(path)")) {
             try VAPIDKey.load(path: path, create: false)
         }
-        chmod(path, 0o600)
         try Data("zz\n".utf8).write(to: URL(fileURLWithPath: path))
+        chmod(path, 0o600)
         #expect(throws: PushError.invalidKeyFile(path: path, reason: "it does not hold 32 bytes of hex")) {
             try VAPIDKey.load(path: path, create: false)
         }

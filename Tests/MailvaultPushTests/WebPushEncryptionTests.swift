@@ -89,6 +89,7 @@ import Testing
         var shortKeyID = body
         shortKeyID[20] = 64
         var smallRecord = body
+        smallRecord[18] = 0
         smallRecord[19] = 17
         let cases: [(String, [UInt8], [UInt8], PushError)] = [
             ("altered tag", altered, auth, .decryptionFailed),
@@ -116,7 +117,7 @@ import Testing
         let receiverPublic = Array(receiver.publicKey.x963Representation), senderPublic = Array(sender.publicKey.x963Representation)
         let keys = try WebPushEncryption.deriveKeys(secret: try sender.sharedSecretFromKeyAgreement(with: receiver.publicKey),
                                                     auth: auth, receiverPublic: receiverPublic, senderPublic: senderPublic, salt: salt)
-        let sealed = try AES.GCM.seal([0x41, 0x01], using: keys.contentKey, nonce: AES.GCM.Nonce(data: keys.nonce))
+        let sealed = try AES.GCM.seal([UInt8]([0x41, 0x01]), using: keys.contentKey, nonce: AES.GCM.Nonce(data: keys.nonce))
         let body = salt + [0, 0, 16, 0, 65] + senderPublic + Array(sealed.ciphertext) + Array(sealed.tag)
         #expect(throws: PushError.malformedCiphertext("record 0 ends in 0x1, not 0x02")) {
             try WebPushEncryption.decrypt(body, privateKey: receiver, auth: auth)
