@@ -65,28 +65,7 @@ public struct ProviderKey: Sendable {
     /// The key in `path` (64 hex digits); when the file does not exist and `create` is true, a
     /// new key is written there first, readable by its owner only (mode 0600).
     public static func load(path: String, create: Bool) throws(AccountabilityError) -> ProviderKey {
-        if !FileManager.default.fileExists(atPath: path) {
-            guard create else { throw .invalidKeyFile(path: path, reason: "it does not exist") }
-            let key = generate()
-            let text = Hex.encode(key.secret) + "\n"
-            let fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
-            guard fd >= 0 else { throw .keyFileNotWritten(path: path, errno: errno) }
-            defer { close(fd) }
-            let written = text.utf8CString.withUnsafeBufferPointer { write(fd, $0.baseAddress, $0.count - 1) }
-            guard written == text.utf8.count, fsync(fd) == 0 else { throw .keyFileNotWritten(path: path, errno: errno) }
-            return key
-        }
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw .invalidKeyFile(path: path, reason: "it cannot be read")
-        }
-        var info = stat()
-        if stat(path, &info) == 0, info.st_mode & 0o077 != 0 {
-            throw .invalidKeyFile(path: path, reason: "others can read it; run chmod 600 \(path)")
-        }
-        let text = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        guard let secret = try? Hex.decode(text), secret.count == 32 else {
-            throw .invalidKeyFile(path: path, reason: "it does not hold 32 bytes of hex")
-        }
+        let secret = try SecretKeyFile.load(path: path, create: create) { generate().secret }
         do {
             return try ProviderKey(secret: secret)
         } catch {

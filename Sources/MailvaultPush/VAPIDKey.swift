@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import MailvaultAccountability
 import MailvaultCore
 
 /// The node's own P-256 key for VAPID (RFC 8292): push services see which application server
@@ -38,28 +39,13 @@ public struct VAPIDKey: Sendable {
     /// exist and `create` is true, a new key is written there first, readable by its owner only
     /// (mode 0600). A file others can read is refused.
     public static func load(path: String, create: Bool) throws(PushError) -> VAPIDKey {
-        if !FileManager.default.fileExists(atPath: path) {
-            guard create else { throw .invalidKeyFile(path: path, reason: "it does not exist") }
-            let key = generate()
-            let text = Hex.encode(key.signingKey.rawRepresentation) + "\n"
-            let fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
-            guard fd >= 0 else { throw .keyFileNotWritten(path: path, errno: errno) }
-            defer { close(fd) }
-            let written = text.utf8CString.withUnsafeBufferPointer { write(fd, $0.baseAddress, $0.count - 1) }
-            guard written == text.utf8.count, fsync(fd) == 0 else { throw .keyFileNotWritten(path: path, errno: errno) }
-            return key
-        }
-        var info = stat()
-        guard stat(path, &info) == 0 else { throw .invalidKeyFile(path: path, reason: "it cannot be read") }
-        guard info.st_mode & 0o077 == 0 else {
-            throw .invalidKeyFile(path: path, reason: "others can read it; run chmod 600 \(path)")
-        }
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw .invalidKeyFile(path: path, reason: "it cannot be read")
-        }
-        let text = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        guard let secret = try? Hex.decode(text), secret.count == 32 else {
-            throw .invalidKeyFile(path: path, reason: "it does not hold 32 bytes of hex")
+        let secret: [UInt8]
+        do {
+            secret = try SecretKeyFile.load(path: path, create: create) { Array(generate().signingKey.rawRepresentation) }
+        } catch {
+            if case .keyFileNotWritten(let path, let errno) = error { throw .keyFileNotWritten(path: path, errno: errno) }
+            if case .invalidKeyFile(let path, let reason) = error { throw .invalidKeyFile(path: path, reason: reason) }
+            throw .invalidKeyFile(path: path, reason: "\(error)")
         }
         do {
             return try VAPIDKey(secret: secret)
