@@ -111,7 +111,7 @@ public struct IPAddressText: Sendable, Equatable, CustomStringConvertible {
             return IPAddressText.v4Range(Array(b[12..<16])).map { "IPv4-mapped \($0)" }
         }
         if b[0..<15].allSatisfy({ $0 == 0 }) { return b[15] == 1 ? "loopback" : (b[15] == 0 ? "unspecified" : "IPv4-compatible") }
-        if b[0] == 0x64 && b[1] == 0xFF && b[2] == 0x9B { return "NAT64" } // 64:ff9b::/96 reaches IPv4 space
+        if b[0] == 0 && b[1] == 0x64 && b[2] == 0xFF && b[3] == 0x9B { return "NAT64" } // 64:ff9b::/96 reaches IPv4 space
         if b[0] & 0xFE == 0xFC { return "private" } // fc00::/7
         if b[0] == 0xFE && b[1] & 0xC0 == 0x80 { return "link-local" } // fe80::/10
         if b[0] == 0xFE && b[1] & 0xC0 == 0xC0 { return "site-local" } // fec0::/10
