@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "MailvaultSync", targets: ["MailvaultSync"]),
         .library(name: "MailvaultDiscovery", targets: ["MailvaultDiscovery"]),
         .library(name: "MailvaultClient", targets: ["MailvaultClient"]),
+        .library(name: "MailvaultPush", targets: ["MailvaultPush"]),
         .executable(name: "mailvault", targets: ["mailvault"]),
         // `mailvault bench` as a library (its workload generator and raw-LMDB baseline included),
         // so that the Benchmarks package measures with the same code.
@@ -39,6 +40,11 @@ let package = Package(
         // Federation's client side (issue 16): HTTP/1.1 and TLS to peers on other continents,
         // streamed bodies, connection pools, connect and read timeouts.
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        // Push delivery's cryptography (issue 18, Docs/Push.md): P-256 ECDH, HKDF and AES-128-GCM
+        // for Web Push payloads (RFC 8291), P-256 ECDSA for VAPID (RFC 8292), HMAC-SHA256 for
+        // signed webhooks. Already resolved as async-http-client's dependency; the range is the
+        // one Package.resolved holds (4.x), not a new package.
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
     ],
     targets: [
         // Pure engine: codec, Keccak, bloom, PoW. Standard library only, no I/O.
@@ -123,6 +129,13 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
+        ),
+        // Push notifications' pure part (issue 18): Web Push encryption and VAPID, signed webhooks,
+        // the notification body, gorush's wire format and the destination (SSRF) policy. No
+        // networking: the node's push service delivers with it.
+        .target(
+            name: "MailvaultPush",
+            dependencies: ["MailvaultAccountability", "MailvaultCore", .product(name: "Crypto", package: "swift-crypto")]
         ),
         // The node without a network framework: the ingest pipeline, the signed history query,
         // the provider's accountable state and the node's background services. Every edge (the
@@ -268,6 +281,11 @@ let package = Package(
         .testTarget(
             name: "MailvaultDiscoveryTests",
             dependencies: ["MailvaultDiscovery", "MailvaultAccountability", "MailvaultCore", "MailvaultTestSupport"],
+            resources: [.copy("Vectors")]
+        ),
+        .testTarget(
+            name: "MailvaultPushTests",
+            dependencies: ["MailvaultPush", "MailvaultCore", .product(name: "Crypto", package: "swift-crypto")],
             resources: [.copy("Vectors")]
         ),
         .testTarget(
