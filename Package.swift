@@ -146,7 +146,12 @@ let package = Package(
                 "MailvaultAccountability",
                 "MailvaultAPI",
                 "MailvaultStore",
+                "MailvaultSync",
                 "MailvaultCore",
+                // Push delivery (issue 18): gorush, webhooks and Web Push over one HTTP client.
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]

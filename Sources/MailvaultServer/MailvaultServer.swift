@@ -24,6 +24,8 @@ public final class MailvaultServer: Service, Sendable {
     public let node: Node
     /// Its peering: live relay, reconciliation, and the answers to peers.
     public let federation: Federation
+    /// Push notifications (Docs/Push.md); `nil` when the node takes no registrations.
+    public let push: PushService?
     let logger: Logger
     let metrics = ServerMetrics()
     let hub: SubscriptionHub
@@ -36,14 +38,18 @@ public final class MailvaultServer: Service, Sendable {
     ///
     /// - Parameters:
     ///   - clock: the node's clock in Unix seconds (the ingest rules and default `to` use it).
+    ///   - push: the push notifications the server's `/v1/push/` routes and delivery serve, if any.
     ///   - onListening: called with the bound port once the server accepts connections.
     public init(configuration: ServerConfiguration, archive: any Archive, logger: Logger,
                 clock: @escaping @Sendable () -> UInt32 = Node.systemClock,
+                push: PushService? = nil,
                 onListening: @escaping @Sendable (Int) async -> Void = { _ in }) {
         self.configuration = configuration
         self.logger = logger
         self.onListening = onListening
+        self.push = push
         let metrics = metrics
+        if let push { metrics.pushRegistrations(push.registry.count) }
         hub = SubscriptionHub(capacity: configuration.maximumSubscribers,
                               perClient: configuration.maximumSubscribersPerClient,
                               bufferSize: configuration.subscriberBuffer, metrics: metrics)
@@ -51,7 +57,7 @@ public final class MailvaultServer: Service, Sendable {
         queryLimiter = RateLimiter(limit: configuration.queryRate)
         gate = QueryGate(capacity: configuration.maximumConcurrentQueries)
         node = Node(configuration: configuration.node, archive: archive, limits: configuration.publishedLimits,
-                    logger: logger, clock: clock, observers: [metrics, hub], signingSlot: MailvaultServer.eventLoopSlot,
+                    logger: logger, clock: clock, observers: [metrics, hub] as [any IngestObserver] + (push.map { [$0.queue] } ?? []), signingSlot: MailvaultServer.eventLoopSlot,
                     batchSizes: { metrics.receiptBatch.record($0) })
         federation = Federation(replica: Replica(node: node), configuration: configuration.federation,
                                 dataDirectory: configuration.dataDirectory,
@@ -76,6 +82,13 @@ public final class MailvaultServer: Service, Sendable {
         EnvelopeRoutes(server: self).register(on: router, reads: reads, gated: gated)
         SyncRoutes(server: self).register(on: router, reads: reads, gated: gated)
         DiscoveryRoutes(server: self).register(on: reads)
+        PushRoutes(server: self).register(on: router)
+        var pushServices: [any Service] = []
+        if let push {
+            pushServices = [PushRegistrySweeper(registry: push.registry, clock: node.clock, logger: logger),
+                            PushDeliverer(registry: push.registry, outbox: push.outbox, queue: push.queue,
+                                          configuration: push.delivery, logger: logger, events: metrics.pushEvents)]
+        }
         let port = configuration.port
         let onListening = onListening
         let logger = logger
@@ -95,7 +108,8 @@ public final class MailvaultServer: Service, Sendable {
             configuration: ApplicationConfiguration(address: .hostname(configuration.host, port: port),
                                                     serverName: "mailvault/\(MailvaultVersion.current)"),
             services: node.services(onSweep: { [metrics] in metrics.swept($0) })
-                + [KeepAliveTicker(hub: hub, interval: configuration.keepAliveInterval), federation],
+                + [KeepAliveTicker(hub: hub, interval: configuration.keepAliveInterval), federation]
+                + pushServices,
             onServerRunning: { channel in
                 let bound = channel.localAddress?.port ?? port
                 logger.info("listening", metadata: ["address": "\(channel.localAddress.map { "\($0)" } ?? "?")"])

@@ -52,6 +52,17 @@ final class ServerMetrics: Sendable {
     let storeRawBytes: CoreMetrics.Gauge
     /// Receipts per signature (`ReceiptSigner`).
     let receiptBatch: CoreMetrics.Recorder
+    /// Live push registrations, and notifications waiting in the outbox.
+    let pushRegistrationsLive: CoreMetrics.Gauge
+    let pushPending: CoreMetrics.Gauge
+    /// Push notifications written, dropped (queue full), dead, and registrations removed.
+    let pushQueued: CoreMetrics.Counter
+    let pushDropped: CoreMetrics.Counter
+    let pushDeadLetters: CoreMetrics.Counter
+    let pushRemoved: CoreMetrics.Counter
+    /// Delivered by target, with latency from outbox to receiver; failed attempts by reason.
+    private let pushByLabel = Mutex<[String: CoreMetrics.Counter]>([:])
+    let pushLatency: CoreMetrics.Recorder
 
     init() {
         var factory = PrometheusMetricsFactory(registry: registry)
@@ -63,6 +74,7 @@ final class ServerMetrics: Sendable {
         factory.valueHistogramBuckets["mailserver_archived_envelope_size_bytes"] = (0..<11).map { 1024 * Double(1 << $0) }
         factory.valueHistogramBuckets["mailvault_envelope_pow"] = [0.000001, 0.00001, 0.0001, 0.001, 0.01, 0.1, 1, 10, 100]
         factory.valueHistogramBuckets["mailvault_receipt_batch_size"] = [1, 2, 4, 8, 16, 32, 64, 128]
+        factory.valueHistogramBuckets["mailvault_push_delivery_latency_seconds"] = [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300, 3600]
         self.factory = factory
 
         envelopes = CoreMetrics.Counter(label: "mailserver_envelopes_total", factory: factory)
@@ -93,6 +105,47 @@ final class ServerMetrics: Sendable {
         storeEnvelopes = CoreMetrics.Gauge(label: "mailvault_store_envelopes", factory: factory)
         storeRawBytes = CoreMetrics.Gauge(label: "mailvault_store_raw_bytes", factory: factory)
         receiptBatch = CoreMetrics.Recorder(label: "mailvault_receipt_batch_size", factory: factory)
+        pushRegistrationsLive = CoreMetrics.Gauge(label: "mailvault_push_registrations", factory: factory)
+        pushPending = CoreMetrics.Gauge(label: "mailvault_push_pending", factory: factory)
+        pushQueued = CoreMetrics.Counter(label: "mailvault_push_queued_total", factory: factory)
+        pushDropped = CoreMetrics.Counter(label: "mailvault_push_dropped_total", factory: factory)
+        pushDeadLetters = CoreMetrics.Counter(label: "mailvault_push_dead_letters_total", factory: factory)
+        pushRemoved = CoreMetrics.Counter(label: "mailvault_push_registrations_removed_total", factory: factory)
+        pushLatency = CoreMetrics.Recorder(label: "mailvault_push_delivery_latency_seconds", factory: factory)
+    }
+
+    /// The push service's events, counted here.
+    var pushEvents: PushEvents {
+        var events = PushEvents()
+        events.queued = { [self] in pushQueued.increment(by: $0) }
+        events.dropped = { [self] in pushDropped.increment(by: $0) }
+        events.deadLetters = { [self] in pushDeadLetters.increment(by: $0) }
+        events.removed = { [self] in pushRemoved.increment(by: $0) }
+        events.delivered = { [self] kind, seconds in
+            pushCounter("mailvault_push_delivered_total", ("target", kind)).increment()
+            pushLatency.record(seconds)
+        }
+        events.failed = { [self] reason in pushCounter("mailvault_push_failed_total", ("reason", reason)).increment() }
+        events.levels = { [self] registrations, pending in
+            pushRegistrationsLive.record(registrations)
+            pushPending.record(pending)
+        }
+        return events
+    }
+
+    private func pushCounter(_ label: String, _ dimension: (String, String)) -> CoreMetrics.Counter {
+        pushByLabel.withLock { cache in
+            let key = "\(label) \(dimension.1)"
+            if let cached = cache[key] { return cached }
+            let made = CoreMetrics.Counter(label: label, dimensions: [dimension], factory: factory)
+            cache[key] = made
+            return made
+        }
+    }
+
+    /// The number of live push registrations.
+    func pushRegistrations(_ count: Int) {
+        pushRegistrationsLive.record(count)
     }
 
     /// Counts what the retention sweep removed.

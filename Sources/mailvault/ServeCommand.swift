@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import MailvaultAccountability
+import MailvaultAPI
 import MailvaultCore
 import MailvaultFederation
 import MailvaultNode
@@ -91,6 +92,28 @@ struct ServeCommand: AsyncParsableCommand {
     var syncInterval: UInt32?
     @Option(name: .customLong("relay"), help: "Follow peers' announcements and fetch what is new (live relay): true or false [MAILVAULT_RELAY, default true].")
     var relay: Bool?
+    @Option(name: .customLong("gorush-url"), help: "The gorush server mobile push notifications go through (its /api/push); none refuses gorush registrations [MAILVAULT_GORUSH_URL].")
+    var gorushURL: String?
+    @Option(name: .customLong("push-allow-host"), help: "A host push targets may name although it is not public, over http too (repeatable) [MAILVAULT_PUSH_ALLOW_HOSTS, comma-separated].")
+    var pushAllowHosts: [String] = []
+    @Option(name: .customLong("push-max-per-key"), help: "Push registrations one client key may hold [MAILVAULT_PUSH_MAX_PER_KEY, default 10].")
+    var pushMaximumPerKey: Int?
+    @Option(name: .customLong("push-max-per-address"), help: "Push registrations made from one client address (IPv4, or IPv6 /64) [MAILVAULT_PUSH_MAX_PER_ADDRESS, default 100].")
+    var pushMaximumPerAddress: Int?
+    @Option(name: .customLong("push-max-topics"), help: "Topics one push registration may watch [MAILVAULT_PUSH_MAX_TOPICS, default 100].")
+    var pushMaximumTopics: Int?
+    @Option(name: .customLong("push-max-registrations"), help: "Push registrations the node holds in all [MAILVAULT_PUSH_MAX_REGISTRATIONS, default 100000].")
+    var pushMaximumTotal: Int?
+    @Option(name: .customLong("push-max-lifetime"), help: "How far ahead a push registration may expire: seconds or 30d/12h/15m [MAILVAULT_PUSH_MAX_LIFETIME, default 30d].")
+    var pushMaximumLifetime: String?
+    @Option(name: .customLong("push-batch-window"), help: "Seconds notifications wait to go out together, hiding when each envelope arrived at up to this much latency; 0 sends at once [MAILVAULT_PUSH_BATCH_WINDOW, default 0].")
+    var pushBatchWindow: Double?
+    @Option(name: .customLong("push-max-attempts"), help: "Delivery attempts before a notification is a dead letter [MAILVAULT_PUSH_MAX_ATTEMPTS, default 12].")
+    var pushMaximumAttempts: Int?
+    @Option(name: .customLong("push-max-age"), help: "Age after which an undelivered notification is a dead letter: seconds or 30d/12h/15m [MAILVAULT_PUSH_MAX_AGE, default 1d].")
+    var pushMaximumAge: String?
+    @Option(name: .customLong("push-retry-base"), help: "Seconds before the first retry; each further one doubles it, jittered [MAILVAULT_PUSH_RETRY_BASE, default 1].")
+    var pushRetryBase: Double?
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical [MAILVAULT_LOG_LEVEL, default info].")
     var logLevel: String?
 
@@ -167,6 +190,37 @@ struct ServeCommand: AsyncParsableCommand {
         guard timeout > 0 else { throw CLIError("invalid --sync-timeout 0 (seconds, at least 1)") }
         configuration.federation.limits.requestTimeout = .seconds(Int(timeout))
         configuration.gapSlack = try settings.value(gapSlack, "gap-slack", configuration.gapSlack)
+        var push = PushConfiguration()
+        push.gorushURL = try settings.value(gorushURL, "gorush-url", nil)
+        if let url = push.gorushURL {
+            guard let components = URLComponents(string: url), ["http", "https"].contains(components.scheme ?? ""),
+                  components.host?.isEmpty == false else {
+                throw CLIError("invalid --gorush-url '\(url)' (an http or https URL)")
+            }
+        }
+        let allowed = pushAllowHosts.isEmpty
+            ? (environment["MAILVAULT_PUSH_ALLOW_HOSTS"].map { $0.split(separator: ",").map(String.init) } ?? [])
+            : pushAllowHosts
+        push.allowHosts = Set(allowed.map { $0.lowercased() })
+        settings.note("push-allow-hosts", allowed.isEmpty ? "none" : allowed.joined(separator: ","))
+        push.maximumPerKey = try settings.value(pushMaximumPerKey, "push-max-per-key", push.maximumPerKey)
+        push.maximumPerAddress = try settings.value(pushMaximumPerAddress, "push-max-per-address", push.maximumPerAddress)
+        push.maximumTopics = try settings.value(pushMaximumTopics, "push-max-topics", push.maximumTopics)
+        push.maximumTotal = try settings.value(pushMaximumTotal, "push-max-registrations", push.maximumTotal)
+        push.maximumLifetime = try Settings.seconds(try settings.value(pushMaximumLifetime, "push-max-lifetime", "30d"),
+                                                    option: "--push-max-lifetime")
+        guard push.maximumPerKey > 0, push.maximumPerAddress > 0, push.maximumTotal > 0,
+              (1...PushRegistrationBody.maximumTopics).contains(push.maximumTopics), push.maximumLifetime > 0 else {
+            throw CLIError("the push caps must be positive, --push-max-topics at most \(PushRegistrationBody.maximumTopics)")
+        }
+        var delivery = PushDeliveryConfiguration()
+        delivery.batchWindow = try settings.value(pushBatchWindow, "push-batch-window", delivery.batchWindow)
+        delivery.maximumAttempts = try settings.value(pushMaximumAttempts, "push-max-attempts", delivery.maximumAttempts)
+        delivery.maximumAge = try Settings.seconds(try settings.value(pushMaximumAge, "push-max-age", "1d"), option: "--push-max-age")
+        delivery.retryBase = try settings.value(pushRetryBase, "push-retry-base", delivery.retryBase)
+        guard delivery.batchWindow >= 0, delivery.batchWindow <= 3600, delivery.maximumAttempts > 0, delivery.retryBase > 0 else {
+            throw CLIError("invalid push delivery settings (--push-batch-window 0...3600, --push-max-attempts and --push-retry-base positive)")
+        }
         let level = try settings.value(logLevel, "log-level", "info")
         try Settings.validate(configuration)
 
@@ -196,10 +250,17 @@ struct ServeCommand: AsyncParsableCommand {
         if let key = configuration.providerKey {
             FileHandle.standardOutput.write(Data("provider address=\(key.address) publicKey=\(Hex.encode(key.publicKey, prefix: true))\n".utf8))
         }
+        let registry: PushService
+        do {
+            registry = try PushService(dataDirectory: configuration.dataDirectory, configuration: push, delivery: delivery)
+        } catch {
+            store.close()
+            throw CLIError("\(error)")
+        }
         _ = MailvaultServer.adoptEventLoopsAsGlobalExecutor(threads: configuration.eventLoopThreads)
         ServeCommand.keepFreedMemory()
         let host = configuration.host
-        let server = MailvaultServer(configuration: configuration, archive: store, logger: logger, onListening: { port in
+        let server = MailvaultServer(configuration: configuration, archive: store, logger: logger, push: registry, onListening: { port in
             FileHandle.standardOutput.write(Data("listening on http://\(host):\(port)\n".utf8))
         })
         let group = ServiceGroup(configuration: .init(services: [server], gracefulShutdownSignals: [.sigterm, .sigint],

@@ -246,7 +246,7 @@ final class Cluster: @unchecked Sendable {
         request.httpMethod = method
         request.timeoutInterval = 20
         if let contentType { request.setValue(contentType, forHTTPHeaderField: "Content-Type") }
-        if method == "POST" { request.httpBody = Data(body) }
+        if method != "GET" { request.httpBody = Data(body) }
         let (data, response) = try await URLSession.shared.data(for: request)
         let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:]
         return ((response as? HTTPURLResponse)?.statusCode ?? 0, object)

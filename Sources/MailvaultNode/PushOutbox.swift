@@ -1,0 +1,158 @@
+import Foundation
+import MailvaultCore
+import MailvaultStore
+import Synchronization
+
+/// Notifications written down before they are attempted, so that a crash or SIGKILL mid-delivery
+/// delivers them after the restart (at least once; each keeps its id, so receivers deduplicate).
+///
+/// Storage: an append-only log, `DATA_DIR/push/outbox.log`. `add` lines (one per notification,
+/// every notification of an ingest batch in one synced write) and `done` lines (delivered, dead,
+/// or their registration gone). On open, the adds without a done are pending again, their
+/// attempts starting over. The log is rewritten whole (`AtomicFile.replace`) when it holds more
+/// than twice the pending notifications plus 4096 lines.
+public final class PushOutbox: Sendable {
+    /// A notification waiting for delivery.
+    public struct Entry: Sendable, Equatable {
+        /// `keccak256(registration id ++ envelope hash)`, first 16 bytes in hex: the same after a
+        /// restart, so a receiver deduplicates on it (`webhook-id`, gorush `data.id`).
+        public var id: String
+        /// The registration it goes to.
+        public var registration: String
+        /// The envelope it tells of.
+        public var notice: PushNotice
+        /// When the notification was written (Unix seconds).
+        public var created: UInt32
+        /// Attempts so far in this run.
+        public var attempts = 0
+        /// Not before (Unix seconds, fractional).
+        public var due: Double
+    }
+
+    private let path: String
+    private let state: Mutex<(pending: [String: Entry], lines: Int)>
+
+    /// Opens (or creates) the outbox in `dataDirectory/push`.
+    public init(dataDirectory: String) throws(PushRegistryError) {
+        let directory = dataDirectory + "/push"
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
+                                                    attributes: [.posixPermissions: 0o700])
+        } catch {
+            throw .storage("cannot create \(directory): \(error)")
+        }
+        path = directory + "/outbox.log"
+        var pending: [String: Entry] = [:]
+        var lines = 0
+        for line in (AtomicFile.read(path) ?? []).split(separator: 10) {
+            lines += 1
+            guard let object = (try? JSONSerialization.jsonObject(with: Data(line))) as? [String: Any],
+                  let id = object["id"] as? String else { continue }
+            switch object["op"] as? String {
+            case "add":
+                guard let registration = object["registration"] as? String, let topic = (object["topic"] as? String).flatMap({ try? Topic(hex: $0) }),
+                      let hash = (object["hash"] as? String).flatMap({ try? Hash256(hex: $0) }),
+                      let sent = (object["sent"] as? NSNumber)?.uint32Value, let created = (object["created"] as? NSNumber)?.uint32Value
+                else { continue }
+                pending[id] = Entry(id: id, registration: registration, notice: PushNotice(topic: topic, hash: hash, sent: sent),
+                                    created: created, due: 0)
+            case "done":
+                pending[id] = nil
+            default:
+                continue
+            }
+        }
+        state = Mutex((pending, lines))
+    }
+
+    /// The id of the notification of `notice` to `registration`.
+    public static func id(registration: String, hash: Hash256) -> String {
+        var hasher = Keccak256()
+        hasher.update(Array(registration.utf8))
+        hasher.update(hash.bytes)
+        return Hex.encode(hasher.finalize().bytes.prefix(16))
+    }
+
+    /// Notifications pending.
+    public var count: Int { state.withLock { $0.pending.count } }
+
+    /// Writes `entries` (those not already pending) durably, in one synced append, then holds them.
+    /// Returns how many were new.
+    @discardableResult
+    public func add(_ entries: [Entry]) throws(PushRegistryError) -> Int {
+        try state.withLock { state throws(PushRegistryError) in
+            let fresh = entries.filter { state.pending[$0.id] == nil }
+            guard !fresh.isEmpty else { return 0 }
+            let lines = fresh.map { entry in
+                PushOutbox.line(["op": "add", "id": entry.id, "registration": entry.registration, "topic": entry.notice.topic.description,
+                                 "hash": entry.notice.hash.description, "sent": entry.notice.sent, "created": entry.created])
+            }
+            try append(lines, state: &state)
+            for entry in fresh { state.pending[entry.id] = entry }
+            compactIfMostlyHistory(&state)
+            return fresh.count
+        }
+    }
+
+    /// Pending notifications due at `now`, oldest first, at most `limit`.
+    public func due(now: Double, limit: Int) -> [Entry] {
+        state.withLock { state in
+            Array(state.pending.values.filter { $0.due <= now }.sorted { ($0.created, $0.id) < ($1.created, $1.id) }.prefix(limit))
+        }
+    }
+
+    /// The earliest due time of a pending notification.
+    public var nextDue: Double? { state.withLock { $0.pending.values.map(\.due).min() } }
+
+    /// Marks notifications finished (delivered, dead, or their registration gone): they are not
+    /// attempted again, after a restart either.
+    public func finish(_ ids: [String]) throws(PushRegistryError) {
+        guard !ids.isEmpty else { return }
+        try state.withLock { state throws(PushRegistryError) in
+            try append(ids.map { PushOutbox.line(["op": "done", "id": $0]) }, state: &state)
+            for id in ids { state.pending[id] = nil }
+            compactIfMostlyHistory(&state)
+        }
+    }
+
+    /// Schedules another attempt of `id` at `due` (in memory: after a restart it is due at once).
+    public func retry(_ id: String, due: Double) {
+        state.withLock { state in
+            state.pending[id]?.attempts += 1
+            state.pending[id]?.due = due
+        }
+    }
+
+    /// Holds `id` back until `due` without counting an attempt (a batching window).
+    public func hold(_ id: String, until due: Double) {
+        state.withLock { $0.pending[id]?.due = due }
+    }
+
+    private func append(_ lines: [[UInt8]], state: inout (pending: [String: Entry], lines: Int)) throws(PushRegistryError) {
+        // One write and one fsync for the whole group: AtomicFile appends the joined lines whole
+        // or not at all.
+        let joined = Array(lines.joined(separator: [10]))
+        do {
+            try AtomicFile.appendLine(joined, to: path)
+        } catch {
+            throw .storage("\(error)")
+        }
+        state.lines += lines.count
+    }
+
+    /// Rewrites the log as the pending adds alone once it is mostly history (called after the
+    /// in-memory state matches the log, so nothing finished is written back).
+    private func compactIfMostlyHistory(_ state: inout (pending: [String: Entry], lines: Int)) {
+        if state.lines > 2 * state.pending.count + 4096 {
+            let pending = state.pending.values.sorted { $0.created < $1.created }.map { entry in
+                PushOutbox.line(["op": "add", "id": entry.id, "registration": entry.registration, "topic": entry.notice.topic.description,
+                                 "hash": entry.notice.hash.description, "sent": entry.notice.sent, "created": entry.created])
+            }
+            if (try? AtomicFile.replaceLines(path, with: pending)) != nil { state.lines = pending.count }
+        }
+    }
+
+    private static func line(_ object: [String: Any]) -> [UInt8] {
+        Array((try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data())
+    }
+}
