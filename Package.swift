@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "MailvaultDiscovery", targets: ["MailvaultDiscovery"]),
         .library(name: "MailvaultClient", targets: ["MailvaultClient"]),
         .library(name: "MailvaultPush", targets: ["MailvaultPush"]),
+        .library(name: "MailvaultPushService", targets: ["MailvaultPushService"]),
         .executable(name: "mailvault", targets: ["mailvault"]),
         // `mailvault bench` as a library (its workload generator and raw-LMDB baseline included),
         // so that the Benchmarks package measures with the same code.
@@ -146,9 +147,24 @@ let package = Package(
                 "MailvaultAccountability",
                 "MailvaultAPI",
                 "MailvaultStore",
-                "MailvaultSync",
                 "MailvaultCore",
-                // Push delivery (issue 18): gorush, webhooks and Web Push over one HTTP client.
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        // The push service (issue 18, Docs/Push.md): signed registrations kept in the data
+        // directory, an ingest observer that matches topics, a durable outbox, and delivery to
+        // gorush, Web Push and webhooks over one HTTP client. It sits on the node as federation
+        // does; the node itself makes no outbound calls.
+        .target(
+            name: "MailvaultPushService",
+            dependencies: [
+                "MailvaultPush",
+                "MailvaultNode",
+                "MailvaultAccountability",
+                "MailvaultAPI",
+                "MailvaultStore",
+                "MailvaultCore",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -179,6 +195,8 @@ let package = Package(
             dependencies: [
                 "MailvaultDiscovery",
                 "MailvaultFederation",
+                "MailvaultPushService",
+                "MailvaultPush",
                 "MailvaultSync",
                 "MailvaultNode",
                 "MailvaultAPI",
@@ -215,6 +233,8 @@ let package = Package(
                 "MailvaultClient",
                 "MailvaultBench",
                 "MailvaultDiscovery",
+                "MailvaultPushService",
+                "MailvaultPush",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -179,6 +179,21 @@ public enum PushTarget: Sendable, Equatable {
         }
     }
 
+    /// A client-chosen URL's shape: 1 to `maximumURLLength` printable ASCII characters starting
+    /// with `https://` or `http://`. Whether the node may call it is the push service's
+    /// destination policy, checked at registration and again at every delivery.
+    static func url(_ text: String, field: String) throws(APIError) -> String {
+        guard (1...PushRegistrationBody.maximumURLLength).contains(text.utf8.count),
+              text.utf8.allSatisfy({ (0x21...0x7E).contains($0) }) else {
+            throw .malformedBody("\(field) is 1 to \(PushRegistrationBody.maximumURLLength) printable ASCII characters", field: field)
+        }
+        let lower = text.lowercased()
+        guard lower.hasPrefix("https://") || lower.hasPrefix("http://") else {
+            throw .malformedBody("\(field) must be an https URL", field: field)
+        }
+        return text
+    }
+
     struct Decoded: Decodable {
         var target: PushTarget
 
@@ -218,7 +233,7 @@ public enum PushTarget: Sendable, Equatable {
                 target = .gorush(token: token, platform: platform, apnsTopic: apnsTopic)
             case "webPush":
                 try JSONErrors.requireOnly(["endpoint", "p256dh", "auth"], in: inner)
-                let endpoint = try PushURL.syntax(try JSONErrors.field(String.self, "endpoint", in: inner), field: "target.webPush.endpoint")
+                let endpoint = try PushTarget.url(try JSONErrors.field(String.self, "endpoint", in: inner), field: "target.webPush.endpoint")
                 guard let key = Base64URLText.decode(try JSONErrors.field(String.self, "p256dh", in: inner)), key.count == 65, key[0] == 4 else {
                     throw APIError.malformedBody("p256dh is an uncompressed P-256 point (65 bytes, base64url)", field: "target.webPush.p256dh")
                 }
@@ -228,7 +243,7 @@ public enum PushTarget: Sendable, Equatable {
                 target = .webPush(endpoint: endpoint, p256dh: key, auth: auth)
             default:
                 try JSONErrors.requireOnly(["url"], in: inner)
-                target = .webhook(url: try PushURL.syntax(try JSONErrors.field(String.self, "url", in: inner), field: "target.webhook.url"))
+                target = .webhook(url: try PushTarget.url(try JSONErrors.field(String.self, "url", in: inner), field: "target.webhook.url"))
             }
         }
     }

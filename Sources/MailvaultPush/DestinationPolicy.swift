@@ -161,6 +161,24 @@ public enum DestinationPolicy {
         return DestinationURL(scheme: scheme, host: host, port: port, address: nil)
     }
 
+    /// The part of `check` that needs no resolution, for the moment a registration names `url`:
+    /// `https` unless allow-listed, and a host that is not plainly local (an IP literal that is not
+    /// public, `localhost`, `*.localhost`, a single-label name). Delivery checks again with the
+    /// addresses the host resolves to then, since DNS answers change.
+    @discardableResult
+    public static func checkBeforeResolving(url: String, allowHosts: Set<String>) throws(PushError) -> DestinationURL {
+        let destination = try parseURL(url)
+        if allowHosts.contains(destination.host) || allowHosts.contains(destination.origin) { return destination }
+        guard destination.scheme == "https" else { throw .schemeNotAllowed(destination.scheme) }
+        if let literal = destination.address {
+            let kind = classify(literal)
+            guard kind == .public else { throw .addressNotAllowed(host: destination.host, address: "\(literal)", class: kind) }
+        } else if destination.host == "localhost" || destination.host.hasSuffix(".localhost") || !destination.host.contains(".") {
+            throw .addressNotAllowed(host: destination.host, address: destination.host, class: .loopback)
+        }
+        return destination
+    }
+
     /// Decides whether push delivery may call `url` after its host resolved to `resolved`:
     /// `https` (or `http` for a host in `allowHosts`), no userinfo, and every address public
     /// unless the host is allow-listed. An IP literal host is checked as its own resolution.

@@ -56,12 +56,13 @@ public struct VAPIDKey: Sendable {
 
     /// The RFC 8292 `Authorization` header value `vapid t=<JWT>, k=<public key>` for a push
     /// to an endpoint whose origin is `audience` (`https://host[:port]`), naming `subject`
-    /// (`mailto:` or `https:`) as the contact, valid until `expires` (Unix seconds; push
-    /// services refuse more than 24 hours ahead).
+    /// (`mailto:` or `https:`) as the contact when given (RFC 8292 makes it optional; Apple's
+    /// push service requires it), valid until `expires` (Unix seconds; push services refuse
+    /// more than 24 hours ahead).
     ///
     /// The JWT is ES256 (RFC 7515/7518): header `{"typ":"JWT","alg":"ES256"}`, claims
     /// `{"aud","exp","sub"}` (sorted keys), signature the 64-byte raw r || s.
-    public func authorization(audience: String, subject: String, expires: UInt32) -> String {
+    public func authorization(audience: String, subject: String?, expires: UInt32) -> String {
         let claims = VAPIDClaims(aud: audience, exp: expires, sub: subject)
         let signingInput = VAPID.headerSegment + "." + Base64Text.urlEncode(VAPID.encode(claims))
         // Signing with a valid key over any bytes does not fail in swift-crypto; the optional is

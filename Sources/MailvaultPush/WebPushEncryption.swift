@@ -150,3 +150,14 @@ public enum WebPushEncryption {
         return (0..<count).map { _ in UInt8.random(in: 0...255, using: &generator) }
     }
 }
+
+extension WebPushSubscription {
+    /// Checks that `p256dh` is a point on P-256 (the constructor checks its shape only).
+    public func checkKey() throws(PushError) {
+        do {
+            _ = try P256.KeyAgreement.PublicKey(x963Representation: p256dh)
+        } catch {
+            throw .invalidSubscription("p256dh is not a point on P-256")
+        }
+    }
+}

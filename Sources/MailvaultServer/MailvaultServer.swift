@@ -6,6 +6,8 @@ import MailvaultAPI
 import MailvaultCore
 import MailvaultFederation
 import MailvaultNode
+import MailvaultPush
+import MailvaultPushService
 import NIOCore
 import NIOPosix
 import ServiceLifecycle
@@ -86,8 +88,7 @@ public final class MailvaultServer: Service, Sendable {
         var pushServices: [any Service] = []
         if let push {
             pushServices = [PushRegistrySweeper(registry: push.registry, clock: node.clock, logger: logger),
-                            PushDeliverer(registry: push.registry, outbox: push.outbox, queue: push.queue,
-                                          configuration: push.delivery, logger: logger, events: metrics.pushEvents)]
+                            PushDeliverer(service: push, logger: logger, events: metrics.pushEvents)]
         }
         let port = configuration.port
         let onListening = onListening

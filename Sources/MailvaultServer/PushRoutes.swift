@@ -5,9 +5,11 @@ import MailvaultAccountability
 import MailvaultAPI
 import MailvaultCore
 import MailvaultNode
+import MailvaultPush
+import MailvaultPushService
 import NIOCore
 
-/// Push registrations (Docs/Push.md): `POST /v1/push/registrations` with a signed
+/// Push (Docs/Push.md): `GET /v1/push` for what the node offers, `POST /v1/push/registrations` with a signed
 /// `push-registration` document, `GET /v1/push/registrations/{id}` for its state (never its token,
 /// endpoint keys or secret), `DELETE /v1/push/registrations/{id}` with a signed `push-deletion`.
 /// Registration calls share the ingest rate limit: each one costs a signature check and an fsync.
@@ -18,6 +20,7 @@ struct PushRoutes: Sendable {
         router.group()
             .add(middleware: RateLimitMiddleware(limiter: server.ingestLimiter, refused: server.metrics.rateLimitedIngest,
                                                  trustForwardedFor: server.configuration.trustForwardedFor))
+            .get("/v1/push") { request, context in try offer(request, context) }
             .post("/v1/push/registrations") { request, context in try await create(request, context) }
             .get("/v1/push/registrations/:id") { request, context in try show(request, context) }
             .delete("/v1/push/registrations/:id") { request, context in try await delete(request, context) }
@@ -28,6 +31,27 @@ struct PushRoutes: Sendable {
             throw APIError(status: 404, code: "pushDisabled", message: "this node takes no push registrations")
         }
         return push
+    }
+
+    /// What this node offers push clients: the targets it delivers to, the VAPID public key Web
+    /// Push subscriptions are made with (`applicationServerKey`), its caps and batching.
+    func offer(_ request: Request, _ context: ServerContext) throws(APIError) -> Response {
+        guard let push = server.push else {
+            throw APIError(status: 404, code: "pushDisabled", message: "this node takes no push registrations")
+        }
+        try QueryString(request.uri.query ?? "").requireOnly([])
+        let limits = push.registry.configuration
+        let targets = (limits.gorushURL == nil ? [] : ["gorush"]) + ["webPush", "webhook"]
+        return json([
+            "targets": targets,
+            "vapidPublicKey": push.vapid.publicKeyBase64URL,
+            "maximumPerKey": limits.maximumPerKey,
+            "maximumTopics": limits.maximumTopics,
+            "maximumLifetime": limits.maximumLifetime,
+            "batchWindow": push.delivery.batchWindow,
+            "maximumAttempts": push.delivery.maximumAttempts,
+            "maximumAge": push.delivery.maximumAge,
+        ], status: .ok)
     }
 
     func create(_ request: Request, _ context: ServerContext) async throws(APIError) -> Response {

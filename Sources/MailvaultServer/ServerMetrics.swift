@@ -1,6 +1,8 @@
 import CoreMetrics
 import MailvaultCore
 import MailvaultNode
+import MailvaultPush
+import MailvaultPushService
 import MailvaultStore
 import Prometheus
 import Synchronization

@@ -6,6 +6,8 @@ import MailvaultAPI
 import MailvaultCore
 import MailvaultFederation
 import MailvaultNode
+import MailvaultPush
+import MailvaultPushService
 import MailvaultServer
 import MailvaultStore
 import ServiceLifecycle
@@ -114,6 +116,10 @@ struct ServeCommand: AsyncParsableCommand {
     var pushMaximumAge: String?
     @Option(name: .customLong("push-retry-base"), help: "Seconds before the first retry; each further one doubles it, jittered [MAILVAULT_PUSH_RETRY_BASE, default 1].")
     var pushRetryBase: Double?
+    @Option(name: .customLong("push-retry-ceiling"), help: "The longest wait between two delivery attempts, in seconds [MAILVAULT_PUSH_RETRY_CEILING, default 900].")
+    var pushRetryCeiling: Double?
+    @Option(name: .customLong("push-contact"), help: "The operator's contact (mailto: or https:) that Web Push requests name in their VAPID token; Apple's push service requires one [MAILVAULT_PUSH_CONTACT].")
+    var pushContact: String?
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical [MAILVAULT_LOG_LEVEL, default info].")
     var logLevel: String?
 
@@ -218,8 +224,14 @@ struct ServeCommand: AsyncParsableCommand {
         delivery.maximumAttempts = try settings.value(pushMaximumAttempts, "push-max-attempts", delivery.maximumAttempts)
         delivery.maximumAge = try Settings.seconds(try settings.value(pushMaximumAge, "push-max-age", "1d"), option: "--push-max-age")
         delivery.retryBase = try settings.value(pushRetryBase, "push-retry-base", delivery.retryBase)
-        guard delivery.batchWindow >= 0, delivery.batchWindow <= 3600, delivery.maximumAttempts > 0, delivery.retryBase > 0 else {
-            throw CLIError("invalid push delivery settings (--push-batch-window 0...3600, --push-max-attempts and --push-retry-base positive)")
+        delivery.retryCeiling = try settings.value(pushRetryCeiling, "push-retry-ceiling", delivery.retryCeiling)
+        guard delivery.batchWindow >= 0, delivery.batchWindow <= 3600, delivery.maximumAttempts > 0, delivery.retryBase > 0,
+              delivery.retryCeiling >= delivery.retryBase else {
+            throw CLIError("invalid push delivery settings (--push-batch-window 0...3600, --push-max-attempts and --push-retry-base positive, --push-retry-ceiling at least --push-retry-base)")
+        }
+        delivery.vapidSubject = try settings.value(pushContact, "push-contact", nil)
+        if let contact = delivery.vapidSubject, !(contact.hasPrefix("mailto:") || contact.hasPrefix("https://")) {
+            throw CLIError("invalid --push-contact '\(contact)' (a mailto: or https: URI)")
         }
         let level = try settings.value(logLevel, "log-level", "info")
         try Settings.validate(configuration)
@@ -257,6 +269,7 @@ struct ServeCommand: AsyncParsableCommand {
             store.close()
             throw CLIError("\(error)")
         }
+        FileHandle.standardOutput.write(Data("push vapidPublicKey=\(registry.vapid.publicKeyBase64URL)\n".utf8))
         _ = MailvaultServer.adoptEventLoopsAsGlobalExecutor(threads: configuration.eventLoopThreads)
         ServeCommand.keepFreedMemory()
         let host = configuration.host

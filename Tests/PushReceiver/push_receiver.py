@@ -1,23 +1,64 @@
 #!/usr/bin/env python3
-"""A push receiver for the push tests, on 127.0.0.1 only: a gorush-compatible endpoint
-(POST /api/push) and a Standard Webhooks endpoint (POST /hook), written with Python's standard
-library alone so that it shares no code with the node it checks.
+"""A push receiver for the push tests and the push benchmark, on 127.0.0.1 only: a
+gorush-compatible endpoint (POST /api/push), a Web Push service (POST /wp/<id>) and a Standard
+Webhooks endpoint (POST /hook). It checks what the node sends with independent implementations
+from PyPI (standardwebhooks, http-ece, py-vapid; Scripts/setup installs them in .venv-tools), so
+it shares no code with the node it checks.
 
-    push_receiver.py PORT DIR
+    .venv-tools/bin/python3 push_receiver.py PORT DIR
 
-Every request is appended to DIR/requests.jsonl as it arrives (before the answer). Control files
-in DIR, read on each request:
-  secret   the webhook secret (whsec_...); a /hook request whose signature does not verify
-           against it gets 401 and is recorded with "verified": false
-  status   an HTTP status to answer instead of success (e.g. 410, 503)
+At start it makes a Web Push subscription key pair (P-256) and auth secret, as a browser does,
+and writes {"p256dh","auth"} (base64url) to DIR/subscription.json before printing "ready".
+
+Every request is appended to DIR/requests.jsonl as it arrives (before the answer), with
+"verified" for /hook (the Standard Webhooks signature) and /wp (the VAPID token verifies, its
+audience is this origin, and the body decrypts as aes128gcm) and, for /wp, the decrypted
+"plaintext". Control files in DIR, read on each request:
+  secret   the webhook secret (whsec_...)
+  status   an HTTP status to answer instead of success (e.g. 410, 503), with Retry-After: 1
   delay    seconds to wait before answering
 gorush answers {"success":"ok","counts":N,"logs":[...]}, with a failed-push log entry
-("BadDeviceToken") for each token that starts with "invalid-".
+("BadDeviceToken") for each token that starts with "invalid-". With DIR/quiet present, gorush
+requests are recorded as their token count only (the benchmark sends tens of thousands).
 """
-import base64, hashlib, hmac, json, os, sys, time
+import base64
+import json
+import os
+import sys
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import http_ece
+import py_vapid
+from cryptography.hazmat.primitives.asymmetric import ec
+from standardwebhooks.webhooks import Webhook
+
 PORT, DIR = int(sys.argv[1]), sys.argv[2]
+ORIGIN = f"http://127.0.0.1:{PORT}"
+
+
+def b64u(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode().rstrip("=")
+
+
+def unb64u(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+# The subscription outlives a restart of the receiver, as a browser's does.
+KEY_FILE = os.path.join(DIR, "subscription.key")
+if os.path.exists(KEY_FILE):
+    with open(KEY_FILE) as f:
+        scalar, auth = f.read().split()
+    SUBSCRIPTION_KEY = ec.derive_private_key(int(scalar, 16), ec.SECP256R1())
+    AUTH = bytes.fromhex(auth)
+else:
+    SUBSCRIPTION_KEY = ec.generate_private_key(ec.SECP256R1())
+    AUTH = os.urandom(16)
+    with open(KEY_FILE, "w") as f:
+        f.write(f"{SUBSCRIPTION_KEY.private_numbers().private_value:x} {AUTH.hex()}")
+PUBLIC = SUBSCRIPTION_KEY.public_key().public_numbers()
+P256DH = b"\x04" + PUBLIC.x.to_bytes(32, "big") + PUBLIC.y.to_bytes(32, "big")
 
 
 def control(name):
@@ -28,31 +69,67 @@ def control(name):
         return None
 
 
-def verify(secret, headers, body):
-    """The Standard Webhooks scheme: v1,base64(HMAC-SHA256(base64decode(secret minus whsec_),
-    id.timestamp.body)); the header may carry several space-separated signatures."""
-    msg_id, stamp = headers.get("webhook-id"), headers.get("webhook-timestamp")
-    if not secret or not msg_id or not stamp:
+def verify_webhook(headers, body):
+    secret = control("secret")
+    if not secret:
         return False
-    if abs(time.time() - int(stamp)) > 300:
+    try:
+        Webhook(secret).verify(body, {k: headers.get(k, "") for k in ("webhook-id", "webhook-timestamp", "webhook-signature")},
+                               json_parse=False)
+        return True
+    except Exception:
         return False
-    key = base64.b64decode(secret[len("whsec_"):])
-    expected = base64.b64encode(hmac.new(key, f"{msg_id}.{stamp}.".encode() + body, hashlib.sha256).digest()).decode()
-    given = [s.split(",", 1)[1] for s in headers.get("webhook-signature", "").split() if s.startswith("v1,")]
-    return any(hmac.compare_digest(expected, g) for g in given)
+
+
+def verify_web_push(headers, body):
+    """RFC 8292 and RFC 8291 as a push service and a user agent check them."""
+    authorization = headers.get("authorization", "")
+    if not authorization.startswith("vapid "):
+        return False, None, "no vapid authorization"
+    compact = authorization.replace(", ", ",")  # py-vapid splits the parameters on ","
+    try:
+        if not py_vapid.Vapid02.verify(compact):
+            return False, None, "the VAPID signature does not verify"
+        token = dict(part.split("=", 1) for part in compact.split(" ", 1)[1].split(","))["t"]
+        claims = json.loads(unb64u(token.split(".")[1]))
+    except Exception as error:
+        return False, None, f"VAPID: {error}"
+    if claims.get("aud") != ORIGIN or not time.time() < claims.get("exp", 0) <= time.time() + 86400:
+        return False, None, f"VAPID claims {claims}"
+    if headers.get("content-encoding") != "aes128gcm" or not headers.get("ttl"):
+        return False, None, "no aes128gcm Content-Encoding or no TTL"
+    try:
+        plaintext = http_ece.decrypt(body, private_key=SUBSCRIPTION_KEY, auth_secret=AUTH, version="aes128gcm")
+    except Exception as error:
+        return False, None, f"decrypt: {error}"
+    return True, plaintext.decode("utf-8", "replace"), None
 
 
 class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
     def log_message(self, *args):
         pass
 
     def do_POST(self):
         length = int(self.headers.get("Content-Length", "0"))
         body = self.rfile.read(length)
-        record = {"path": self.path, "headers": {k.lower(): v for k, v in self.headers.items()},
-                  "body": body.decode("utf-8", "replace"), "at": time.time()}
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        record = {"path": self.path, "headers": headers, "at": time.time()}
+        verified = None
         if self.path == "/hook":
-            record["verified"] = verify(control("secret"), record["headers"], body)
+            verified = verify_webhook(headers, body)
+            record["body"] = body.decode("utf-8", "replace")
+        elif self.path.startswith("/wp/"):
+            verified, plaintext, reason = verify_web_push(headers, body)
+            record["plaintext"], record["reason"] = plaintext, reason
+        elif self.path == "/api/push" and os.path.exists(os.path.join(DIR, "quiet")):
+            notifications = json.loads(body)["notifications"]
+            record = {"path": self.path, "at": time.time(), "tokens": sum(len(n["tokens"]) for n in notifications)}
+        else:
+            record["body"] = body.decode("utf-8", "replace")
+        if verified is not None:
+            record["verified"] = verified
         with open(os.path.join(DIR, "requests.jsonl"), "a") as f:
             f.write(json.dumps(record) + "\n")
             f.flush()
@@ -62,8 +139,8 @@ class Handler(BaseHTTPRequestHandler):
         status = control("status")
         if status:
             self.answer(int(status), b'{"error":"told to fail"}', {"Retry-After": "1"})
-        elif self.path == "/hook":
-            self.answer(204 if record["verified"] else 401, b"")
+        elif verified is not None:
+            self.answer((204 if self.path == "/hook" else 201) if verified else 401, b"")
         elif self.path == "/api/push":
             notifications = json.loads(body)["notifications"]
             logs = [{"type": "failed-push", "platform": "android" if n["platform"] == 2 else "ios", "token": t,
@@ -83,7 +160,10 @@ class Handler(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
 
+with open(os.path.join(DIR, "subscription.json"), "w") as f:
+    json.dump({"p256dh": b64u(P256DH), "auth": b64u(AUTH)}, f)
 ThreadingHTTPServer.allow_reuse_address = True
+ThreadingHTTPServer.daemon_threads = True
 server = ThreadingHTTPServer(("127.0.0.1", PORT), Handler)
 print("ready", flush=True)
 server.serve_forever()

@@ -8,9 +8,9 @@ import MailvaultTestSupport
 import Testing
 
 /// Delivery from real `mailvault serve` processes to a real receiver on 127.0.0.1
-/// (Tests/PushReceiver/push_receiver.py, Python's standard library only: it checks Standard
-/// Webhooks signatures with its own HMAC and answers as gorush does). Every wait is bounded;
-/// no URL outside loopback appears.
+/// (Tests/PushReceiver/push_receiver.py: a gorush-compatible endpoint, a Web Push service that
+/// verifies VAPID with py-vapid and decrypts with http-ece, and a webhook endpoint that verifies
+/// with standardwebhooks). Every wait is bounded; no URL outside loopback appears.
 @Suite("push delivery", .serialized)
 struct PushDeliveryTests {
     /// The receiver: a Python process on a free loopback port, its records and control files in
@@ -31,9 +31,13 @@ struct PushDeliveryTests {
         func start() async throws {
             let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
                 .appendingPathComponent("PushReceiver/push_receiver.py").path
+            // The receiver checks with PyPI's standardwebhooks, http-ece and py-vapid, which
+            // Scripts/setup installs in .venv-tools.
+            let python = URL(fileURLWithPath: script).deletingLastPathComponent().deletingLastPathComponent()
+                .deletingLastPathComponent().appendingPathComponent(".venv-tools/bin/python3").path
             let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = ["python3", script, "\(port)", directory]
+            process.executableURL = URL(fileURLWithPath: python)
+            process.arguments = [script, "\(port)", directory]
             let out = Pipe()
             process.standardOutput = out
             try process.run()
@@ -180,20 +184,48 @@ struct PushDeliveryTests {
         #expect(status == 404)
     }
 
-    @Test func receiverDownThenBackIsDeliveredByRetries() async throws {
+    @Test func webPushIsEncryptedToTheSubscriptionAndAuthorisedWithVAPID() async throws {
         let receiver = try Receiver()
         try await receiver.start()
         let cluster = try await node(receiver)
+        defer { cluster.stop() }
+        // The subscription the receiver made, as a browser hands it to an app.
+        let subscription = try #require(try JSONSerialization.jsonObject(
+            with: Data(contentsOf: URL(fileURLWithPath: receiver.directory + "/subscription.json"))) as? [String: String])
+        let target = #"{"webPush":{"endpoint":"\#(receiver.url)/wp/sub-1","p256dh":"\#(subscription["p256dh"] ?? "")","auth":"\#(subscription["auth"] ?? "")"}}"#
+        let document = PushRegistrationTests.document(name: "browser", version: 1, topics: [Self.topic.description], target: target)
+        let (code, answer) = try await PushRegistrationTests.post(cluster, PushRegistrationTests.signed(document, key: ProviderKey.generate()))
+        #expect(code == 201, "\(answer)")
+        let (envelope, hash) = Self.envelope(topic: Self.topic, "webpush")
+        try await cluster.post(to: 0, [envelope])
+        // verified: py-vapid accepts the token for this origin and http-ece decrypts the body.
+        let request = try await receiver.waitFor(within: 20, "Web Push") { $0["path"] as? String == "/wp/sub-1" }
+        #expect(request["verified"] as? Bool == true, "\(request["reason"] ?? "")")
+        let plaintext = ((try? JSONSerialization.jsonObject(with: Data(((request["plaintext"] as? String) ?? "").utf8))) as? [String: Any]) ?? [:]
+        #expect(plaintext["hash"] as? String == hash && plaintext["topic"] as? String == Self.topic.description)
+        #expect(plaintext["sent"] as? Int == Int(envelope.expiry - envelope.ttl) && (plaintext["id"] as? String)?.count == 32)
+        #expect(Set(plaintext.keys) == ["hash", "id", "sent", "topic"], "a notification carries no payload")
+        // The key that signed is the one the node offers apps as applicationServerKey.
+        let (_, offer) = try await cluster.request(0, "GET", "/v1/push", contentType: nil, body: [])
+        let key = try #require(offer["vapidPublicKey"] as? String)
+        let authorization = (request["headers"] as? [String: Any])?["authorization"] as? String ?? ""
+        #expect(authorization.hasSuffix("k=\(key)"), "\(authorization)")
+        #expect((offer["targets"] as? [String]) == ["gorush", "webPush", "webhook"])
+    }
+
+    @Test func receiverDownForAMinuteIsDeliveredWhenItReturns() async throws {
+        let receiver = try Receiver()
+        try await receiver.start()
+        let cluster = try await node(receiver, extra: ["--push-retry-ceiling", "5"])
         defer { cluster.stop() }
         _ = try await registerWebhook(cluster, receiver, key: ProviderKey.generate())
         receiver.stop()
         let (envelope, hash) = Self.envelope(topic: Self.topic, "down")
         try await cluster.post(to: 0, [envelope])
-        // AsyncHTTPClient retries a refused connection within one request's 10 s deadline, so the
-        // receiver stays down longer than that: the attempt fails and the outbox's retry delivers.
-        try await Task.sleep(for: .seconds(12))
+        try await Task.sleep(for: .seconds(60))
         try await receiver.start()
-        let request = try await receiver.waitFor(within: 30, "retried webhook") { $0["verified"] as? Bool == true }
+        // Retries are at most 5 s apart (jittered up to 7.5 s), plus one request's timeout.
+        let request = try await receiver.waitFor(within: 25, "retried webhook") { $0["verified"] as? Bool == true }
         #expect(Self.body(request)["hash"] as? String == hash)
         let metrics = try await Self.metrics(cluster)
         #expect(metrics.contains("mailvault_push_failed_total{reason="), "\(metrics)")

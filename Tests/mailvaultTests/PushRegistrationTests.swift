@@ -127,7 +127,7 @@ struct PushRegistrationTests {
             ("http", Self.signed(Self.document(name: "n", version: 1, target: webhook("http://hooks.example.org/x")), key: key),
              "application/json", 422),
             ("user info", Self.signed(Self.document(name: "n", version: 1, target: webhook("https://a:b@hooks.example.org/x")), key: key),
-             "application/json", 400),
+             "application/json", 422),
             ("too many topics", Self.signed(Self.document(name: "n", version: 1, topics: ["0x00000001", "0x00000002", "0x00000003", "0x00000004"]),
                                             key: key), "application/json", 400),
             ("topic twice", Self.signed(Self.document(name: "n", version: 1, topics: ["0x00000001", "0x00000001"]), key: key),

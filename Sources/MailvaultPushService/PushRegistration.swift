@@ -51,11 +51,4 @@ public struct PushRegistration: Sendable, Equatable {
         self.client = client
         self.storedAt = storedAt
     }
-
-    /// A new Standard Webhooks secret: `whsec_` and 32 bytes from the system's CSPRNG in base64.
-    public static func makeWebhookSecret() -> String {
-        var generator = SystemRandomNumberGenerator()
-        let bytes = (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
-        return "whsec_" + Data(bytes).base64EncodedString()
-    }
 }

@@ -1,4 +1,5 @@
 import MailvaultCore
+import MailvaultNode
 import Synchronization
 
 /// What a notification tells about a stored envelope: never its payload, only where to find it.

@@ -18,8 +18,11 @@ public struct PushDeliveryConfiguration: Sendable {
     /// default `max_notification` is 100).
     public var gorushTokensPerNotification = 1000
     public var gorushNotificationsPerRequest = 100
-    /// Deliveries in flight at once.
+    /// Delivery requests in flight at once.
     public var concurrency = 16
+    /// The contact (`mailto:` or `https:`) VAPID tokens name as `sub`; push services use it to
+    /// reach the operator, and Apple's refuses tokens without one.
+    public var vapidSubject: String?
 
     /// The defaults.
     public init() {}

@@ -16,8 +16,6 @@ public enum PushRegistryError: Error, Equatable, Sendable, CustomStringConvertib
     case destinationRefused(APIError)
     /// The node has no gorush configured.
     case gorushUnavailable
-    /// The node delivers no Web Push yet.
-    case webPushUnavailable
     /// No registration with this id.
     case notFound(String)
     /// The signer is not the registration's owner.
@@ -45,9 +43,6 @@ public enum PushRegistryError: Error, Equatable, Sendable, CustomStringConvertib
         case .gorushUnavailable:
             return APIError(status: 422, code: "gorushUnavailable", message: "this node delivers no gorush notifications",
                             parameter: "target.gorush")
-        case .webPushUnavailable:
-            return APIError(status: 422, code: "webPushUnavailable", message: "this node delivers no Web Push notifications",
-                            parameter: "target.webPush")
         case .notFound(let id):
             return .notFound("no push registration \(id)")
         case .notOwner:

@@ -1,3 +1,5 @@
+import MailvaultPush
+
 /// A node's push notifications, opened from its data directory: the registrations, the outbox,
 /// the queue the ingest pipeline feeds, and how delivery retries and batches.
 public final class PushService: Sendable {
@@ -9,13 +11,22 @@ public final class PushService: Sendable {
     public let queue: PushQueue
     /// Retries, batching, timeouts.
     public let delivery: PushDeliveryConfiguration
+    /// The node's VAPID key (RFC 8292), which signs every Web Push request; apps subscribe with
+    /// its public key as `applicationServerKey`.
+    public let vapid: VAPIDKey
 
-    /// Opens the registry and the outbox in `dataDirectory/push`.
+    /// Opens the registry and the outbox in `dataDirectory/push`, and the VAPID key in
+    /// `dataDirectory/push/vapid.key` (made on first start, readable by its owner only).
     public init(dataDirectory: String, configuration: PushConfiguration,
                 delivery: PushDeliveryConfiguration = PushDeliveryConfiguration()) throws(PushRegistryError) {
         registry = try PushRegistry(dataDirectory: dataDirectory, configuration: configuration)
         outbox = try PushOutbox(dataDirectory: dataDirectory)
         queue = PushQueue()
         self.delivery = delivery
+        do {
+            vapid = try VAPIDKey.load(path: dataDirectory + "/push/vapid.key", create: true)
+        } catch {
+            throw .storage("\(error)")
+        }
     }
 }

@@ -16,9 +16,6 @@ public struct PushConfiguration: Sendable {
     public var maximumTotal = 100_000
     /// The furthest in the future a registration's `expires` may be, in seconds.
     public var maximumLifetime: UInt32 = 30 * 86_400
-    /// Whether Web Push registrations are taken: only when the node can deliver them (RFC 8291
-    /// encryption and VAPID come with the MailvaultPush module).
-    public var webPush = false
     /// The largest registration request body.
     public var maximumBodyBytes = 16 * 1024
 

@@ -2,6 +2,7 @@ import Foundation
 import MailvaultAccountability
 import MailvaultAPI
 import MailvaultCore
+import MailvaultPush
 import MailvaultStore
 import Synchronization
 
@@ -133,11 +134,17 @@ public final class PushRegistry: Sendable {
         case .webPush(let url, _, _), .webhook(let url):
             let field = body.target.kind == "webhook" ? "target.webhook.url" : "target.webPush.endpoint"
             do {
-                _ = try PushURL.check(url, field: field, allowHosts: configuration.allowHosts)
+                try DestinationPolicy.checkBeforeResolving(url: url, allowHosts: configuration.allowHosts)
             } catch {
-                throw .destinationRefused(error)
+                throw .destinationRefused(APIError(status: 422, code: "destinationRefused", message: "\(field): \(error)", parameter: field))
             }
-            if case .webPush = body.target, !configuration.webPush { throw .webPushUnavailable }
+            if case .webPush(let endpoint, let p256dh, let auth) = body.target {
+                do {
+                    try WebPushSubscription(endpoint: endpoint, p256dh: p256dh, auth: auth).checkKey()
+                } catch {
+                    throw .malformed(.malformedBody("\(error)", field: "target.webPush.p256dh"))
+                }
+            }
         }
         let id = PushRegistration.id(signer: signed.signer, name: body.name)
         return try state.withLock { state throws(PushRegistryError) in
@@ -168,7 +175,7 @@ public final class PushRegistry: Sendable {
                 if let kept = current?.secret {
                     secret = kept
                 } else {
-                    secret = PushRegistration.makeWebhookSecret()
+                    secret = WebhookSignature.generateSecret()
                     created = true
                 }
             }

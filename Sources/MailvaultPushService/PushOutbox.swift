@@ -14,8 +14,8 @@ import Synchronization
 public final class PushOutbox: Sendable {
     /// A notification waiting for delivery.
     public struct Entry: Sendable, Equatable {
-        /// `keccak256(registration id ++ envelope hash)`, first 16 bytes in hex: the same after a
-        /// restart, so a receiver deduplicates on it (`webhook-id`, gorush `data.id`).
+        /// `Notification.id` of the registration and the envelope: the same after a restart, so
+        /// a receiver deduplicates on it (`webhook-id`, the Web Push payload's `id`).
         public var id: String
         /// The registration it goes to.
         public var registration: String
@@ -27,6 +27,17 @@ public final class PushOutbox: Sendable {
         public var attempts = 0
         /// Not before (Unix seconds, fractional).
         public var due: Double
+        /// Taken by a delivery that has not reported back yet.
+        public var inFlight = false
+
+        /// A notification written at `created`, due at `due`.
+        public init(id: String, registration: String, notice: PushNotice, created: UInt32, due: Double) {
+            self.id = id
+            self.registration = registration
+            self.notice = notice
+            self.created = created
+            self.due = due
+        }
     }
 
     private let path: String
@@ -65,14 +76,6 @@ public final class PushOutbox: Sendable {
         state = Mutex((pending, lines))
     }
 
-    /// The id of the notification of `notice` to `registration`.
-    public static func id(registration: String, hash: Hash256) -> String {
-        var hasher = Keccak256()
-        hasher.update(Array(registration.utf8))
-        hasher.update(hash.bytes)
-        return Hex.encode(hasher.finalize().bytes.prefix(16))
-    }
-
     /// Notifications pending.
     public var count: Int { state.withLock { $0.pending.count } }
 
@@ -94,15 +97,16 @@ public final class PushOutbox: Sendable {
         }
     }
 
-    /// Pending notifications due at `now`, oldest first, at most `limit`.
-    public func due(now: Double, limit: Int) -> [Entry] {
+    /// Takes the pending notifications due at `now` that no delivery holds, oldest first, at most
+    /// `limit`: they are in flight until `retry` or `finish` reports on them.
+    public func take(now: Double, limit: Int) -> [Entry] {
         state.withLock { state in
-            Array(state.pending.values.filter { $0.due <= now }.sorted { ($0.created, $0.id) < ($1.created, $1.id) }.prefix(limit))
+            let taken = state.pending.values.filter { $0.due <= now && !$0.inFlight }
+                .sorted { ($0.created, $0.id) < ($1.created, $1.id) }.prefix(limit)
+            for entry in taken { state.pending[entry.id]?.inFlight = true }
+            return Array(taken)
         }
     }
-
-    /// The earliest due time of a pending notification.
-    public var nextDue: Double? { state.withLock { $0.pending.values.map(\.due).min() } }
 
     /// Marks notifications finished (delivered, dead, or their registration gone): they are not
     /// attempted again, after a restart either.
@@ -120,12 +124,8 @@ public final class PushOutbox: Sendable {
         state.withLock { state in
             state.pending[id]?.attempts += 1
             state.pending[id]?.due = due
+            state.pending[id]?.inFlight = false
         }
-    }
-
-    /// Holds `id` back until `due` without counting an attempt (a batching window).
-    public func hold(_ id: String, until due: Double) {
-        state.withLock { $0.pending[id]?.due = due }
     }
 
     private func append(_ lines: [[UInt8]], state: inout (pending: [String: Entry], lines: Int)) throws(PushRegistryError) {
