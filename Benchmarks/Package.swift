@@ -71,6 +71,16 @@ let package = Package(
             ],
             path: "Benchmarks/SyncReport"
         ),
+        // The push benchmark's load generator and clock (Benchmarks/push-bench runs the node, a
+        // gorush-compatible receiver and wrk).
+        .executableTarget(
+            name: "PushReport",
+            dependencies: [
+                .product(name: "MailvaultAccountability", package: root),
+                .product(name: "MailvaultCore", package: root),
+            ],
+            path: "Benchmarks/PushReport"
+        ),
         // The baselines in C: what a plain LMDB loop, SQLite and status-go's layout cost.
         .target(
             name: "StoreBaselines",

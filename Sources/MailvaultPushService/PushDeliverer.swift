@@ -73,7 +73,10 @@ public struct PushDeliverer: Service {
         // A gorush request carries many notifications, so one slot may take many entries.
         let due = outbox.take(now: now, limit: capacity * configuration.gorushNotificationsPerRequest * 8)
         guard !due.isEmpty else { return [] }
-        return jobs(for: due, now: now)
+        let planned = jobs(for: due, now: now)
+        logger.debug("push deliveries planned", metadata: ["notifications": "\(due.count)", "requests": "\(planned.count)",
+                                                          "milliseconds": "\(Int((clock() - now) * 1000))"])
+        return planned
     }
 
     private func enqueue(_ notices: [PushNotice], now: Double) {
@@ -87,8 +90,12 @@ public struct PushDeliverer: Service {
             }
         }
         guard !entries.isEmpty else { return }
+        let matched = clock()
         do {
             events.queued(try outbox.add(entries))
+            logger.debug("push notifications written", metadata: ["count": "\(entries.count)",
+                                                                  "matchMilliseconds": "\(Int((matched - now) * 1000))",
+                                                                  "writeMilliseconds": "\(Int((clock() - matched) * 1000))"])
         } catch {
             // Nothing was written, so nothing will be attempted: the notices are lost, loudly.
             logger.error("push outbox write failed", metadata: ["error": "\(error)", "notifications": "\(entries.count)"])
@@ -107,6 +114,8 @@ public struct PushDeliverer: Service {
     private func jobs(for due: [PushOutbox.Entry], now: Double) -> [Job] {
         var finished: [Outcome] = []
         var gorush: [(PushOutbox.Entry, PushRegistration)] = []
+        var webhooks: [String: [PushOutbox.Entry]] = [:]
+        var webhookOrder: [PushRegistration] = []
         var jobs: [Job] = []
         for entry in due {
             guard let registration = registry.registration(id: entry.registration, now: UInt32(now)) else {
@@ -117,11 +126,20 @@ public struct PushDeliverer: Service {
                 finished.append(Outcome(entry: entry, kind: registration.body.target.kind, result: .dead))
                 continue
             }
-            if case .gorush = registration.body.target {
+            switch registration.body.target {
+            case .gorush:
                 gorush.append((entry, registration))
-            } else {
-                jobs.append { [await self.sendOne(entry, registration)] }
+            case .webhook where configuration.batchWindow > 0:
+                // A batching window's notifications for one webhook go in one request.
+                if webhooks[registration.id] == nil { webhookOrder.append(registration) }
+                webhooks[registration.id, default: []].append(entry)
+            default:
+                jobs.append { await self.send([entry], registration) }
             }
+        }
+        for registration in webhookOrder {
+            let entries = webhooks[registration.id] ?? []
+            jobs.append { await self.send(entries, registration) }
         }
         for batch in gorushBatches(gorush) { jobs.append { await self.sendGorush(batch) } }
         if !finished.isEmpty {
@@ -205,37 +223,48 @@ public struct PushDeliverer: Service {
     /// (`Notification.id` with the registration id `gorush`), never another device's: devices
     /// learn nothing of each other, and the outbox still tracks each registration's delivery.
     private func gorushBatches(_ items: [(PushOutbox.Entry, PushRegistration)]) -> [[GorushGroup]] {
-        var groups: [String: GorushGroup] = [:]
-        var order: [String] = []
+        struct Key: Hashable {
+            var hash: Hash256
+            var platform: PushTarget.Platform
+            var apnsTopic: String?
+        }
+        var groups: [GorushGroup] = []
+        var open: [Key: Int] = [:] // the group still taking tokens, per key
+        let perObject = max(1, configuration.gorushTokensPerNotification)
         for (entry, registration) in items {
             guard case .gorush(let token, let platform, let apnsTopic) = registration.body.target else { continue }
-            let base = "\(entry.notice.hash) \(platform.rawValue) \(apnsTopic ?? "")"
-            var suffix = 0
-            while let group = groups["\(base) \(suffix)"], group.members.count >= configuration.gorushTokensPerNotification { suffix += 1 }
-            let key = "\(base) \(suffix)"
-            if groups[key] == nil {
+            let key = Key(hash: entry.notice.hash, platform: platform, apnsTopic: apnsTopic)
+            let index: Int
+            if let current = open[key], groups[current].members.count < perObject {
+                index = current
+            } else {
                 let notification = Notification(registrationID: "gorush", topic: entry.notice.topic, envelopeHash: entry.notice.hash,
                                                 sent: entry.notice.sent)
                 let object = GorushNotification(tokens: [], platform: platform == .ios ? .ios : .android, message: "New message",
                                                 topic: apnsTopic, data: GorushNotification.data(for: notification),
                                                 contentAvailable: true)
-                groups[key] = GorushGroup(object: object, members: [])
-                order.append(key)
+                groups.append(GorushGroup(object: object, members: []))
+                index = groups.count - 1
+                open[key] = index
             }
-            groups[key]?.members.append((entry, token))
-            groups[key]?.object.tokens.append(token)
+            groups[index].members.append((entry, token))
+            groups[index].object.tokens.append(token)
         }
-        let all = order.compactMap { groups[$0] }
         let perRequest = max(1, configuration.gorushNotificationsPerRequest)
-        return stride(from: 0, to: all.count, by: perRequest).map { Array(all[$0..<min(all.count, $0 + perRequest)]) }
+        return stride(from: 0, to: groups.count, by: perRequest).map { Array(groups[$0..<min(groups.count, $0 + perRequest)]) }
     }
 
     private func sendGorush(_ batch: [GorushGroup]) async -> [Outcome] {
         let members = batch.flatMap(\.members)
         func all(_ result: Outcome.Result) -> [Outcome] { members.map { Outcome(entry: $0.entry, kind: "gorush", result: result) } }
         guard let base = registry.configuration.gorushURL else { return all(.gone("gorushUnavailable")) }
+        let started = clock()
         let body = GorushRequest(notifications: batch.map(\.object)).json
         let url = base.hasSuffix("/") ? base + "api/push" : base + "/api/push"
+        defer {
+            logger.debug("gorush request", metadata: ["tokens": "\(members.count)", "bytes": "\(body.count)",
+                                                     "milliseconds": "\(Int((clock() - started) * 1000))"])
+        }
         let answer: Answer
         do {
             // The operator's own gorush: trusted, so not put through the destination policy.
@@ -259,36 +288,42 @@ public struct PushDeliverer: Service {
 
     // MARK: Web Push and webhooks
 
-    private func sendOne(_ entry: PushOutbox.Entry, _ registration: PushRegistration) async -> Outcome {
+    /// One request for `entries` (one notification, or a batching window's for one webhook
+    /// registration); every entry gets the request's outcome.
+    private func send(_ entries: [PushOutbox.Entry], _ registration: PushRegistration) async -> [Outcome] {
         let kind = registration.body.target.kind
-        let notice = entry.notice
-        let notification = Notification(registrationID: registration.id, topic: notice.topic, envelopeHash: notice.hash, sent: notice.sent)
+        func all(_ result: Outcome.Result) -> [Outcome] { entries.map { Outcome(entry: $0, kind: kind, result: result) } }
+        let notifications = entries.map { entry in
+            Notification(registrationID: registration.id, topic: entry.notice.topic, envelopeHash: entry.notice.hash, sent: entry.notice.sent)
+        }
+        guard let first = notifications.first else { return [] }
+        let payload = notifications.count == 1 ? first.json : Notification.batchJSON(notifications)
         let now = clock()
         let url: String
         var headers: [String: String]
         let body: [UInt8]
         switch registration.body.target {
         case .gorush:
-            return Outcome(entry: entry, kind: kind, result: .dropped)
+            return all(.dropped)
         case .webhook(let target):
             guard let secret = registration.secret,
-                  let signature = try? WebhookSignature.sign(id: notification.id, timestamp: Int64(now), payload: notification.json, secret: secret)
-            else { return Outcome(entry: entry, kind: kind, result: .gone("badSecret")) }
+                  let signature = try? WebhookSignature.sign(id: first.id, timestamp: Int64(now), payload: payload, secret: secret)
+            else { return all(.gone("badSecret")) }
             url = target
-            body = notification.json
-            headers = ["Content-Type": "application/json", "webhook-id": notification.id, "webhook-timestamp": "\(Int64(now))",
+            body = payload
+            headers = ["Content-Type": "application/json", "webhook-id": first.id, "webhook-timestamp": "\(Int64(now))",
                        "webhook-signature": signature]
         case .webPush(let endpoint, let p256dh, let auth):
             do {
                 let subscription = try WebPushSubscription(endpoint: endpoint, p256dh: p256dh, auth: auth)
-                body = try WebPushEncryption.encrypt(payload: notification.json, to: subscription)
+                body = try WebPushEncryption.encrypt(payload: payload, to: subscription)
             } catch {
-                return Outcome(entry: entry, kind: kind, result: .gone("badSubscription"))
+                return all(.gone("badSubscription"))
             }
             url = endpoint
-            // RFC 8030: how long the push service may hold it (the rest of the window in which
-            // the app could still fetch the envelope), and a normal urgency.
-            let ttl = max(60, Int64(notice.sent) + 86_400 - Int64(now))
+            // RFC 8030: how long the push service may hold it (the rest of the day in which the
+            // app can still fetch the envelope from a store), and a normal urgency.
+            let ttl = max(60, Int64(first.sent) + 86_400 - Int64(now))
             headers = ["Content-Type": "application/octet-stream", "Content-Encoding": "aes128gcm", "TTL": "\(ttl)",
                        "Urgency": "normal"]
         }
@@ -297,7 +332,7 @@ public struct PushDeliverer: Service {
         do {
             (destination, pinned) = try await check(url)
         } catch {
-            return Outcome(entry: entry, kind: kind, result: error.reason == "refused" ? .gone("refused") : .retry(error.reason, after: nil))
+            return all(error.reason == "refused" ? .gone("refused") : .retry(error.reason, after: nil))
         }
         if case .webPush = registration.body.target {
             // RFC 8292: the audience is the push service's origin; 12 hours is within every
@@ -308,10 +343,9 @@ public struct PushDeliverer: Service {
         do {
             let answer = try await connections.post(url: url, pinnedTo: (destination.host, pinned), body: body, headers: headers,
                                                     timeout: configuration.requestTimeout)
-            return Outcome(entry: entry, kind: kind, result: (200..<300).contains(answer.status) ? .delivered
-                           : classify(answer.status, retryAfter: answer.retryAfter))
+            return all((200..<300).contains(answer.status) ? .delivered : classify(answer.status, retryAfter: answer.retryAfter))
         } catch {
-            return Outcome(entry: entry, kind: kind, result: .retry(error.reason, after: nil))
+            return all(.retry(error.reason, after: nil))
         }
     }
 

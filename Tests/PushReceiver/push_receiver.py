@@ -16,6 +16,7 @@ audience is this origin, and the body decrypts as aes128gcm) and, for /wp, the d
 "plaintext". Control files in DIR, read on each request:
   secret   the webhook secret (whsec_...)
   status   an HTTP status to answer instead of success (e.g. 410, 503), with Retry-After: 1
+  location a Location header to send with that status (a redirect the node must not follow)
   delay    seconds to wait before answering
 gorush answers {"success":"ok","counts":N,"logs":[...]}, with a failed-push log entry
 ("BadDeviceToken") for each token that starts with "invalid-". With DIR/quiet present, gorush
@@ -138,7 +139,10 @@ class Handler(BaseHTTPRequestHandler):
             time.sleep(float(delay))
         status = control("status")
         if status:
-            self.answer(int(status), b'{"error":"told to fail"}', {"Retry-After": "1"})
+            extra = {"Retry-After": "1"}
+            if control("location"):
+                extra["Location"] = control("location")
+            self.answer(int(status), b'{"error":"told to fail"}', extra)
         elif verified is not None:
             self.answer((204 if self.path == "/hook" else 201) if verified else 401, b"")
         elif self.path == "/api/push":

@@ -213,6 +213,38 @@ struct PushDeliveryTests {
         #expect((offer["targets"] as? [String]) == ["gorush", "webPush", "webhook"])
     }
 
+    @Test func aBatchingWindowSendsItsNotificationsInOneSignedRequest() async throws {
+        let receiver = try Receiver()
+        try await receiver.start()
+        let cluster = try await node(receiver, extra: ["--push-batch-window", "3"])
+        defer { cluster.stop() }
+        _ = try await registerWebhook(cluster, receiver, key: ProviderKey.generate())
+        let envelopes = (0..<3).map { Self.envelope(topic: Self.topic, "batch \($0)") }
+        try await cluster.post(to: 0, envelopes.map(\.0))
+        let request = try await receiver.waitFor(within: 20, "batched webhook") { $0["verified"] as? Bool == true }
+        let batch = Self.body(request)["notifications"] as? [[String: Any]] ?? []
+        #expect(Set(batch.compactMap { $0["hash"] as? String }) == Set(envelopes.map(\.1)), "\(request)")
+        #expect((request["headers"] as? [String: Any])?["webhook-id"] as? String == batch.first?["id"] as? String)
+        try await Task.sleep(for: .seconds(1))
+        #expect(receiver.requests.count == 1, "one window, one request")
+    }
+
+    @Test func aRedirectIsNeverFollowed() async throws {
+        let receiver = try Receiver()
+        try await receiver.start()
+        let cluster = try await node(receiver)
+        defer { cluster.stop() }
+        _ = try await registerWebhook(cluster, receiver, key: ProviderKey.generate())
+        try receiver.set("status", "307")
+        try receiver.set("location", receiver.url + "/elsewhere")
+        try await cluster.post(to: 0, [Self.envelope(topic: Self.topic, "redirect").0])
+        _ = try await receiver.waitFor(within: 20, "attempt") { $0["path"] as? String == "/hook" }
+        try await Task.sleep(for: .seconds(2))
+        #expect(!receiver.requests.contains { $0["path"] as? String == "/elsewhere" })
+        let metrics = try await Self.metrics(cluster)
+        #expect(metrics.contains("mailvault_push_failed_total{reason=\"status307\"}"), "\(metrics)")
+    }
+
     @Test func receiverDownForAMinuteIsDeliveredWhenItReturns() async throws {
         let receiver = try Receiver()
         try await receiver.start()
