@@ -45,13 +45,7 @@ public final class PushOutbox: Sendable {
 
     /// Opens (or creates) the outbox in `dataDirectory/push`.
     public init(dataDirectory: String) throws(PushRegistryError) {
-        let directory = dataDirectory + "/push"
-        do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
-                                                    attributes: [.posixPermissions: 0o700])
-        } catch {
-            throw .storage("cannot create \(directory): \(error)")
-        }
+        let directory = try PushService.directory(in: dataDirectory)
         path = directory + "/outbox.log"
         var pending: [String: Entry] = [:]
         var lines = 0

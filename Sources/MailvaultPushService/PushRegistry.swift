@@ -74,13 +74,7 @@ public final class PushRegistry: Sendable {
     /// Opens (or creates) the registry in `dataDirectory/push`, replaying its log.
     public init(dataDirectory: String, configuration: PushConfiguration) throws(PushRegistryError) {
         self.configuration = configuration
-        let directory = dataDirectory + "/push"
-        do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
-                                                    attributes: [.posixPermissions: 0o700])
-        } catch {
-            throw .storage("cannot create \(directory): \(error)")
-        }
+        let directory = try PushService.directory(in: dataDirectory)
         path = directory + "/registrations.log"
         var state = State()
         if let bytes = AtomicFile.read(path) {

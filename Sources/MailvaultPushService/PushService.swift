@@ -1,3 +1,4 @@
+import Foundation
 import MailvaultPush
 
 /// A node's push notifications, opened from its data directory: the registrations, the outbox,
@@ -28,5 +29,18 @@ public final class PushService: Sendable {
         } catch {
             throw .storage("\(error)")
         }
+    }
+
+    /// `dataDirectory/push`, made (mode 0700: it holds device tokens, webhook secrets and the
+    /// VAPID key) when missing.
+    static func directory(in dataDirectory: String) throws(PushRegistryError) -> String {
+        let directory = dataDirectory + "/push"
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
+                                                    attributes: [.posixPermissions: 0o700])
+        } catch {
+            throw .storage("cannot create \(directory): \(error)")
+        }
+        return directory
     }
 }

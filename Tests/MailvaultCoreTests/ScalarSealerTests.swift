@@ -3,7 +3,9 @@ import Testing
 
 @Suite("Scalar sealer")
 struct ScalarSealerTests {
-    static func request(pow: Double, workTime: Duration = .seconds(30), dataLength: Int = 64) -> SealRequest {
+    /// The work time is generous: it is wall-clock time, and on a loaded 2-core machine the
+    /// sealer's task (which yields every 1024 attempts) can wait long for a thread.
+    static func request(pow: Double, workTime: Duration = .seconds(600), dataLength: Int = 64) -> SealRequest {
         SealRequest(expiry: 1_700_000_050, ttl: 50, topic: Topic(1, 2, 3, 4),
                     data: (0..<dataLength).map { UInt8(truncatingIfNeeded: $0 * 13) }, goal: .pow(pow), workTime: workTime)
     }
