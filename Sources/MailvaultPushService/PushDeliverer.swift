@@ -153,6 +153,7 @@ public struct PushDeliverer: Service {
     /// write, failed ones are scheduled again, gone endpoints lose their registration.
     private func finish(_ outcomes: [Outcome]) async {
         var finished: [String] = []
+        var retries: [(id: String, due: Double)] = []
         var removed = Set<String>()
         for outcome in outcomes {
             switch outcome.result {
@@ -175,11 +176,11 @@ public struct PushDeliverer: Service {
                 }
             case .retry(let reason, let after):
                 events.failed(reason)
-                outbox.retry(outcome.entry.id, due: clock() + delay(attempts: outcome.entry.attempts, retryAfter: after))
+                retries.append((outcome.entry.id, clock() + delay(attempts: outcome.entry.attempts, retryAfter: after)))
             }
         }
         do {
-            try outbox.finish(finished)
+            try outbox.record(finished: finished, retries: retries)
         } catch {
             // Delivered but not marked: they go again after a restart (at least once).
             logger.error("push outbox write failed", metadata: ["error": "\(error)"])

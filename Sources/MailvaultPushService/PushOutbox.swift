@@ -23,7 +23,7 @@ public final class PushOutbox: Sendable {
         public var notice: PushNotice
         /// When the notification was written (Unix seconds).
         public var created: UInt32
-        /// Attempts so far in this run.
+        /// Attempts so far (kept across restarts).
         public var attempts = 0
         /// Not before (Unix seconds, fractional).
         public var due: Double
@@ -61,6 +61,9 @@ public final class PushOutbox: Sendable {
                 else { continue }
                 pending[id] = Entry(id: id, registration: registration, notice: PushNotice(topic: topic, hash: hash, sent: sent),
                                     created: created, due: 0)
+                pending[id]?.attempts = (object["attempts"] as? NSNumber)?.intValue ?? 0
+            case "attempt":
+                if let attempts = (object["attempts"] as? NSNumber)?.intValue { pending[id]?.attempts = attempts }
             case "done":
                 pending[id] = nil
             default:
@@ -97,23 +100,27 @@ public final class PushOutbox: Sendable {
         }
     }
 
-    /// Marks notifications finished (delivered, dead, or their registration gone): they are not
-    /// attempted again, after a restart either.
-    public func finish(_ ids: [String]) throws(PushRegistryError) {
-        guard !ids.isEmpty else { return }
+    /// Records what deliveries came to, in one synced append: `finished` notifications
+    /// (delivered, dead, or their registration gone) are not attempted again, after a restart
+    /// either; each of `retries` counts one more attempt (kept across restarts, so the attempt
+    /// limit holds) and is due again at its time (after a restart, at once). Memory is updated
+    /// even when the write fails: a finished notification not marked on disk goes again after a
+    /// restart (at least once).
+    public func record(finished: [String], retries: [(id: String, due: Double)]) throws(PushRegistryError) {
+        guard !finished.isEmpty || !retries.isEmpty else { return }
         try state.withLock { state throws(PushRegistryError) in
-            try append(ids.map { Array(#"{"id":"\#($0)","op":"done"}"#.utf8) }, state: &state)
-            for id in ids { state.pending[id] = nil }
+            var lines = finished.map { Array(#"{"id":"\#($0)","op":"done"}"#.utf8) }
+            for retry in retries {
+                guard var entry = state.pending[retry.id] else { continue }
+                entry.attempts += 1
+                entry.due = retry.due
+                entry.inFlight = false
+                state.pending[retry.id] = entry
+                lines.append(Array(#"{"attempts":\#(entry.attempts),"id":"\#(retry.id)","op":"attempt"}"#.utf8))
+            }
+            for id in finished { state.pending[id] = nil }
+            try append(lines, state: &state)
             compactIfMostlyHistory(&state)
-        }
-    }
-
-    /// Schedules another attempt of `id` at `due` (in memory: after a restart it is due at once).
-    public func retry(_ id: String, due: Double) {
-        state.withLock { state in
-            state.pending[id]?.attempts += 1
-            state.pending[id]?.due = due
-            state.pending[id]?.inFlight = false
         }
     }
 
@@ -141,6 +148,6 @@ public final class PushOutbox: Sendable {
     /// An `add` line, written by hand: every field is a number or hex digits, so nothing needs
     /// escaping, and a burst of thousands of notifications costs one pass over them.
     private static func addLine(_ entry: Entry) -> [UInt8] {
-        Array(#"{"created":\#(entry.created),"hash":"\#(entry.notice.hash)","id":"\#(entry.id)","op":"add","registration":"\#(entry.registration)","sent":\#(entry.notice.sent),"topic":"\#(entry.notice.topic)"}"#.utf8)
+        Array(#"{"attempts":\#(entry.attempts),"created":\#(entry.created),"hash":"\#(entry.notice.hash)","id":"\#(entry.id)","op":"add","registration":"\#(entry.registration)","sent":\#(entry.notice.sent),"topic":"\#(entry.notice.topic)"}"#.utf8)
     }
 }

@@ -245,6 +245,28 @@ struct PushDeliveryTests {
         #expect(metrics.contains("mailvault_push_failed_total{reason=\"status307\"}"), "\(metrics)")
     }
 
+    @Test func attemptsSurviveARestartSoTheLimitHolds() async throws {
+        let receiver = try Receiver()
+        try await receiver.start()
+        let cluster = try await node(receiver, extra: ["--push-max-attempts", "3"])
+        defer { cluster.stop() }
+        _ = try await registerWebhook(cluster, receiver, key: ProviderKey.generate())
+        // 503 with Retry-After: 1, so attempts come a second apart.
+        try receiver.set("status", "503")
+        try await cluster.post(to: 0, [Self.envelope(topic: Self.topic, "attempts").0])
+        let deadline = Date().addingTimeInterval(20)
+        while Date() < deadline, receiver.requests.count < 2 { try await Task.sleep(for: .milliseconds(50)) }
+        #expect(receiver.requests.count == 2)
+        cluster.kill(0)
+        try await cluster.launch(0)
+        // The third attempt comes at once after the restart; it is the last.
+        _ = try await receiver.waitFor(within: 20, "third attempt") { _ in receiver.requests.count >= 3 }
+        try await Task.sleep(for: .seconds(3))
+        #expect(receiver.requests.count == 3, "two attempts before the restart count against the limit of 3")
+        let metrics = try await Self.metrics(cluster)
+        #expect(metrics.contains("mailvault_push_dead_letters_total 1"), "\(metrics)")
+    }
+
     @Test func receiverDownForAMinuteIsDeliveredWhenItReturns() async throws {
         let receiver = try Receiver()
         try await receiver.start()
