@@ -5,15 +5,24 @@
         endpoint and descriptor digest and a stake in an ERC-20 token (SNT on mainnet). Users
         pay a provider per period for a client key. Anyone holding evidence that the provider
         withheld an envelope from a signed page (Docs/Accountability.md) submits it to
-        OmissionVerifier.slash, which decides it on chain and calls `punish` here: the reporter
-        gets a share of the penalty and the rest is locked for good. Two contracts because the
-        evidence check alone is near the 24 KiB code limit. Docs/Incentives.md explains the
+        `slash`, which has OmissionVerifier decide it on chain: the reporter gets a share of
+        the penalty and the rest is locked for good. Two contracts because the evidence check
+        alone is near the 24 KiB code limit. Docs/Incentives.md explains the
         numbers and the attacks.
 """
 
 from ethereum.ercs import IERC20
 
 import omission_evidence
+import receipt_document
+import waku_envelope
+
+interface OmissionVerifier:
+    def check(provider: address, receipt: receipt_document.Receipt, signature: omission_evidence.Signature,
+              path: DynArray[bytes32, omission_evidence.MAX_PATH], path_left: uint256,
+              keys: Bytes[receipt_document.KEYS_BYTES], envelope: Bytes[waku_envelope.MAX_ENVELOPE],
+              grace: uint256) -> (bytes32, bytes32): view
+
 
 MAX_ENDPOINT: constant(uint256) = 128
 BPS: constant(uint256) = 10000
@@ -27,8 +36,9 @@ struct Provider:
     # Who manages the registration: named in the provider key's signed authorisation.
     operator: address
     stake: uint256
+    # keccak256 of its signed descriptor, which lists its endpoints (and so vouches for the
+    # endpoint in the events, which is not kept in storage: 22,100 gas a word).
     descriptor: bytes32
-    endpoint: String[MAX_ENDPOINT]
     # When the operator asked to leave (0 while bonded).
     unbonding_since: uint256
     # Subscription price per period, in tokens (0: not selling subscriptions).
@@ -99,8 +109,8 @@ event Slashed:
 
 
 token: public(immutable(IERC20))
-# The contract that decides evidence and calls `punish` (OmissionVerifier.vy).
-verifier: public(immutable(address))
+# The contract that decides evidence (OmissionVerifier.vy).
+verifier: public(immutable(OmissionVerifier))
 minimum_stake: public(immutable(uint256))
 # Taken from the stake for each proven omission (or all that is left).
 penalty: public(immutable(uint256))
@@ -127,11 +137,11 @@ locked: public(uint256)
 
 
 @deploy
-def __init__(stake_token: IERC20, evidence_verifier: address, minimum: uint256, penalty_amount: uint256, reporter_bps: uint256,
+def __init__(stake_token: IERC20, evidence_verifier: OmissionVerifier, minimum: uint256, penalty_amount: uint256, reporter_bps: uint256,
              window: uint256, delay: uint256, grace: uint256, period_length: uint256):
     """
     @param stake_token The ERC-20 staked and paid in.
-    @param evidence_verifier The OmissionVerifier whose `slash` calls `punish`.
+    @param evidence_verifier The OmissionVerifier that decides evidence.
     @param minimum The smallest stake a registration needs.
     @param penalty_amount What each proven omission takes from the stake.
     @param reporter_bps The reporter's share of a penalty, in basis points.
@@ -200,7 +210,7 @@ def register(provider: address, endpoint: String[MAX_ENDPOINT], descriptor: byte
     @notice Registers `provider` with a stake of `amount`, paid by the caller, who becomes its
             operator.
     @param provider The provider key's address (the signer of its receipts).
-    @param endpoint The provider's URL.
+    @param endpoint The provider's URL, published in the `Registered` event.
     @param descriptor keccak256 digest of its signed descriptor.
     @param amount The stake, at least `minimum_stake`; the caller must have approved it.
     @param deadline The authorisation is void after this time.
@@ -212,8 +222,10 @@ def register(provider: address, endpoint: String[MAX_ENDPOINT], descriptor: byte
     assert block.timestamp <= deadline, "registry: the authorisation has expired"
     digest: bytes32 = self._registration_digest(provider, msg.sender, endpoint, descriptor, deadline)
     assert omission_evidence.signer(digest, signature) == provider, "registry: the provider key did not authorise this"
-    self.providers[provider] = Provider(operator=msg.sender, stake=amount, descriptor=descriptor, endpoint=endpoint,
-                                        unbonding_since=0, price=0, earned=0)
+    # Field by field: the zero fields of a new record are zero already.
+    self.providers[provider].operator = msg.sender
+    self.providers[provider].stake = amount
+    self.providers[provider].descriptor = descriptor
     self._take(msg.sender, amount)
     log Registered(provider=provider, operator=msg.sender, endpoint=endpoint, descriptor=descriptor, stake=amount)
 
@@ -225,7 +237,6 @@ def update(provider: address, endpoint: String[MAX_ENDPOINT], descriptor: bytes3
     """
     record: Provider = self._operated(provider)
     assert record.unbonding_since == 0, "registry: the provider is unbonding"
-    self.providers[provider].endpoint = endpoint
     self.providers[provider].descriptor = descriptor
     log Updated(provider=provider, endpoint=endpoint, descriptor=descriptor)
 
@@ -325,7 +336,7 @@ def withdraw_earnings(provider: address):
 @external
 def commit(commitment: bytes32):
     """
-    @notice Commits to evidence before revealing it with OmissionVerifier.slash, so that whoever copies the
+    @notice Commits to evidence before revealing it with `slash`, so that whoever copies the
             revealed calldata cannot claim the reward:
             commitment = keccak256(abi_encode(reporter, provider, keccak256(envelope), salt)).
     """
@@ -335,28 +346,43 @@ def commit(commitment: bytes32):
 
 
 @external
-def punish(provider: address, envelope: bytes32, receipt: bytes32, server_time: uint256, reporter: address,
-           salt: bytes32):
+def slash(provider: address, receipt: receipt_document.Receipt, signature: omission_evidence.Signature,
+          path: DynArray[bytes32, omission_evidence.MAX_PATH], path_left: uint256,
+          keys: Bytes[receipt_document.KEYS_BYTES], envelope: Bytes[waku_envelope.MAX_ENVELOPE],
+          reporter: address, salt: bytes32):
     """
-    @notice Takes `penalty` from the stake of `provider` for withholding `envelope` from the
-            receipt with digest `receipt`: `reporter` gets its share, the rest is locked.
-    @dev Only the verifier calls this, after it decided the evidence (OmissionVerifier.slash);
-         here are the rules about money and time: a stake to take, the reporter's commitment
-         from an earlier block, the evidence window, and one penalty per withheld envelope.
+    @notice Has the verifier decide evidence that `provider` withheld `envelope` from a signed
+            page and, when it holds, takes `penalty` from the stake: `reporter` gets its share,
+            the rest is locked.
+    @param receipt The signed receipt's fields (the document is written from them and the keys).
+    @param signature The provider's signature over the receipt's digest or its batch root.
+    @param path The batch path's sibling hashes, from the leaf up (empty for a lone signature).
+    @param path_left Bit i set when path[i] is the left sibling.
+    @param keys The page's keys, 36 bytes each, in order.
+    @param envelope The withheld envelope's RLP.
+    @param reporter Who is paid; committed earlier with `salt` through `commit`.
+    @param salt The secret of the commitment.
     """
-    assert msg.sender == verifier, "slash: only the verifier decides evidence"
+    # The rules about money and time first, so that a late or uncommitted call fails cheaply.
     record: Provider = self.providers[provider]
     assert record.operator != empty(address) and record.stake > 0, "slash: the provider has no stake"
-    committed: uint256 = self.commitments[keccak256(abi_encode(reporter, provider, envelope, salt))]
+    committed: uint256 = self.commitments[keccak256(abi_encode(reporter, provider, keccak256(envelope), salt))]
     assert committed != 0, "slash: no commitment to this evidence"
     assert committed < block.number, "slash: commit in an earlier block"
-    assert block.timestamp <= server_time + evidence_window, "slash: the evidence window has closed"
-    assert not self.slashed[provider][envelope], "slash: this omission was already slashed"
-    self.slashed[provider][envelope] = True
+    assert block.timestamp <= convert(receipt.server_time, uint256) + evidence_window, \
+        "slash: the evidence window has closed"
+
+    digest: bytes32 = empty(bytes32)
+    hash: bytes32 = empty(bytes32)
+    digest, hash = staticcall verifier.check(provider, receipt, signature, path, path_left, keys, envelope,
+                                             answer_grace)
+
+    assert not self.slashed[provider][hash], "slash: this omission was already slashed"
+    self.slashed[provider][hash] = True
     taken: uint256 = min(penalty, record.stake)
     reward: uint256 = taken * reporter_share_bps // BPS
     self.providers[provider].stake = record.stake - taken
     self.locked += taken - reward
     if reward > 0:
         self._give(reporter, reward)
-    log Slashed(provider=provider, reporter=reporter, envelope=envelope, receipt=receipt, penalty=taken, reward=reward)
+    log Slashed(provider=provider, reporter=reporter, envelope=hash, receipt=digest, penalty=taken, reward=reward)

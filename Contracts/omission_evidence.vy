@@ -1,14 +1,16 @@
 # pragma version 0.4.3
 """
 @title Omission evidence, decided on chain
-@notice The rules of `OmissionEvidence.check()` (Docs/Accountability.md, "Evidence"), each a
-        revert with the rule's name: the receipt's signature (the digest rule, the batch path,
+@notice The parts of `OmissionEvidence.check()` (Docs/Accountability.md, "Evidence") that
+        do not touch the key list, each a revert with the rule's name: the receipt's signature (the digest rule, the batch path,
         ecrecover), the key list against the commitment and in ascending order, the envelope
         (strict RLP, TTL above 0, PoW at or above the receipt's minimum in an integer form never
         more lenient than the Swift check), its range, topic or bloom, place in the page,
-        coverage, and its absence from the list. Plus one rule of the contract's own: the
-        envelope was sent at least `grace` seconds before the answer.
-@dev A pure module: the registry that imports it owns all state.
+        coverage. Plus one rule of the contract's own: the envelope was sent at least `grace`
+        seconds before the answer. OmissionVerifier.check does the rest (the list's commitment,
+        order and the envelope's absence) where the list lies, in calldata.
+@dev A pure module. Nothing here takes the key list: an internal call copies its arguments,
+     and copying 36 KB per call made a 1000-key page cost four million gas.
 """
 
 import receipt_document
@@ -72,14 +74,6 @@ def signer(hash: bytes32, signature: Signature) -> address:
 
 @internal
 @pure
-def _key_words(keys: Bytes[receipt_document.KEYS_BYTES], index: uint256) -> (uint256, uint256):
-    # A 36-byte key as (its first 32 bytes, its last 4): compared in that order, the key order.
-    offset: uint256 = index * receipt_document.KEY_BYTES
-    return convert(extract32(keys, offset), uint256), convert(extract32(keys, offset + 4), uint256) % (1 << 32)
-
-
-@internal
-@pure
 def _cursor_words(cursor: Bytes[36]) -> (uint256, uint256):
     padded: Bytes[68] = concat(cursor, empty(bytes32))
     return convert(extract32(padded, 0), uint256), convert(extract32(padded, 4), uint256) % (1 << 32)
@@ -87,32 +81,8 @@ def _cursor_words(cursor: Bytes[36]) -> (uint256, uint256):
 
 @internal
 @pure
-def _before(a_high: uint256, a_low: uint256, b_high: uint256, b_low: uint256) -> bool:
+def before(a_high: uint256, a_low: uint256, b_high: uint256, b_low: uint256) -> bool:
     return a_high < b_high or (a_high == b_high and a_low < b_low)
-
-
-@internal
-@pure
-def absent(keys: Bytes[receipt_document.KEYS_BYTES], high: uint256, low: uint256):
-    """
-    @notice Reverts unless the keys are in strictly ascending order and (high, low) is not
-            one of them.
-    @dev One pass: a list out of order proves nothing (a missing key would then not mean a
-         key missing from the range), as the Swift check rules.
-    """
-    count: uint256 = len(keys) // receipt_document.KEY_BYTES
-    previous_high: uint256 = 0
-    previous_low: uint256 = 0
-    for i: uint256 in range(count, bound=receipt_document.MAX_KEYS):
-        key_high: uint256 = 0
-        key_low: uint256 = 0
-        key_high, key_low = self._key_words(keys, i)
-        if i > 0:
-            assert self._before(previous_high, previous_low, key_high, key_low), \
-                "keys: the signed list is not in ascending (sent, hash) order"
-        assert key_high != high or key_low != low, "absence: the page holds the envelope"
-        previous_high = key_high
-        previous_low = key_low
 
 
 @internal
@@ -204,24 +174,12 @@ def pow_at_least(zeros: uint256, length: uint256, ttl: uint256, minimum: String[
 
 @internal
 @pure
-def check(receipt: receipt_document.Receipt, provider: address, signature: Signature,
-          path: DynArray[bytes32, MAX_PATH], path_left: uint256,
-          keys: Bytes[receipt_document.KEYS_BYTES], envelope: Bytes[waku_envelope.MAX_ENVELOPE],
-          grace: uint256) -> (bytes32, bytes32):
+def check_envelope(receipt: receipt_document.Receipt, envelope: Bytes[waku_envelope.MAX_ENVELOPE],
+                   grace: uint256) -> (bytes32, uint256, uint256):
     """
-    @notice Reverts unless the evidence proves that `provider` withheld the envelope from the
-            signed page; returns the receipt's digest and the envelope's hash.
+    @notice Reverts unless the envelope is one the signed page should have held (rules 3-7 of
+            the evidence check); returns its hash and its key as (first 32 bytes, last 4).
     """
-    assert len(keys) % receipt_document.KEY_BYTES == 0, "keys: the list is not whole 36-byte keys"
-
-    # 1-2. The receipt: its document is written from the fields and the keys (so count,
-    # first, last and the commitment come from the keys), and must be signed by the provider.
-    commitment: bytes32 = keccak256(concat(KEYS_DOMAIN, keys))
-    document: Bytes[receipt_document.MAX_DOCUMENT] = receipt_document.render(receipt, provider, keys, commitment)
-    digest: bytes32 = keccak256(concat(RECEIPT_DOMAIN, document))
-    root: bytes32 = self.signed_hash(digest, path, path_left)
-    assert self.signer(root, signature) == provider, "signature: the receipt is not signed by the provider"
-
     # 3. The envelope: strict RLP, TTL above 0, size and PoW the provider accepts.
     decoded: waku_envelope.Envelope = waku_envelope.decode(envelope)
     assert decoded.ttl > 0, "envelope: a TTL of 0"
@@ -257,12 +215,12 @@ def check(receipt: receipt_document.Receipt, provider: address, signature: Signa
         cursor_high: uint256 = 0
         cursor_low: uint256 = 0
         cursor_high, cursor_low = self._cursor_words(receipt.cursor)
-        assert self._before(cursor_high, cursor_low, high, low), "interval: at or before the page's cursor"
+        assert self.before(cursor_high, cursor_low, high, low), "interval: at or before the page's cursor"
     if len(receipt.next) > 0:
         next_high: uint256 = 0
         next_low: uint256 = 0
         next_high, next_low = self._cursor_words(receipt.next)
-        assert not self._before(next_high, next_low, high, low), "interval: after the page's next cursor"
+        assert not self.before(next_high, next_low, high, low), "interval: after the page's next cursor"
 
     # 7. Coverage at the answer's time.
     server_time: uint256 = convert(receipt.server_time, uint256)
@@ -270,7 +228,4 @@ def check(receipt: receipt_document.Receipt, provider: address, signature: Signa
     assert sent + convert(receipt.maximum_age, uint256) >= server_time, "coverage: older than the retention"
     for gap: uint32[2] in receipt.gaps:
         assert sent < convert(gap[0], uint256) or sent > convert(gap[1], uint256), "coverage: sent in a declared gap"
-
-    # 8. Absence, and the list's order.
-    self.absent(keys, high, low)
-    return digest, decoded.hash
+    return decoded.hash, high, low

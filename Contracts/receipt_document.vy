@@ -88,18 +88,6 @@ def _quoted(digits: Bytes[128]) -> Bytes[132]:
 
 @internal
 @pure
-def quoted_key(keys: Bytes[KEYS_BYTES], index: uint256) -> Bytes[77]:
-    """
-    @notice `"0x…"` for the 36-byte key at `index` of a packed key list.
-    """
-    head: bytes32 = extract32(keys, index * KEY_BYTES)
-    tail: uint256 = convert(extract32(keys, index * KEY_BYTES + 4), uint256)
-    digits: Bytes[72] = concat(self.hex32(head), slice(self._hex16(tail), 24, 8))
-    return concat(b'"0x', digits, b'"')
-
-
-@internal
-@pure
 def _quoted_bytes(raw: Bytes[64]) -> Bytes[132]:
     # `"0x…"` for 36 (a key) or 64 (a bloom) bytes.
     padded: Bytes[96] = concat(raw, empty(bytes32))
@@ -156,12 +144,14 @@ def _check_pow_text(text: String[MAX_POW_TEXT]):
 
 @internal
 @pure
-def render(receipt: Receipt, provider: address, keys: Bytes[KEYS_BYTES], commitment: bytes32) -> Bytes[MAX_DOCUMENT]:
+def render(receipt: Receipt, provider: address, count: uint256, first: Bytes[KEY_BYTES], last: Bytes[KEY_BYTES],
+           commitment: bytes32) -> Bytes[MAX_DOCUMENT]:
     """
-    @notice The receipt document (receipt version 2) for these fields and this page of keys.
-    @dev `count`, `first` and `last` come from the keys themselves, `commitment` is computed by
-         the caller from them, and `provider` is the address being slashed: none of them can
-         be misstated by the reporter.
+    @notice The receipt document (receipt version 2) for these fields and a page of `count`
+            keys from `first` to `last` whose commitment is `commitment`.
+    @dev The caller takes `count`, `first`, `last` and `commitment` from the key list itself,
+         and `provider` is the address being slashed: none of them can be misstated by the
+         reporter. (The list is not passed here: an internal call copies its arguments.)
     """
     assert receipt.endpoint == "hashes" or receipt.endpoint == "envelopes", "receipt: an unknown endpoint"
     assert len(receipt.cursor) == 0 or len(receipt.cursor) == KEY_BYTES, "receipt: a cursor is 36 bytes"
@@ -169,7 +159,6 @@ def render(receipt: Receipt, provider: address, keys: Bytes[KEYS_BYTES], commitm
     assert len(receipt.bloom) == 0 or len(receipt.bloom) == 64, "receipt: a bloom is 64 bytes"
     assert len(receipt.topics) == 0 or len(receipt.bloom) == 0, "receipt: a query with topics carries no bloom"
     self._check_pow_text(receipt.minimum_pow)
-    count: uint256 = len(keys) // KEY_BYTES
 
     coverage: Bytes[1100] = concat(
         b',"coverage":{"from":', self._decimal(convert(receipt.coverage_from, uint256)),
@@ -187,7 +176,7 @@ def render(receipt: Receipt, provider: address, keys: Bytes[KEYS_BYTES], commitm
 
     page: Bytes[300] = b""
     if count > 0:
-        page = concat(b',"first":', self.quoted_key(keys, 0), b',"last":', self.quoted_key(keys, count - 1))
+        page = concat(b',"first":', self._quoted_bytes(first), b',"last":', self._quoted_bytes(last))
     if len(receipt.next) > 0:
         page = convert(concat(page, b',"next":', self._quoted_bytes(receipt.next)), Bytes[300])
 

@@ -40,13 +40,15 @@ def deploy_registry(token, **overrides):
 
 def register(registry, token, provider, operator, amount=MINIMUM_STAKE, endpoint="https://mailvault.example:8443",
              descriptor=b"\x22" * 32):
-    """Registers `provider` with `operator` paying, the provider key signing the authorisation."""
+    """Registers `provider` with `operator` paying, the provider key signing the authorisation;
+    returns the call's logs."""
     deadline = boa.env.evm.patch.timestamp + 3600
     token.mint(operator, amount)
     with boa.env.prank(operator):
         token.approve(registry.address, amount)
         digest = registry.registration_digest(provider.address, operator, endpoint, descriptor, deadline)
         registry.register(provider.address, endpoint, descriptor, amount, deadline, provider.sign(digest))
+        return registry.get_logs()
 
 
 @pytest.fixture

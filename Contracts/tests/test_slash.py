@@ -53,9 +53,7 @@ def slash(registry, provider, evidence, reporter, salt=SALT, commit=True):
     if commit:
         registry.commit(reporter_commitment(bytes.fromhex(reporter[2:]), provider.address_bytes, evidence.envelope, salt))
         boa.env.time_travel(blocks=1)
-    verifier = verifier_of(registry)
-    verifier.slash(registry.address, *evidence.arguments(provider.address, reporter, salt))
-    return verifier
+    registry.slash(*evidence.arguments(provider.address, reporter, salt))
 
 
 @pytest.fixture
@@ -222,20 +220,15 @@ def test_the_reward_needs_a_commitment_from_an_earlier_block_and_an_open_window(
     boa.env.time_travel(blocks=1)
     copier = boa.env.generate_address("copier")
     with boa.reverts("slash: no commitment to this evidence"):
-        verifier_of(registry).slash(registry.address, *evidence.arguments(registered.address, copier, SALT))
+        registry.slash(*evidence.arguments(registered.address, copier, SALT))
     # Committed in the same block as the reveal.
     fresh = b"\x03" * 32
     registry.commit(reporter_commitment(bytes.fromhex(reporter[2:]), registered.address_bytes, evidence.envelope, fresh))
     with boa.reverts("slash: commit in an earlier block"):
-        verifier_of(registry).slash(registry.address, *evidence.arguments(registered.address, reporter, fresh))
+        registry.slash(*evidence.arguments(registered.address, reporter, fresh))
     boa.env.time_travel(seconds=EVIDENCE_WINDOW)
     with boa.reverts("slash: the evidence window has closed"):
-        verifier_of(registry).slash(registry.address, *evidence.arguments(registered.address, reporter, SALT))
-
-
-def test_only_the_verifier_punishes(registry, registered, reporter):
-    with boa.reverts("slash: only the verifier decides evidence"):
-        registry.punish(registered.address, b"\x01" * 32, b"\x02" * 32, boa.env.timestamp, reporter, SALT)
+        registry.slash(*evidence.arguments(registered.address, reporter, SALT))
 
 
 def test_a_thousand_key_page_with_a_kibibyte_envelope_slashes(registry, token, registered, reporter):
