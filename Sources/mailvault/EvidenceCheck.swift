@@ -21,17 +21,30 @@ struct EvidenceCheck: ParsableCommand {
             be valid (PoW at or above the provider's declared minimum), within the query's range,
             topics and the coverage the provider vouched for, and absent from the page.
 
+            With --contract the verdict is the on-chain contract's (Contracts/OmissionVerifier.vy,
+            Docs/Incentives.md): the same rules, and also the receipt in the exact form the
+            server writes within the contract's bounds, the PoW compared in integers with a
+            margin of 2^-32 (never more lenient than the check above), and the envelope sent at
+            least --grace seconds before the answer.
+
             Exit status: 0 when the evidence proves the omission, 1 when it does not (the verdict
             says why), 2 when a file cannot be read or parsed.
 
             Examples:
               mailvault evidence check evidence/omission-0x4e60c2c2…-0x9b1d….json
               mailvault evidence check receipt.json keys.txt envelope.hex
+              mailvault evidence check --contract --grace 60 evidence/omission-0x4e60c2c2…-0x9b1d….json
             """
     )
 
     @Argument(help: "EVIDENCE.json, or RECEIPT.json KEYS.txt ENVELOPE.hex.")
     var files: [String]
+
+    @Flag(help: "Decide as the on-chain contract would.")
+    var contract = false
+
+    @Option(help: "With --contract: the registry's answer grace, in seconds (its answer_grace).")
+    var grace: UInt32 = 60
 
     func validate() throws {
         guard files.count == 1 || files.count == 3 else {
@@ -47,7 +60,18 @@ struct EvidenceCheck: ParsableCommand {
             FileHandle.standardError.write(Data("mailvault: \(error)\n".utf8))
             Foundation.exit(2)
         }
-        let verdict = evidence.check()
+        var verdict: EvidenceVerdict
+        if contract {
+            do {
+                verdict = try ContractEvidence(evidence).check(grace: grace)
+            } catch {
+                verdict = evidence.check()
+                verdict.proven = false
+                verdict.reason = "\(error)"
+            }
+        } else {
+            verdict = evidence.check()
+        }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         print(String(decoding: (try? encoder.encode(verdict)) ?? Data(), as: UTF8.self))
