@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "MailvaultClient", targets: ["MailvaultClient"]),
         .library(name: "MailvaultPush", targets: ["MailvaultPush"]),
         .library(name: "MailvaultPushService", targets: ["MailvaultPushService"]),
+        .library(name: "MailvaultChain", targets: ["MailvaultChain"]),
         .executable(name: "mailvault", targets: ["mailvault"]),
         // `mailvault bench` as a library (its workload generator and raw-LMDB baseline included),
         // so that the Benchmarks package measures with the same code.
@@ -189,6 +190,17 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // The chain as a node selling subscriptions reads it (issue 20, Docs/Incentives.md):
+        // eth_call over JSON-RPC and a cached, time-bounded view of who has paid.
+        .target(
+            name: "MailvaultChain",
+            dependencies: [
+                "MailvaultAccountability",
+                "MailvaultCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
         // The thin HTTP server: routes decode, call the node, encode; limits are middleware.
         .target(
             name: "MailvaultServer",
@@ -197,6 +209,7 @@ let package = Package(
                 "MailvaultFederation",
                 "MailvaultPushService",
                 "MailvaultPush",
+                "MailvaultChain",
                 "MailvaultSync",
                 "MailvaultNode",
                 "MailvaultAPI",
@@ -235,6 +248,7 @@ let package = Package(
                 "MailvaultDiscovery",
                 "MailvaultPushService",
                 "MailvaultPush",
+                "MailvaultChain",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

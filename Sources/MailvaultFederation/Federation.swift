@@ -59,8 +59,14 @@ public final class Federation: Service, Sendable {
         peers = configuration.peers.map { spec in
             let counters = PeerCounters()
             return Peer(spec: spec, client: PeerClient(url: spec.url, http: http, selfAddress: selfAddress, limits: limits,
-                                                       counters: counters), counters: counters)
+                                                       counters: counters, key: replica.provider?.key), counters: counters)
         }
+    }
+
+    /// Whether `address` is one of this node's peers: pinned by the operator, or seen signing the
+    /// descriptor of a configured peer.
+    public func isPeer(_ address: ProviderAddress) -> Bool {
+        peers.contains { $0.spec.pinned == address || $0.address == address }
     }
 
     /// Follows and reconciles every peer until graceful shutdown, then closes the HTTP client.

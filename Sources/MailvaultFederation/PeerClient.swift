@@ -26,13 +26,18 @@ public struct PeerClient: Sendable {
     let selfAddress: String?
     let limits: FederationLimits
     let counters: PeerCounters
+    /// Signs each request (`Mailvault-Signature`), so that a peer selling subscriptions knows the
+    /// request comes from a peer of its own, not from a client using its quota.
+    let key: ProviderKey?
 
-    init(url: String, http: HTTPClient, selfAddress: String?, limits: FederationLimits, counters: PeerCounters) {
+    init(url: String, http: HTTPClient, selfAddress: String?, limits: FederationLimits, counters: PeerCounters,
+         key: ProviderKey? = nil) {
         self.url = url
         self.http = http
         self.selfAddress = selfAddress
         self.limits = limits
         self.counters = counters
+        self.key = key
     }
 
     /// The peer's signed descriptor, verified (its signature, and that it is signed by the key it
@@ -150,6 +155,12 @@ public struct PeerClient: Sendable {
         request.method = method
         request.headers.add(name: "Accept", value: accept)
         if let selfAddress { request.headers.add(name: PeerClient.peerHeader, value: selfAddress) }
+        if let key {
+            let parts = path.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
+            let signature = RequestSignature(method: method.rawValue, path: String(parts[0]), query: parts.count > 1 ? String(parts[1]) : "",
+                                             time: UInt32(Date().timeIntervalSince1970), key: key)
+            request.headers.add(name: RequestSignature.headerName, value: signature.header)
+        }
         if let body {
             request.headers.add(name: "Content-Type", value: contentType ?? PeerClient.binaryMediaType)
             request.body = .bytes(ByteBuffer(bytes: body))

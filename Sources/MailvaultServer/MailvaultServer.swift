@@ -28,6 +28,8 @@ public final class MailvaultServer: Service, Sendable {
     public let federation: Federation
     /// Push notifications (Docs/Push.md); `nil` when the node takes no registrations.
     public let push: PushService?
+    /// The paid service's gate (`--subscriptions`), if the node sells subscriptions.
+    public let payments: PaymentGate?
     let logger: Logger
     let metrics = ServerMetrics()
     let hub: SubscriptionHub
@@ -41,15 +43,18 @@ public final class MailvaultServer: Service, Sendable {
     /// - Parameters:
     ///   - clock: the node's clock in Unix seconds (the ingest rules and default `to` use it).
     ///   - push: the push notifications the server's `/v1/push/` routes and delivery serve, if any.
+    ///   - payments: the paid service's gate, if the node sells subscriptions.
     ///   - onListening: called with the bound port once the server accepts connections.
     public init(configuration: ServerConfiguration, archive: any Archive, logger: Logger,
                 clock: @escaping @Sendable () -> UInt32 = Node.systemClock,
                 push: PushService? = nil,
+                payments: PaymentGate? = nil,
                 onListening: @escaping @Sendable (Int) async -> Void = { _ in }) {
         self.configuration = configuration
         self.logger = logger
         self.onListening = onListening
         self.push = push
+        self.payments = payments
         let metrics = metrics
         if let push { metrics.pushRegistrations(push.registry.count) }
         hub = SubscriptionHub(capacity: configuration.maximumSubscribers,
@@ -80,7 +85,9 @@ public final class MailvaultServer: Service, Sendable {
         let reads = router.group()
             .add(middleware: RateLimitMiddleware(limiter: queryLimiter, refused: metrics.rateLimitedQuery,
                                                  trustForwardedFor: configuration.trustForwardedFor))
-        let gated = reads.group().add(middleware: QueryGateMiddleware(gate: gate, refused: metrics.overloaded))
+        // Payment first: a lookup in the contract must not hold a slot of the gate.
+        let gated = reads.group().add(middleware: PaymentMiddleware(server: self))
+            .add(middleware: QueryGateMiddleware(gate: gate, refused: metrics.overloaded))
         EnvelopeRoutes(server: self).register(on: router, reads: reads, gated: gated)
         SyncRoutes(server: self).register(on: router, reads: reads, gated: gated)
         DiscoveryRoutes(server: self).register(on: reads)

@@ -114,6 +114,16 @@ final class ServerMetrics: Sendable {
         pushDeadLetters = CoreMetrics.Counter(label: "mailvault_push_dead_letters_total", factory: factory)
         pushRemoved = CoreMetrics.Counter(label: "mailvault_push_registrations_removed_total", factory: factory)
         pushLatency = CoreMetrics.Recorder(label: "mailvault_push_delivery_latency_seconds", factory: factory)
+        paymentOutcomes = Dictionary(uniqueKeysWithValues: ["free", "paid", "peer", "unknown", "refused", "badSignature"].map {
+            ($0, CoreMetrics.Counter(label: "mailvault_paid_requests_total", dimensions: [("outcome", $0)], factory: factory))
+        })
+    }
+
+    /// Paid-service requests by how they were let through or refused (`--subscriptions`).
+    let paymentOutcomes: [String: CoreMetrics.Counter]
+
+    func payment(_ outcome: String) {
+        paymentOutcomes[outcome]?.increment()
     }
 
     /// The push service's events, counted here.

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import MailvaultAccountability
 import MailvaultAPI
+import MailvaultChain
 import MailvaultCore
 import MailvaultFederation
 import MailvaultNode
@@ -118,6 +119,12 @@ struct ServeCommand: AsyncParsableCommand {
     var pushRetryBase: Double?
     @Option(name: .customLong("push-retry-ceiling"), help: "The longest wait between two delivery attempts, in seconds [MAILVAULT_PUSH_RETRY_CEILING, default 900].")
     var pushRetryCeiling: Double?
+    @Option(name: .customLong("subscriptions"), help: "Sell subscriptions through this registry contract (0x address): history reads beyond the free quota need a signed request from a paying client key; needs --eth-rpc [MAILVAULT_SUBSCRIPTIONS].")
+    var subscriptions: String?
+    @Option(name: .customLong("eth-rpc"), help: "The Ethereum JSON-RPC endpoint the contract is read through (eth_call) [MAILVAULT_ETH_RPC].")
+    var ethRPC: String?
+    @Option(name: .customLong("free-quota"), help: "History requests a client may make per UTC day without a subscription, with --subscriptions [MAILVAULT_FREE_QUOTA, default 1000].")
+    var freeQuota: Int?
     @Option(name: .customLong("push-contact"), help: "The operator's contact (mailto: or https:) that Web Push requests name in their VAPID token; Apple's push service requires one [MAILVAULT_PUSH_CONTACT].")
     var pushContact: String?
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical [MAILVAULT_LOG_LEVEL, default info].")
@@ -233,6 +240,21 @@ struct ServeCommand: AsyncParsableCommand {
         if let contact = delivery.vapidSubject, !(contact.hasPrefix("mailto:") || contact.hasPrefix("https://")) {
             throw CLIError("invalid --push-contact '\(contact)' (a mailto: or https: URI)")
         }
+        let subscriptionContract: ProviderAddress? = try settings.value(subscriptions, "subscriptions", nil).map { text throws in
+            guard text.hasPrefix("0x"), let address = try? ProviderAddress(hex: text) else {
+                throw CLIError("invalid --subscriptions '\(text)' (the registry contract's 0x address)")
+            }
+            return address
+        }
+        let rpcURL = try settings.value(ethRPC, "eth-rpc", nil)
+        let quota = try settings.value(freeQuota, "free-quota", 1000)
+        if subscriptionContract != nil {
+            guard let rpcURL, let components = URLComponents(string: rpcURL), ["http", "https"].contains(components.scheme ?? ""),
+                  components.host?.isEmpty == false else {
+                throw CLIError("--subscriptions needs --eth-rpc, an http or https URL")
+            }
+            guard quota >= 0 else { throw CLIError("invalid --free-quota \(quota) (0 or more)") }
+        }
         let level = try settings.value(logLevel, "log-level", "info")
         try Settings.validate(configuration)
 
@@ -272,8 +294,22 @@ struct ServeCommand: AsyncParsableCommand {
         FileHandle.standardOutput.write(Data("push vapidPublicKey=\(registry.vapid.publicKeyBase64URL)\n".utf8))
         _ = MailvaultServer.adoptEventLoopsAsGlobalExecutor(threads: configuration.eventLoopThreads)
         ServeCommand.keepFreedMemory()
+        // After the event loops are set up: the JSON-RPC client runs on them.
+        var payments: PaymentGate?
+        if let contract = subscriptionContract, let rpcURL, let key = configuration.providerKey {
+            let ledger = SubscriptionLedger(rpc: EthereumRPC(url: rpcURL), contract: contract, provider: key.address)
+            do {
+                let terms = try await ledger.terms()
+                payments = PaymentGate(ledger: ledger, terms: terms, freeQuota: quota)
+                FileHandle.standardOutput.write(Data("subscriptions contract=\(contract) price=\(terms.price) period=\(terms.period) token=\(terms.token)\n".utf8))
+            } catch {
+                store.close()
+                throw CLIError("cannot read the subscription terms from \(contract) through \(rpcURL): \(error)")
+            }
+        }
         let host = configuration.host
-        let server = MailvaultServer(configuration: configuration, archive: store, logger: logger, push: registry, onListening: { port in
+        let server = MailvaultServer(configuration: configuration, archive: store, logger: logger, push: registry, payments: payments,
+                                     onListening: { port in
             FileHandle.standardOutput.write(Data("listening on http://\(host):\(port)\n".utf8))
         })
         let group = ServiceGroup(configuration: .init(services: [server], gracefulShutdownSignals: [.sigterm, .sigint],

@@ -1,0 +1,118 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import MailvaultAccountability
+import MailvaultCore
+import MailvaultTestSupport
+import Testing
+
+/// `mailvault serve --subscriptions` against the real registry contract on py-evm, served over
+/// JSON-RPC by Contracts/tests/rpc_harness.py on loopback: free quota, a paying client, an
+/// expired and an unknown one, signatures that do not verify, and an RPC slower than the
+/// node's bound.
+@Suite("paid service", .serialized)
+struct PaidServiceTests {
+    struct Node {
+        var url: String
+        var process: Process
+    }
+
+    static func get(_ base: String, _ path: String, query: String, key: ProviderKey? = nil, signedPath: String? = nil,
+                    time: UInt32? = nil) async throws -> (Int, [String: Any]) {
+        var request = URLRequest(url: URL(string: base + path + "?" + query)!)
+        if let key {
+            let signature = RequestSignature(method: "GET", path: signedPath ?? path, query: query,
+                                             time: time ?? UInt32(Date().timeIntervalSince1970), key: key)
+            request.setValue(signature.header, forHTTPHeaderField: RequestSignature.headerName)
+        }
+        let (data, response) = try await URLSession.shared.data(for: request)
+        let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:]
+        return ((response as? HTTPURLResponse)?.statusCode ?? 0, object)
+    }
+
+    static func code(_ object: [String: Any]) -> String? { (object["error"] as? [String: Any])?["code"] as? String }
+
+    @Test func freeQuotaPaidExpiredUnknownBadSignaturesAndASlowRPC() async throws {
+        let python = try #require(ContractTools.python, "no .venv-tools: run Scripts/setup")
+        let directory = NSTemporaryDirectory() + "mailvault-paid-\(UUID().uuidString)"
+        let data = directory + "/data"
+        try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: directory + "/chain", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        // The node's key, known to the harness so that it can register it.
+        let secret = [UInt8(1)] + (1..<32).map { _ in UInt8.random(in: 0...255) }
+        FileManager.default.createFile(atPath: data + "/provider.key", contents: Data(Hex.encode(secret).utf8),
+                                       attributes: [.posixPermissions: 0o600])
+        let paid = ProviderKey.generate(), expired = ProviderKey.generate(), stranger = ProviderKey.generate()
+
+        let port = try Loopback.freePort()
+        let harness = Process()
+        harness.executableURL = python
+        harness.arguments = [ContractTools.root.appendingPathComponent("Contracts/tests/rpc_harness.py").path, "\(port)",
+                             directory + "/chain", Hex.encode(secret), paid.address.description, expired.address.description]
+        let out = Pipe()
+        harness.standardOutput = out
+        harness.standardError = FileHandle(forWritingAtPath: "/dev/null")
+        try harness.run()
+        defer { harness.terminate() }
+        let ready = await Task.detached { out.fileHandleForReading.availableData }.value
+        try #require(String(decoding: ready, as: UTF8.self).contains("ready"), "the JSON-RPC harness did not start")
+        let chain = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: directory + "/chain/chain.json")))
+            as? [String: Any])
+        let contract = try #require(chain["contract"] as? String)
+
+        let served = try ServeCommandTests.serve(directory: data, arguments: [
+            "--subscriptions", contract, "--eth-rpc", "http://127.0.0.1:\(port)", "--free-quota", "2"])
+        defer {
+            kill(served.process.processIdentifier, SIGTERM)
+            served.process.waitUntilExit()
+        }
+        let base = try #require(served.output.split(separator: "\n").first { $0.hasPrefix("listening on ") }.map { String($0.dropFirst(13)) },
+                                "\(served.output)")
+        #expect(served.output.contains("subscriptions contract=\(contract.lowercased()) price=5000000000000000000 period=2592000"))
+        let query = "topics=0x01020304"
+
+        // Unsigned: two free requests a day, then 402 naming the contract and the price.
+        for _ in 0..<2 { #expect(try await Self.get(base, "/v1/envelopes", query: query).0 == 200) }
+        let (refused, error) = try await Self.get(base, "/v1/envelopes", query: query)
+        #expect(refused == 402 && Self.code(error) == "paymentRequired")
+        let message = ((error["error"] as? [String: Any])?["message"] as? String ?? "").lowercased()
+        #expect(message.contains(contract.lowercased()) && message.contains("5000000000000000000"), "\(message)")
+        // Other routes are not the paid service.
+        #expect(try await Self.get(base, "/v1/provider", query: "").0 == 200)
+
+        // Signed: each key has its own free requests, then the contract decides.
+        for key in [paid, expired, stranger] {
+            for _ in 0..<2 { #expect(try await Self.get(base, "/v1/hashes", query: query + "&from=0&to=2000000000", key: key).0 == 200) }
+        }
+        #expect(try await Self.get(base, "/v1/hashes", query: query + "&from=0&to=2000000000", key: paid).0 == 200)
+        #expect(try await Self.get(base, "/v1/envelopes", query: query, key: paid).0 == 200)
+        #expect(try await Self.get(base, "/v1/envelopes", query: query, key: expired).0 == 402)
+        #expect(try await Self.get(base, "/v1/envelopes", query: query, key: stranger).0 == 402)
+
+        // A signature over another request, or too old, is 401 and counts for nobody.
+        let (forged, forgedError) = try await Self.get(base, "/v1/envelopes", query: query, key: paid, signedPath: "/v1/hashes")
+        #expect(forged == 401 && Self.code(forgedError) == "badRequestSignature")
+        let stale = UInt32(Date().timeIntervalSince1970) - 1000
+        #expect(try await Self.get(base, "/v1/envelopes", query: query, key: paid, time: stale).0 == 401)
+
+        // An RPC slower than the node's 1 s bound: the request is answered within the bound,
+        // and a signed one is let through (the node does not refuse for its own outage).
+        try "5".write(toFile: directory + "/chain/delay", atomically: true, encoding: .utf8)
+        let slow = ProviderKey.generate()
+        for _ in 0..<2 { _ = try await Self.get(base, "/v1/envelopes", query: query, key: slow) }
+        let started = Date()
+        let (status, _) = try await Self.get(base, "/v1/envelopes", query: query, key: slow)
+        let waited = Date().timeIntervalSince(started)
+        #expect(status == 200 && waited < 3, "answered \(status) after \(waited) s")
+        // The paying client's standing is cached: still served while the RPC is slow.
+        #expect(try await Self.get(base, "/v1/envelopes", query: query, key: paid).0 == 200)
+
+        let (metricsData, _) = try await URLSession.shared.data(from: URL(string: base + "/metrics")!)
+        let metrics = String(decoding: metricsData, as: UTF8.self)
+        for outcome in ["free", "paid", "refused", "badSignature", "unknown"] {
+            #expect(metrics.contains("mailvault_paid_requests_total{outcome=\"\(outcome)\"}"), "\(outcome)")
+        }
+    }
+}
