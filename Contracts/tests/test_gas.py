@@ -6,8 +6,8 @@ transaction also pays the intrinsic 21,000 and its calldata: until Prague 16 a n
 token, a non-zero byte four) in place of calldata plus execution. The targets are asserted on the
 first (execution and EIP-2028 calldata); the floor is recorded beside it, and for a 1000-key page
 the floor of the key list alone (36,000 bytes, 1.44 million gas) leaves the target out of reach
-(Docs/Incentives.md). Set MAILVAULT_GAS_REPORT to a file to get the figures Docs/Benchmarks.md
-records."""
+(Docs/Incentives.md). Set MAILVAULT_GAS_REPORT to a file to get the figures; gas.json beside this
+file holds the last recorded run (also in Docs/Benchmarks.md)."""
 
 import json
 import os

@@ -1,3 +1,4 @@
+import Foundation
 import MailvaultCore
 import Testing
 
@@ -67,5 +68,63 @@ struct ContractEvidenceTests {
         // Tiny minimums are rounded up to 10^-28, and any real envelope is above that.
         #expect(ContractEvidence.powAtLeast(zeros: 0, length: 9000, ttl: 4_000_000_000, minimum: "1e-40") == true)
         #expect(ContractEvidence.powAtLeast(zeros: 128, length: 10, ttl: 1, minimum: "1e+41") == false)
+    }
+}
+
+/// Evidence the contract cannot take is refused with the reason, before any calldata is written.
+@Suite("Contract evidence: what the contract cannot take")
+struct ContractEvidenceRefusalTests {
+    let key = ProviderKey.generate()
+    let envelope = Envelope(expiry: 1_700_000_600, ttl: 600, topic: Topic(1, 2, 3, 4), data: [1], nonce: 0)
+    let keys = [EnvelopeKey(sent: 1_699_999_990, hash: Keccak256.hash([1]))]
+
+    func document(topics: Int = 1, gaps: Int = 0) -> [UInt8] {
+        QueryReceipt.document(endpoint: "hashes", provider: key.address, descriptor: Keccak256.hash([3]), serverTime: 1_700_000_100,
+                              query: HistoryQuery(from: 1_699_999_000, to: 1_700_000_100,
+                                                  topics: (0..<topics).map { Topic(rawValue: UInt32($0 == 0 ? 0x0102_0304 : $0)) }),
+                              keys: keys, next: nil,
+                              coverage: Coverage(from: 1_699_000_000, maximumAge: 86400, minimumPoW: 0.2, newestIngest: nil,
+                                                 gaps: (0..<gaps).map { [UInt32($0), UInt32($0)] }))
+    }
+
+    func evidence(_ document: [UInt8]) -> OmissionEvidence {
+        OmissionEvidence(receipt: SignedDocument(kind: "receipt", document: document, key: key), keys: keys, envelope: envelope)
+    }
+
+    @Test func theServersFormIsTaken() throws {
+        let contract = try ContractEvidence(evidence(document()))
+        #expect(contract.minimumPoWText == "0.2")
+        #expect(contract.check(grace: 60).proven == evidence(document()).check().proven)
+    }
+
+    /// The contract writes the minimum PoW back as the signed text, so any spelling of the number
+    /// its grammar reads is taken as written.
+    @Test func theMinimumIsTakenAsWritten() throws {
+        let bytes = Array(String(decoding: document(), as: UTF8.self)
+            .replacingOccurrences(of: "\"minimumPoW\":0.2", with: "\"minimumPoW\":2.0e-01").utf8)
+        #expect(try ContractEvidence(evidence(bytes)).minimumPoWText == "2.0e-01")
+    }
+
+    @Test(arguments: [
+        ("a space after the first brace", "the form Mailvault's server writes"),
+        ("a negative minimum", "minimumPoW is not a number the contract reads"),
+        ("65 topics", "more than 64 topics"),
+        ("33 gaps", "more than 32 gaps"),
+    ])
+    func otherFormsAndSizesAreRefusedWithTheReason(change: String, reason: String) {
+        var bytes = document()
+        switch change {
+        case "a space after the first brace": bytes.insert(UInt8(ascii: " "), at: 1)
+        case "a negative minimum":
+            bytes = Array(String(decoding: bytes, as: UTF8.self).replacingOccurrences(of: "\"minimumPoW\":0.2", with: "\"minimumPoW\":-0.2").utf8)
+        case "65 topics": bytes = document(topics: 65)
+        default: bytes = document(gaps: 33)
+        }
+        #expect(throws: ContractEvidenceError.self) { try ContractEvidence(evidence(bytes)) }
+        do {
+            _ = try ContractEvidence(evidence(bytes))
+        } catch {
+            #expect("\(error)".contains(reason), "\(error)")
+        }
     }
 }

@@ -87,6 +87,50 @@ struct SlashEvidenceTests {
         #expect(run.stdout.contains("the same evidence again reverts"), "\(run.stdout)")
     }
 
+    /// A receipt signed as the third of five in a batch (with a path), a cursor, a next cursor, a
+    /// bloom, gaps and an envelope size limit: every optional part of the document and the
+    /// path's sides go through `evidence calldata` to the contract and eth-abi.
+    @Test(.timeLimit(.minutes(10)))
+    func aBatchSignedReceiptWithEveryOptionalFieldSlashesToo() async throws {
+        let key = try ProviderKey(secret: SlashEvidenceTests.secret)
+        let sent = TestServer.now
+        let envelope = Envelope(expiry: sent + 600, ttl: 600, topic: SlashEvidenceTests.withheld, data: [7, 7, 7], nonce: 9)
+        let keys = (0..<40).map { EnvelopeKey(sent: sent - 20 + UInt32($0), hash: Keccak256.hash([UInt8($0)])) }.sorted()
+        let query = HistoryQuery(from: sent - 100, to: sent + 100, bloom: SlashEvidenceTests.withheld.bloom, limit: 40,
+                                 cursor: EnvelopeKey(sent: sent - 50, hash: Keccak256.hash([1])))
+        let coverage = Coverage(from: sent - 1000, maximumAge: 86400, minimumPoW: 0.00002, newestIngest: sent + 100,
+                                gaps: [[sent - 900, sent - 800], [sent + 5, sent + 6]], maximumEnvelopeSize: 4096)
+        let document = QueryReceipt.document(endpoint: "envelopes", provider: key.address, descriptor: Keccak256.hash([42]),
+                                             serverTime: sent + 120, query: query, keys: keys,
+                                             next: EnvelopeKey(sent: sent + 30, hash: Keccak256.hash([2])), coverage: coverage)
+        let digests = (0..<5).map { $0 == 2 ? SignedDocument.digest(kind: "receipt", document: document) : Keccak256.hash([UInt8($0), 9]) }
+        let (signature, paths) = SignatureBatch.sign(digests, key: key)
+        let receipt = SignedDocument(kind: "receipt", document: document, signature: signature, signer: key.address, path: paths[2])
+        let evidence = OmissionEvidence(receipt: receipt, keys: keys, envelope: envelope)
+        #expect(evidence.check().proven, "\(evidence.check().reason)")
+        #expect(paths[2].contains { $0.side == .left } && paths[2].contains { $0.side == .right })
+
+        let directory = NSTemporaryDirectory() + "mailvault-slash-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let file = directory + "/evidence.json"
+        FileManager.default.createFile(atPath: file, contents: Data(evidence.json))
+        let reporter = "0x" + String(repeating: "c3", count: 20)
+        let salt = "0x" + String(repeating: "01", count: 32)
+        let commit = try await MailvaultExecutable.run(["evidence", "calldata", file, "--reporter", reporter, "--salt", salt, "--commit"])
+        let slash = try await MailvaultExecutable.run(["evidence", "calldata", file, "--reporter", reporter, "--salt", salt])
+        #expect(commit.status == 0 && slash.status == 0, "\(commit.stderr) \(slash.stderr)")
+        let run = try await ContractTools.python([
+            "Contracts/tests/slash_cli.py", "--evidence", file, "--secret", Hex.encode(SlashEvidenceTests.secret, prefix: false),
+            "--reporter", reporter, "--salt", salt,
+            "--commit-calldata", commit.stdout.trimmingCharacters(in: .whitespacesAndNewlines),
+            "--slash-calldata", slash.stdout.trimmingCharacters(in: .whitespacesAndNewlines),
+        ], timeout: .seconds(540))
+        #expect(run.status == 0, "\(run.stdout)\n\(run.stderr.suffix(3000))")
+        #expect(run.stdout.contains("calldata equals eth-abi's encoding"), "\(run.stdout)")
+        #expect(run.stdout.contains("slashed: the reporter was paid"), "\(run.stdout)")
+    }
+
     @Test func theContractRefusesWhatTheGraceExcludesAndTheCLIRefusesBadInput() async throws {
         let clock = Clock()
         let faulty = try await TestServer.start(archive: { WithholdingArchive(store: $0, withheld: SlashEvidenceTests.withheld) },

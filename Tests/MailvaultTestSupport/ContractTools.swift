@@ -21,8 +21,10 @@ public enum ContractTools {
         public var timedOut: Bool
     }
 
-    /// Runs the venv's Python with `arguments` in the package root; stops it (SIGTERM to this
-    /// one process) after `timeout`.
+    /// Runs the venv's Python with `arguments` in the package root, at a lower CPU priority
+    /// (`nice -n 10`, which execs it in place) so that compiling contracts does not starve the
+    /// tests that run beside it with time limits of their own; stops it (SIGTERM to this one
+    /// process) after `timeout`.
     public static func python(_ arguments: [String], timeout: Duration) async throws -> Output {
         guard let python else { throw ToolMissing() }
         let directory = NSTemporaryDirectory() + "mailvault-python-\(UUID().uuidString)"
@@ -30,8 +32,8 @@ public enum ContractTools {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         for name in ["out", "err"] { FileManager.default.createFile(atPath: directory + "/" + name, contents: nil) }
         let process = Process()
-        process.executableURL = python
-        process.arguments = arguments
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/nice")
+        process.arguments = ["-n", "10", python.path] + arguments
         process.currentDirectoryURL = root
         process.standardOutput = FileHandle(forWritingAtPath: directory + "/out")
         process.standardError = FileHandle(forWritingAtPath: directory + "/err")
