@@ -1,3 +1,4 @@
+import MailvaultAccountability
 import MailvaultPush
 
 /// A node's push notifications, opened from its data directory: the registrations, the outbox,
@@ -28,5 +29,18 @@ public final class PushService: Sendable {
         } catch {
             throw .storage("\(error)")
         }
+    }
+
+    /// What this node offers push clients, from the settings it serves by: the one source of
+    /// the descriptor's `push` member and of `GET /v1/push`.
+    public var offer: PushOffer {
+        let configuration = registry.configuration
+        let gorush = configuration.gorushURL != nil
+        return PushOffer(targets: (gorush ? ["gorush"] : []) + ["webPush", "webhook"],
+                         platforms: gorush ? ["android", "ios"] : [], vapidPublicKey: vapid.publicKeyBase64URL,
+                         price: configuration.price, maximumPerKey: configuration.maximumPerKey,
+                         maximumTopics: configuration.maximumTopics, maximumLifetime: configuration.maximumLifetime,
+                         batchWindow: delivery.batchWindow, maximumAttempts: delivery.maximumAttempts,
+                         maximumAge: delivery.maximumAge)
     }
 }
