@@ -197,11 +197,10 @@ public struct PushProbe: Sendable {
                                       now: Int64(Date().timeIntervalSince1970))) != nil
     }
 
-    /// The envelope hashes a webhook body names: one notification, or a batch of them.
+    /// The envelope hashes a webhook body names: one notification, or a batch of them (read by
+    /// the strict parser receivers use; a body of another shape names none).
     static func hashes(_ body: [UInt8]) -> [String] {
-        guard let object = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any] else { return [] }
-        let notifications = object["notifications"] as? [[String: Any]] ?? [object]
-        return notifications.compactMap { $0["hash"] as? String }
+        ((try? MailvaultPush.Notification.parseBody(body)) ?? []).map(\.hash)
     }
 
     static func milliseconds(_ duration: Duration) -> Double {
