@@ -117,7 +117,8 @@ let package = Package(
         .target(name: "MailvaultDiscovery", dependencies: ["MailvaultAccountability", "MailvaultCore"]),
         // The user's client (issue 17): discovery, ranking, a verified history fetch from the best
         // k providers with failover, a local store that resumes, and evidence of omissions.
-        // It links the store (the user's own copy) but no node and no server.
+        // It links the store (the user's own copy) but no node and no server. The push probe
+        // (issue 18) listens for its webhooks with NIOPosix and checks them with MailvaultPush.
         .target(
             name: "MailvaultClient",
             dependencies: [
@@ -125,11 +126,13 @@ let package = Package(
                 "MailvaultDiscovery",
                 "MailvaultAccountability",
                 "MailvaultAPI",
+                "MailvaultPush",
                 "MailvaultStore",
                 "MailvaultCore",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
         // Push notifications' pure part (issue 18): Web Push encryption and VAPID, signed webhooks,

@@ -73,10 +73,13 @@ public struct ProviderDescriptor: Codable, Sendable, Equatable {
     public var issuedAt: UInt32
     /// After this time (Unix seconds) the descriptor must be fetched again.
     public var expires: UInt32
+    /// The push-notification offer, strictly parsed; absent when the node serves no push (and in
+    /// descriptors older than the field).
+    public var push: PushOffer?
 
     public init(publicKey: String, address: String, software: String, endpoints: [String], minimumPoW: Double,
                 maximumEnvelopeSize: Int, retention: Retention, limits: Limits, coverage: Coverage,
-                benchmark: [String: Double]?, sequence: UInt64, issuedAt: UInt32, expires: UInt32) {
+                benchmark: [String: Double]?, sequence: UInt64, issuedAt: UInt32, expires: UInt32, push: PushOffer? = nil) {
         self.publicKey = publicKey
         self.address = address
         self.software = software
@@ -90,6 +93,7 @@ public struct ProviderDescriptor: Codable, Sendable, Equatable {
         self.sequence = sequence
         self.issuedAt = issuedAt
         self.expires = expires
+        self.push = push
     }
 }
 

@@ -32,6 +32,9 @@ public struct NodeConfiguration: Sendable {
     public var descriptorLifetime: UInt32 = 3600
     /// Figures of the operator's last `mailvault bench`, published in the descriptor.
     public var benchmark: [String: Double]?
+    /// The push-notification offer the descriptor publishes (`push`); `nil` when the node serves
+    /// no push. The push service's edge sets it from the same settings it serves by.
+    public var pushOffer: PushOffer?
 
     /// The defaults.
     public init() {}

@@ -171,7 +171,7 @@ public final class ProviderState: Sendable {
                              maximumBytes: retention.maximumBytes),
             limits: limits,
             coverage: coverage, benchmark: configuration.benchmark, sequence: sequence, issuedAt: now,
-            expires: now + configuration.descriptorLifetime)
+            expires: now + configuration.descriptorLifetime, push: configuration.pushOffer)
         let document = SignedDocument(kind: "descriptor", document: SignedDocument.encode(body), key: key)
         let digest = SignedDocument.digest(kind: document.kind, document: document.document)
         state.withLock {

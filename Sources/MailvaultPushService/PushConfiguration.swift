@@ -1,3 +1,5 @@
+import MailvaultAccountability
+
 /// How a node serves push registrations (Docs/Push.md): the caps, the operator's gorush and the
 /// hosts it may deliver to despite the SSRF guard.
 public struct PushConfiguration: Sendable {
@@ -18,6 +20,8 @@ public struct PushConfiguration: Sendable {
     public var maximumLifetime: UInt32 = 30 * 86_400
     /// The largest registration request body.
     public var maximumBodyBytes = 16 * 1024
+    /// What the operator charges, published in the offer (`--push-price`).
+    public var price = PushPrice.free
 
     /// The defaults.
     public init() {}

@@ -1,4 +1,5 @@
 import Foundation
+import MailvaultAccountability
 import MailvaultPush
 
 /// A node's push notifications, opened from its data directory: the registrations, the outbox,
@@ -42,5 +43,18 @@ public final class PushService: Sendable {
             throw .storage("cannot create \(directory): \(error)")
         }
         return directory
+    }
+
+    /// What this node offers push clients, from the settings it serves by: the one source of
+    /// the descriptor's `push` member and of `GET /v1/push`.
+    public var offer: PushOffer {
+        let configuration = registry.configuration
+        let gorush = configuration.gorushURL != nil
+        return PushOffer(targets: (gorush ? ["gorush"] : []) + ["webPush", "webhook"],
+                         platforms: gorush ? ["android", "ios"] : [], vapidPublicKey: vapid.publicKeyBase64URL,
+                         price: configuration.price, maximumPerKey: configuration.maximumPerKey,
+                         maximumTopics: configuration.maximumTopics, maximumLifetime: configuration.maximumLifetime,
+                         batchWindow: delivery.batchWindow, maximumAttempts: delivery.maximumAttempts,
+                         maximumAge: delivery.maximumAge)
     }
 }

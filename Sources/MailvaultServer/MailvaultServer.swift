@@ -50,6 +50,9 @@ public final class MailvaultServer: Service, Sendable {
                 push: PushService? = nil,
                 payments: PaymentGate? = nil,
                 onListening: @escaping @Sendable (Int) async -> Void = { _ in }) {
+        var configuration = configuration
+        // The descriptor publishes the offer the push routes serve and the service delivers by.
+        configuration.node.pushOffer = push?.offer
         self.configuration = configuration
         self.logger = logger
         self.onListening = onListening

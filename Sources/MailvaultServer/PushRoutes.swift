@@ -33,25 +33,15 @@ struct PushRoutes: Sendable {
         return push
     }
 
-    /// What this node offers push clients: the targets it delivers to, the VAPID public key Web
-    /// Push subscriptions are made with (`applicationServerKey`), its caps and batching.
+    /// What this node offers push clients: exactly the `push` member of its signed descriptor
+    /// (`PushOffer`: targets, the VAPID public key, price, caps, lifetime, batching, retries).
     func offer(_ request: Request, _ context: ServerContext) throws(APIError) -> Response {
-        guard let push = server.push else {
+        guard server.push != nil, let offer = server.node.configuration.pushOffer else {
             throw APIError(status: 404, code: "pushDisabled", message: "this node takes no push registrations")
         }
         try QueryString(request.uri.query ?? "").requireOnly([])
-        let limits = push.registry.configuration
-        let targets = (limits.gorushURL == nil ? [] : ["gorush"]) + ["webPush", "webhook"]
-        return json([
-            "targets": targets,
-            "vapidPublicKey": push.vapid.publicKeyBase64URL,
-            "maximumPerKey": limits.maximumPerKey,
-            "maximumTopics": limits.maximumTopics,
-            "maximumLifetime": limits.maximumLifetime,
-            "batchWindow": push.delivery.batchWindow,
-            "maximumAttempts": push.delivery.maximumAttempts,
-            "maximumAge": push.delivery.maximumAge,
-        ], status: .ok)
+        return Response(status: .ok, headers: [.contentType: IngestBody.jsonMediaType],
+                        body: ResponseBody(byteBuffer: ByteBuffer(bytes: SignedDocument.encode(offer))))
     }
 
     func create(_ request: Request, _ context: ServerContext) async throws(APIError) -> Response {

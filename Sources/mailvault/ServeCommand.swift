@@ -30,6 +30,7 @@ struct ServeCommand: AsyncParsableCommand {
               mailvault serve --host 0.0.0.0 --port 8080 --data-dir /var/lib/mailvault --max-age 30d
               mailvault serve --retention-tier 1:90d --retention-tier 10:365d --max-store-bytes 200000000000
               mailvault serve --public-url https://a.example.org --peer https://b.example.org#0x1f2e…
+              mailvault serve --gorush-url http://127.0.0.1:8088 --push-price '0.5 SNT/1000' --push-free-quota 10000
             """
     )
 
@@ -95,6 +96,12 @@ struct ServeCommand: AsyncParsableCommand {
     var syncInterval: UInt32?
     @Option(name: .customLong("relay"), help: "Follow peers' announcements and fetch what is new (live relay): true or false [MAILVAULT_RELAY, default true].")
     var relay: Bool?
+    @Option(name: .customLong("push"), help: "Serve push notifications (registrations, delivery, the offer in the descriptor): true or false [MAILVAULT_PUSH, default true].")
+    var pushEnabled: Bool?
+    @Option(name: .customLong("push-price"), help: "What push costs: free, 'AMOUNT UNIT/month' or 'AMOUNT UNIT/1000' (per 1000 notifications), e.g. '10 SNT/month'; give both kinds to charge both (repeatable) [MAILVAULT_PUSH_PRICE, comma-separated, default free].")
+    var pushPrices: [String] = []
+    @Option(name: .customLong("push-free-quota"), help: "Notifications a month the per-1000 price does not count [MAILVAULT_PUSH_FREE_QUOTA, default 0].")
+    var pushFreeQuota: UInt64?
     @Option(name: .customLong("gorush-url"), help: "The gorush server mobile push notifications go through (its /api/push); none refuses gorush registrations [MAILVAULT_GORUSH_URL].")
     var gorushURL: String?
     @Option(name: .customLong("push-allow-host"), help: "A host push targets may name although it is not public, over http too (repeatable) [MAILVAULT_PUSH_ALLOW_HOSTS, comma-separated].")
@@ -222,9 +229,20 @@ struct ServeCommand: AsyncParsableCommand {
         push.maximumTotal = try settings.value(pushMaximumTotal, "push-max-registrations", push.maximumTotal)
         push.maximumLifetime = try Settings.seconds(try settings.value(pushMaximumLifetime, "push-max-lifetime", "30d"),
                                                     option: "--push-max-lifetime")
-        guard push.maximumPerKey > 0, push.maximumPerAddress > 0, push.maximumTotal > 0,
+        let prices = pushPrices.isEmpty
+            ? (environment["MAILVAULT_PUSH_PRICE"].map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } } ?? [])
+            : pushPrices
+        let quota: UInt64? = try settings.value(pushFreeQuota, "push-free-quota", nil)
+        do {
+            push.price = try PushPrice(terms: prices, freeQuota: quota)
+        } catch {
+            guard case .malformedDocument(let reason) = error else { throw CLIError("invalid --push-price: \(error)") }
+            throw CLIError("invalid --push-price: \(reason)")
+        }
+        settings.note("push-price", push.price.description)
+        guard push.maximumPerKey > 0, push.maximumPerKey <= PushOffer.maximumPerKeyBound, push.maximumPerAddress > 0, push.maximumTotal > 0,
               (1...PushRegistrationBody.maximumTopics).contains(push.maximumTopics), push.maximumLifetime > 0 else {
-            throw CLIError("the push caps must be positive, --push-max-topics at most \(PushRegistrationBody.maximumTopics)")
+            throw CLIError("the push caps must be positive, --push-max-per-key at most \(PushOffer.maximumPerKeyBound), --push-max-topics at most \(PushRegistrationBody.maximumTopics)")
         }
         var delivery = PushDeliveryConfiguration()
         delivery.batchWindow = try settings.value(pushBatchWindow, "push-batch-window", delivery.batchWindow)
@@ -232,9 +250,10 @@ struct ServeCommand: AsyncParsableCommand {
         delivery.maximumAge = try Settings.seconds(try settings.value(pushMaximumAge, "push-max-age", "1d"), option: "--push-max-age")
         delivery.retryBase = try settings.value(pushRetryBase, "push-retry-base", delivery.retryBase)
         delivery.retryCeiling = try settings.value(pushRetryCeiling, "push-retry-ceiling", delivery.retryCeiling)
-        guard delivery.batchWindow >= 0, delivery.batchWindow <= 3600, delivery.maximumAttempts > 0, delivery.retryBase > 0,
+        guard delivery.batchWindow >= 0, delivery.batchWindow <= PushOffer.maximumBatchWindow, delivery.maximumAttempts > 0,
+              delivery.maximumAttempts <= PushOffer.maximumAttemptsBound, delivery.retryBase > 0,
               delivery.retryCeiling >= delivery.retryBase else {
-            throw CLIError("invalid push delivery settings (--push-batch-window 0...3600, --push-max-attempts and --push-retry-base positive, --push-retry-ceiling at least --push-retry-base)")
+            throw CLIError("invalid push delivery settings (--push-batch-window 0...3600, --push-max-attempts 1...\(PushOffer.maximumAttemptsBound), --push-retry-base positive, --push-retry-ceiling at least --push-retry-base)")
         }
         delivery.vapidSubject = try settings.value(pushContact, "push-contact", nil)
         if let contact = delivery.vapidSubject, !(contact.hasPrefix("mailto:") || contact.hasPrefix("https://")) {
@@ -247,14 +266,15 @@ struct ServeCommand: AsyncParsableCommand {
             return address
         }
         let rpcURL = try settings.value(ethRPC, "eth-rpc", nil)
-        let quota = try settings.value(freeQuota, "free-quota", 1000)
+        let requestQuota = try settings.value(freeQuota, "free-quota", 1000)
         if subscriptionContract != nil {
             guard let rpcURL, let components = URLComponents(string: rpcURL), ["http", "https"].contains(components.scheme ?? ""),
                   components.host?.isEmpty == false else {
                 throw CLIError("--subscriptions needs --eth-rpc, an http or https URL")
             }
-            guard quota >= 0 else { throw CLIError("invalid --free-quota \(quota) (0 or more)") }
+            guard requestQuota >= 0 else { throw CLIError("invalid --free-quota \(requestQuota) (0 or more)") }
         }
+        let servesPush = try settings.value(pushEnabled, "push", true)
         let level = try settings.value(logLevel, "log-level", "info")
         try Settings.validate(configuration)
 
@@ -284,14 +304,17 @@ struct ServeCommand: AsyncParsableCommand {
         if let key = configuration.providerKey {
             FileHandle.standardOutput.write(Data("provider address=\(key.address) publicKey=\(Hex.encode(key.publicKey, prefix: true))\n".utf8))
         }
-        let registry: PushService
-        do {
-            registry = try PushService(dataDirectory: configuration.dataDirectory, configuration: push, delivery: delivery)
-        } catch {
-            store.close()
-            throw CLIError("\(error)")
+        var registry: PushService?
+        if servesPush {
+            do {
+                let service = try PushService(dataDirectory: configuration.dataDirectory, configuration: push, delivery: delivery)
+                FileHandle.standardOutput.write(Data("push vapidPublicKey=\(service.vapid.publicKeyBase64URL)\n".utf8))
+                registry = service
+            } catch {
+                store.close()
+                throw CLIError("\(error)")
+            }
         }
-        FileHandle.standardOutput.write(Data("push vapidPublicKey=\(registry.vapid.publicKeyBase64URL)\n".utf8))
         _ = MailvaultServer.adoptEventLoopsAsGlobalExecutor(threads: configuration.eventLoopThreads)
         ServeCommand.keepFreedMemory()
         // After the event loops are set up: the JSON-RPC client runs on them.
@@ -300,7 +323,7 @@ struct ServeCommand: AsyncParsableCommand {
             let ledger = SubscriptionLedger(rpc: EthereumRPC(url: rpcURL), contract: contract, provider: key.address)
             do {
                 let terms = try await ledger.terms()
-                payments = PaymentGate(ledger: ledger, terms: terms, freeQuota: quota)
+                payments = PaymentGate(ledger: ledger, terms: terms, freeQuota: requestQuota)
                 FileHandle.standardOutput.write(Data("subscriptions contract=\(contract) price=\(terms.price) period=\(terms.period) token=\(terms.token)\n".utf8))
             } catch {
                 store.close()
