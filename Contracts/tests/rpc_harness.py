@@ -3,9 +3,15 @@
 `mailvault serve --subscriptions` (Tests/mailvaultTests/PaidServiceTests.swift), on 127.0.0.1
 only. It deploys the stake token and ProviderRegistry.vy, registers the node's provider key,
 lists a subscription price, and pays: 2 periods for PAID, and 1 period, ended 30 days ago, for
-EXPIRED. Then it answers eth_call (at the latest state), eth_chainId and eth_blockNumber.
+EXPIRED. Then it answers eth_call (at the latest state), eth_getLogs (the registry's logs of
+those transactions, one block each), eth_chainId and eth_blockNumber.
 
-    rpc_harness.py PORT DIR PROVIDER_SECRET_HEX PAID_ADDRESS EXPIRED_ADDRESS
+    rpc_harness.py PORT DIR PROVIDER_SECRET_HEX PAID_ADDRESS EXPIRED_ADDRESS [ENDPOINT]
+
+With ENDPOINT (a running node's URL), the provider is registered with that endpoint and the
+digest of the descriptor the node serves there (computed here: keccak256("mailvault/v1/" ++ kind
+++ 0x00 ++ document)), and a second provider key, not the node's, is registered with the same
+endpoint: the impostor discovery must drop.
 
 Writes DIR/chain.json ({"contract","token","price","period"}), then prints "ready". Control:
 DIR/delay holds seconds to wait before answering an eth_call (a slow endpoint).
@@ -17,20 +23,45 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import urllib.request
+
 import boa
+from eth_utils import keccak
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from conftest import PERIOD, TOKEN, deploy_registry, deployer, register  # noqa: E402
+from conftest import MINIMUM_STAKE, PERIOD, TOKEN, deploy_registry, deployer, register  # noqa: E402
 from evidence import Provider  # noqa: E402
 
 PORT, DIR, SECRET, PAID, EXPIRED = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5]
+ENDPOINT = sys.argv[6] if len(sys.argv) > 6 else None
 PRICE = 5 * TOKEN
+LOGS = []  # eth_getLogs entries, one block per transaction
+
+
+def record(contract):
+    """Keeps the logs of `contract`'s last transaction, as a node would index them."""
+    block = len({entry["blockNumber"] for entry in LOGS}) + 1
+    for index, address, topics, data in contract._computation.get_raw_log_entries():
+        LOGS.append({"address": "0x" + address.hex(), "topics": ["0x" + topic.to_bytes(32, "big").hex() for topic in topics],
+                     "data": "0x" + data.hex(), "blockNumber": hex(block), "logIndex": hex(index), "removed": False})
 
 token = deployer("tests/StakeToken.vy").deploy()
 registry = deploy_registry(token)
 provider = Provider(bytes.fromhex(SECRET))
 operator = boa.env.generate_address("operator")
-register(registry, token, provider, operator)
+if ENDPOINT:
+    with urllib.request.urlopen(ENDPOINT + "/v1/provider", timeout=10) as answer:
+        served = json.load(answer)
+    digest = keccak(b"mailvault/v1/" + served["kind"].encode() + b"\x00" + served["document"].encode())
+    register(registry, token, provider, operator, endpoint=ENDPOINT, descriptor=digest)
+    record(registry)
+    impostor = Provider(b"\x09" * 32)
+    register(registry, token, impostor, boa.env.generate_address("impostor"), amount=2 * MINIMUM_STAKE, endpoint=ENDPOINT,
+             descriptor=digest)
+    record(registry)
+else:
+    register(registry, token, provider, operator)
+    record(registry)
 with boa.env.prank(operator):
     registry.set_price(provider.address, PRICE)
 
@@ -71,6 +102,11 @@ class Handler(BaseHTTPRequestHandler):
                 answer["result"] = "0x" + output.hex()
             except Exception as error:
                 answer["error"] = {"code": 3, "message": f"execution reverted: {error}"}
+        elif method == "eth_getLogs":
+            query = params[0]
+            wanted = {topic.lower() for topic in query.get("topics", [[]])[0]}
+            answer["result"] = [entry for entry in LOGS if entry["address"] == query["address"].lower()
+                                and (not wanted or entry["topics"][0] in wanted)]
         elif method == "eth_chainId":
             answer["result"] = hex(boa.env.evm.patch.chain_id)
         elif method == "eth_blockNumber":

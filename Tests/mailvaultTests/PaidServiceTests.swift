@@ -115,4 +115,61 @@ struct PaidServiceTests {
             #expect(metrics.contains("mailvault_paid_requests_total{outcome=\"\(outcome)\"}"), "\(outcome)")
         }
     }
+
+    /// `providers discover --registry`: the registered node is listed with its stake and its
+    /// descriptor as registered; a second key registered with the same endpoint is dropped,
+    /// since the descriptor there is not its own.
+    @Test func discoverTheRegistryKeepsTheRegisteredKeyAndDropsAnImpostor() async throws {
+        let python = try #require(ContractTools.python, "no .venv-tools: run Scripts/setup")
+        let directory = NSTemporaryDirectory() + "mailvault-registry-\(UUID().uuidString)"
+        let data = directory + "/data"
+        try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: directory + "/chain", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let secret = [UInt8(1)] + (1..<32).map { _ in UInt8.random(in: 0...255) }
+        FileManager.default.createFile(atPath: data + "/provider.key", contents: Data(Hex.encode(secret).utf8),
+                                       attributes: [.posixPermissions: 0o600])
+        let node = try ProviderKey(secret: secret)
+        let served = try ServeCommandTests.serve(directory: data)
+        defer {
+            kill(served.process.processIdentifier, SIGTERM)
+            served.process.waitUntilExit()
+        }
+        let base = try #require(served.output.split(separator: "\n").first { $0.hasPrefix("listening on ") }.map { String($0.dropFirst(13)) })
+
+        let port = try Loopback.freePort()
+        let harness = Process()
+        harness.executableURL = python
+        harness.arguments = [ContractTools.root.appendingPathComponent("Contracts/tests/rpc_harness.py").path, "\(port)",
+                             directory + "/chain", Hex.encode(secret), ProviderKey.generate().address.description,
+                             ProviderKey.generate().address.description, base]
+        let out = Pipe()
+        harness.standardOutput = out
+        harness.standardError = FileHandle(forWritingAtPath: "/dev/null")
+        try harness.run()
+        defer { harness.terminate() }
+        let ready = await Task.detached { out.fileHandleForReading.availableData }.value
+        try #require(String(decoding: ready, as: UTF8.self).contains("ready"), "the JSON-RPC harness did not start")
+        let chain = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: directory + "/chain/chain.json")))
+            as? [String: Any])
+        let contract = try #require(chain["contract"] as? String)
+
+        let output = try await MailvaultExecutable.run(["providers", "discover", "--registry", contract,
+                                                        "--eth-rpc", "http://127.0.0.1:\(port)", "--json"])
+        #expect(output.status == 0, "\(output.stderr)")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(output.stdout.utf8)) as? [String: Any])
+        let kept = report["providers"] as? [[String: Any]] ?? []
+        let dropped = report["dropped"] as? [[String: Any]] ?? []
+        #expect(kept.count == 1 && dropped.count == 1, "\(output.stdout)")
+        #expect(kept.first?["provider"] as? String == node.address.description)
+        #expect(kept.first?["endpoint"] as? String == base)
+        #expect(kept.first?["stake"] as? String == "10000000000000000000000")
+        #expect(kept.first?["descriptorRegistered"] as? Bool == true)
+        #expect((dropped.first?["reason"] as? String)?.contains("not by the registered key") == true, "\(dropped)")
+        #expect(dropped.first?["stake"] as? String == "20000000000000000000000")
+
+        // Bad input: one line on stderr, a non-zero exit.
+        let bad = try await MailvaultExecutable.run(["providers", "discover", "--registry", "0x12", "--eth-rpc", "http://127.0.0.1:\(port)"])
+        #expect(bad.status != 0 && bad.stderr.split(separator: "\n").count == 1, "\(bad.stderr)")
+    }
 }
