@@ -256,8 +256,9 @@ public final class EnvelopeStore: @unchecked Sendable {
 
     /// Counts and sizes, from one snapshot.
     public func stats() throws(StoreError) -> StoreStats {
-        let info = try environment.info()
-        var stats = try read { (snapshot) throws(StoreError) in try StoreStats(snapshot, map: info) }
+        // The environment's figures are read inside the snapshot, so its last page is at least
+        // the snapshot's.
+        var stats = try read { (snapshot) throws(StoreError) in try StoreStats(snapshot, map: try environment.info()) }
         stats.fileBytes = Compaction.fileSize(directory + "/data.mdb") ?? 0
         return stats
     }

@@ -12,7 +12,9 @@ extension StoreStats {
             envelopes: Int(counters.count),
             topics: try txn.count(dbs.topicDirectory),
             rawBytes: counters.rawBytes, storedBytes: counters.storedBytes, fileBytes: 0,
-            usedBytes: UInt64(info.lastPage + 1 - (try snapshot.freePages())) * UInt64(info.pageSize),
+            // The environment's last page may be read before this snapshot began while writers
+            // commit (the C API's stats beside ingest): never let the difference go below zero.
+            usedBytes: UInt64(max(0, info.lastPage + 1 - (try snapshot.freePages()))) * UInt64(info.pageSize),
             compressedEnvelopes: Int(counters.compressed),
             compressionRatio: counters.storedBytes == 0 ? 1 : Double(counters.rawBytes) / Double(counters.storedBytes),
             oldestSent: try envelopes.get(MDB_FIRST).map { EnvelopeKey(raw: $0.key).sent },

@@ -33,6 +33,35 @@ struct PaidServiceTests {
 
     static func code(_ object: [String: Any]) -> String? { (object["error"] as? [String: Any])?["code"] as? String }
 
+    /// Contracts/tests/rpc_harness.py on a free loopback port, once it has deployed and said "ready".
+    struct Harness {
+        let process: Process
+        let port: Int
+        let contract: String
+
+        init(python: URL, directory: String, secret: [UInt8], paid: ProviderAddress, expired: ProviderAddress,
+             endpoint: String? = nil) async throws {
+            port = try Loopback.freePort()
+            process = Process()
+            process.executableURL = python
+            process.arguments = [ContractTools.root.appendingPathComponent("Contracts/tests/rpc_harness.py").path, "\(port)",
+                                 directory, Hex.encode(secret), paid.description, expired.description] + (endpoint.map { [$0] } ?? [])
+            let out = Pipe()
+            process.standardOutput = out
+            process.standardError = FileHandle(forWritingAtPath: "/dev/null")
+            try process.run()
+            let handle = out.fileHandleForReading
+            let ready = await OffPool.run { handle.availableData }
+            guard String(decoding: ready, as: UTF8.self).contains("ready") else {
+                process.terminate()
+                throw CLIFailure("the JSON-RPC harness did not start")
+            }
+            let chain = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: directory + "/chain.json"))) as? [String: Any]
+            guard let contract = chain?["contract"] as? String else { throw CLIFailure("the harness wrote no contract address") }
+            self.contract = contract
+        }
+    }
+
     @Test func freeQuotaPaidExpiredUnknownBadSignaturesAndASlowRPC() async throws {
         let python = try #require(ContractTools.python, "no .venv-tools: run Scripts/setup")
         let directory = NSTemporaryDirectory() + "mailvault-paid-\(UUID().uuidString)"
@@ -46,23 +75,12 @@ struct PaidServiceTests {
                                        attributes: [.posixPermissions: 0o600])
         let paid = ProviderKey.generate(), expired = ProviderKey.generate(), stranger = ProviderKey.generate()
 
-        let port = try Loopback.freePort()
-        let harness = Process()
-        harness.executableURL = python
-        harness.arguments = [ContractTools.root.appendingPathComponent("Contracts/tests/rpc_harness.py").path, "\(port)",
-                             directory + "/chain", Hex.encode(secret), paid.address.description, expired.address.description]
-        let out = Pipe()
-        harness.standardOutput = out
-        harness.standardError = FileHandle(forWritingAtPath: "/dev/null")
-        try harness.run()
-        defer { harness.terminate() }
-        let ready = await Task.detached { out.fileHandleForReading.availableData }.value
-        try #require(String(decoding: ready, as: UTF8.self).contains("ready"), "the JSON-RPC harness did not start")
-        let chain = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: directory + "/chain/chain.json")))
-            as? [String: Any])
-        let contract = try #require(chain["contract"] as? String)
+        let harness = try await Harness(python: python, directory: directory + "/chain", secret: secret,
+                                        paid: paid.address, expired: expired.address)
+        defer { harness.process.terminate() }
+        let (port, contract) = (harness.port, harness.contract)
 
-        let served = try ServeCommandTests.serve(directory: data, arguments: [
+        let served = try await ServeCommandTests.started(directory: data, arguments: [
             "--subscriptions", contract, "--eth-rpc", "http://127.0.0.1:\(port)", "--free-quota", "2"])
         defer {
             kill(served.process.processIdentifier, SIGTERM)
@@ -130,29 +148,17 @@ struct PaidServiceTests {
         FileManager.default.createFile(atPath: data + "/provider.key", contents: Data(Hex.encode(secret).utf8),
                                        attributes: [.posixPermissions: 0o600])
         let node = try ProviderKey(secret: secret)
-        let served = try ServeCommandTests.serve(directory: data)
+        let served = try await ServeCommandTests.started(directory: data)
         defer {
             kill(served.process.processIdentifier, SIGTERM)
             served.process.waitUntilExit()
         }
         let base = try #require(served.output.split(separator: "\n").first { $0.hasPrefix("listening on ") }.map { String($0.dropFirst(13)) })
 
-        let port = try Loopback.freePort()
-        let harness = Process()
-        harness.executableURL = python
-        harness.arguments = [ContractTools.root.appendingPathComponent("Contracts/tests/rpc_harness.py").path, "\(port)",
-                             directory + "/chain", Hex.encode(secret), ProviderKey.generate().address.description,
-                             ProviderKey.generate().address.description, base]
-        let out = Pipe()
-        harness.standardOutput = out
-        harness.standardError = FileHandle(forWritingAtPath: "/dev/null")
-        try harness.run()
-        defer { harness.terminate() }
-        let ready = await Task.detached { out.fileHandleForReading.availableData }.value
-        try #require(String(decoding: ready, as: UTF8.self).contains("ready"), "the JSON-RPC harness did not start")
-        let chain = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: directory + "/chain/chain.json")))
-            as? [String: Any])
-        let contract = try #require(chain["contract"] as? String)
+        let harness = try await Harness(python: python, directory: directory + "/chain", secret: secret,
+                                        paid: ProviderKey.generate().address, expired: ProviderKey.generate().address, endpoint: base)
+        defer { harness.process.terminate() }
+        let (port, contract) = (harness.port, harness.contract)
 
         let output = try await MailvaultExecutable.run(["providers", "discover", "--registry", contract,
                                                         "--eth-rpc", "http://127.0.0.1:\(port)", "--json"])

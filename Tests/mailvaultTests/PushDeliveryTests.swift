@@ -44,7 +44,7 @@ struct PushDeliveryTests {
             self.process = process
             // "ready" once it listens; bounded by the read returning at exit too.
             let handle = out.fileHandleForReading
-            let line = await Task.detached { handle.availableData }.value
+            let line = await OffPool.run { handle.availableData }
             guard String(decoding: line, as: UTF8.self).contains("ready") else { throw CLIFailure("the receiver did not start") }
         }
 

@@ -4,13 +4,14 @@ import FoundationNetworking
 #endif
 import MailvaultAccountability
 import MailvaultCore
+import MailvaultTestSupport
 import MailvaultStore
 import Testing
 
 @Suite("mailvault serve")
 struct ServeCommandTests {
     /// A `mailvault serve` child process and the output it printed up to its "listening" line.
-    struct Served {
+    struct Served: @unchecked Sendable {
         let process: Process
         let output: String
         /// The port it printed.
@@ -22,6 +23,12 @@ struct ServeCommandTests {
 
     /// Starts `mailvault serve` on a free port as an operator would and waits (up to 30 s) for
     /// its "listening" line.
+    /// `serve` from an async test: the wait for the "listening" line holds no thread of the
+    /// cooperative pool.
+    static func started(directory: String, arguments: [String] = [], environment: [String: String] = [:]) async throws -> Served {
+        try await OffPool.run { Result { try serve(directory: directory, arguments: arguments, environment: environment) } }.get()
+    }
+
     static func serve(directory: String, arguments: [String] = [], environment: [String: String] = [:]) throws -> Served {
         let process = Process()
         process.executableURL = CLI.binary
