@@ -74,9 +74,16 @@ public struct PushDeliverer: Service {
         let due = outbox.take(now: now, limit: capacity * configuration.gorushNotificationsPerRequest * 8)
         guard !due.isEmpty else { return [] }
         let planned = jobs(for: due, now: now)
-        logger.debug("push deliveries planned", metadata: ["notifications": "\(due.count)", "requests": "\(planned.count)",
+        var requests = planned.requests
+        let finished = planned.finished
+        // At most `capacity` requests: the entries of the others go back, due as they were.
+        if requests.count > capacity {
+            outbox.release(requests[capacity...].flatMap(\.ids))
+            requests.removeSubrange(capacity...)
+        }
+        logger.debug("push deliveries planned", metadata: ["notifications": "\(due.count)", "requests": "\(requests.count)",
                                                           "milliseconds": "\(Int((clock() - now) * 1000))"])
-        return planned
+        return requests.map(\.run) + (finished.isEmpty ? [] : [{ finished }])
     }
 
     private func enqueue(_ notices: [PushNotice], now: Double) {
@@ -109,14 +116,15 @@ public struct PushDeliverer: Service {
         return (now / configuration.batchWindow).rounded(.up) * configuration.batchWindow
     }
 
-    /// Jobs for `due`: gorush entries in batches, the rest one request each. Entries whose
-    /// registration is gone, or that ran out of attempts or time, finish at once.
-    private func jobs(for due: [PushOutbox.Entry], now: Double) -> [Job] {
+    /// The requests for `due` (gorush entries in batches, the rest one request each), each with
+    /// the ids of the notifications it carries, and the outcomes of entries that finish at once:
+    /// their registration is gone, or they ran out of attempts or time.
+    private func jobs(for due: [PushOutbox.Entry], now: Double) -> (requests: [(ids: [String], run: Job)], finished: [Outcome]) {
         var finished: [Outcome] = []
         var gorush: [(PushOutbox.Entry, PushRegistration)] = []
         var webhooks: [String: [PushOutbox.Entry]] = [:]
         var webhookOrder: [PushRegistration] = []
-        var jobs: [Job] = []
+        var jobs: [(ids: [String], run: Job)] = []
         for entry in due {
             guard let registration = registry.registration(id: entry.registration, now: UInt32(now)) else {
                 finished.append(Outcome(entry: entry, kind: "none", result: .dropped)) // deleted or expired
@@ -134,19 +142,17 @@ public struct PushDeliverer: Service {
                 if webhooks[registration.id] == nil { webhookOrder.append(registration) }
                 webhooks[registration.id, default: []].append(entry)
             default:
-                jobs.append { await self.send([entry], registration) }
+                jobs.append(([entry.id], { await self.send([entry], registration) }))
             }
         }
         for registration in webhookOrder {
             let entries = webhooks[registration.id] ?? []
-            jobs.append { await self.send(entries, registration) }
+            jobs.append((entries.map(\.id), { await self.send(entries, registration) }))
         }
-        for batch in gorushBatches(gorush) { jobs.append { await self.sendGorush(batch) } }
-        if !finished.isEmpty {
-            let done = finished
-            jobs.append { done }
+        for batch in gorushBatches(gorush) {
+            jobs.append((batch.flatMap { $0.members.map(\.entry.id) }, { await self.sendGorush(batch) }))
         }
-        return jobs
+        return (jobs, finished)
     }
 
     /// Records what a job's attempts came to: finished ones leave the outbox in one synced

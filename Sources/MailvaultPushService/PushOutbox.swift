@@ -100,6 +100,14 @@ public final class PushOutbox: Sendable {
         }
     }
 
+    /// Gives back notifications taken but not attempted (more than a pass could send): due
+    /// again as they were, with no attempt counted.
+    public func release(_ ids: [String]) {
+        state.withLock { state in
+            for id in ids { state.pending[id]?.inFlight = false }
+        }
+    }
+
     /// Records what deliveries came to, in one synced append: `finished` notifications
     /// (delivered, dead, or their registration gone) are not attempted again, after a restart
     /// either; each of `retries` counts one more attempt (kept across restarts, so the attempt

@@ -33,6 +33,23 @@ struct PaidServiceTests {
 
     static func code(_ object: [String: Any]) -> String? { (object["error"] as? [String: Any])?["code"] as? String }
 
+    /// A scratch directory with the node's data directory (`data`, holding a provider key made
+    /// from `secret`, which the harness needs to register it) and the harness's (`chain`).
+    struct Workspace {
+        let directory = NSTemporaryDirectory() + "mailvault-paid-\(UUID().uuidString)"
+        var data: String { directory + "/data" }
+        let secret = [UInt8(1)] + (1..<32).map { _ in UInt8.random(in: 0...255) }
+
+        init() throws {
+            try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(atPath: directory + "/chain", withIntermediateDirectories: true)
+            FileManager.default.createFile(atPath: data + "/provider.key", contents: Data(Hex.encode(secret).utf8),
+                                           attributes: [.posixPermissions: 0o600])
+        }
+
+        func remove() { try? FileManager.default.removeItem(atPath: directory) }
+    }
+
     /// Contracts/tests/rpc_harness.py on a free loopback port, once it has deployed and said "ready".
     struct Harness {
         let process: Process
@@ -64,15 +81,9 @@ struct PaidServiceTests {
 
     @Test func freeQuotaPaidExpiredUnknownBadSignaturesAndASlowRPC() async throws {
         let python = try #require(ContractTools.python, "no .venv-tools: run Scripts/setup")
-        let directory = NSTemporaryDirectory() + "mailvault-paid-\(UUID().uuidString)"
-        let data = directory + "/data"
-        try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
-        try FileManager.default.createDirectory(atPath: directory + "/chain", withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        // The node's key, known to the harness so that it can register it.
-        let secret = [UInt8(1)] + (1..<32).map { _ in UInt8.random(in: 0...255) }
-        FileManager.default.createFile(atPath: data + "/provider.key", contents: Data(Hex.encode(secret).utf8),
-                                       attributes: [.posixPermissions: 0o600])
+        let workspace = try Workspace()
+        defer { workspace.remove() }
+        let (directory, data, secret) = (workspace.directory, workspace.data, workspace.secret)
         let paid = ProviderKey.generate(), expired = ProviderKey.generate(), stranger = ProviderKey.generate()
 
         let harness = try await Harness(python: python, directory: directory + "/chain", secret: secret,
@@ -139,14 +150,9 @@ struct PaidServiceTests {
     /// since the descriptor there is not its own.
     @Test func discoverTheRegistryKeepsTheRegisteredKeyAndDropsAnImpostor() async throws {
         let python = try #require(ContractTools.python, "no .venv-tools: run Scripts/setup")
-        let directory = NSTemporaryDirectory() + "mailvault-registry-\(UUID().uuidString)"
-        let data = directory + "/data"
-        try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
-        try FileManager.default.createDirectory(atPath: directory + "/chain", withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        let secret = [UInt8(1)] + (1..<32).map { _ in UInt8.random(in: 0...255) }
-        FileManager.default.createFile(atPath: data + "/provider.key", contents: Data(Hex.encode(secret).utf8),
-                                       attributes: [.posixPermissions: 0o600])
+        let workspace = try Workspace()
+        defer { workspace.remove() }
+        let (directory, data, secret) = (workspace.directory, workspace.data, workspace.secret)
         let node = try ProviderKey(secret: secret)
         let served = try await ServeCommandTests.started(directory: data)
         defer {
