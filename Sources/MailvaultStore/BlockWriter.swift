@@ -90,17 +90,20 @@ final class BlockWriter {
 
     // MARK: Reclaiming
 
+    /// What a relocation tells the indexes: the key, its topic, and where the record was and is.
+    typealias Move = (EnvelopeKey, Topic, Location, Location) throws(StoreError) -> Void
+
     /// Frees touched blocks that are empty, and moves the live records out of sparse ones
-    /// (re-encoding schema 3's, whose stored size `counters` then follows). Returns the number
-    /// of records moved.
-    func reclaimTouchedBlocks(counters: inout StoreCounters) throws(StoreError) -> Int {
+    /// (re-encoding older formats' records, whose stored size `counters` then follows), telling
+    /// `moved` about each. Returns the number of records moved.
+    func reclaimTouchedBlocks(counters: inout StoreCounters, moved didMove: Move) throws(StoreError) -> Int {
         var moved = 0
         for id in touchedBlocks.sorted() where id != openBlock {
             let info = try info(id)
             if info.liveRecords == 0 {
                 try freeBlock(id)
             } else if info.isSparse {
-                moved += try relocate(block: id, counters: &counters)
+                moved += try relocate(block: id, counters: &counters, moved: didMove)
                 try freeBlock(id)
             }
         }
@@ -118,33 +121,45 @@ final class BlockWriter {
 
     /// Walks a block's records, recomputes each key, and moves the records the primary index
     /// still points at into the open block.
-    private func relocate(block id: UInt32, counters: inout StoreCounters) throws(StoreError) -> Int {
+    private func relocate(block id: UInt32, counters: inout StoreCounters, moved didMove: Move) throws(StoreError) -> Int {
         let block = try withBlock(id) { (raw) throws(StoreError) in Array(raw) }
         let format = snapshot.blockFormats.format(of: id)
         let dictionaries = snapshot.dictionaries
+        let primary = PrimaryIndex(txn: txn, dbi: dbs.primary)
         var moved = 0
         var offset = 0
         try withRawBytes(block) { (raw) throws(StoreError) in
             while offset < raw.count {
                 let record = try Record.parse(block: raw, at: offset, format: format)
                 let envelope = try codec.envelope(of: record, dictionaries: dictionaries)
-                let key = EnvelopeKey(sent: envelope.sentTime, hash: envelope.hash).bytes
-                if let current = try txn.get(dbs.envelopes, key),
-                   try Location(raw: current) == Location(block: id, offset: UInt16(truncatingIfNeeded: offset)) {
-                    // A schema 3 record moves in the current format (same kind and payload).
-                    let bytes = format == .version4 ? Array(raw[offset..<(offset + record.length)])
-                        : Record.encode(kind: record.kind, topic: record.topic, pow: record.pow, payload: record.payload)
-                    if format == .version3 {
-                        counters.storedBytes = counters.storedBytes - UInt64(record.length) + UInt64(bytes.count)
-                    }
+                let key = EnvelopeKey(sent: envelope.sentTime, hash: envelope.hash)
+                let old = Location(block: id, offset: UInt16(truncatingIfNeeded: offset))
+                if try primary.contains(PrimaryEntry(key: key, location: old)) {
+                    // An older format's record moves in the current one (same kind and payload).
+                    let bytes = format == .version7 ? Array(raw[offset..<(offset + record.length)])
+                        : Record.encode(kind: record.kind, topic: record.topic, dictionary: record.dictionary,
+                                        payload: record.payload)
+                    counters.storedBytes = counters.storedBytes - UInt64(record.length) + UInt64(bytes.count)
                     let location = try append(record: bytes)
-                    try txn.put(dbs.envelopes, key, location.bytes)
+                    try didMove(key, record.topic, old, location)
                     moved += 1
                 }
                 offset += record.length
             }
         }
         return moved
+    }
+
+    // MARK: Schema 7
+
+    /// Closes the open block and marks every block written so far as holding records of
+    /// schemas 4-6 (with a PoW), so that new records go to blocks of the current format.
+    func markWrittenBlocksVersion6() throws(StoreError) {
+        try closeOpenBlock()
+        var formats = snapshot.blockFormats
+        formats.firstVersion7Block = nextBlock
+        snapshot = ReadSnapshot(txn: txn, dbs: dbs, blockFormats: formats)
+        try txn.put(dbs.meta, Schema.Meta.version7Blocks, BigEndian.bytes(nextBlock))
     }
 
     // MARK: Schema 4
@@ -154,7 +169,9 @@ final class BlockWriter {
     /// schema 4 leaves old blocks as they are).
     func markWrittenBlocksVersion3() throws(StoreError) {
         try closeOpenBlock()
-        snapshot = ReadSnapshot(txn: txn, dbs: dbs, blockFormats: BlockFormats(firstVersion4Block: nextBlock))
+        var formats = snapshot.blockFormats
+        formats.firstVersion4Block = nextBlock
+        snapshot = ReadSnapshot(txn: txn, dbs: dbs, blockFormats: formats)
         try txn.put(dbs.meta, Schema.Meta.version3Blocks, BigEndian.bytes(nextBlock))
     }
 

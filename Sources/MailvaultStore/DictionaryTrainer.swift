@@ -31,17 +31,17 @@ extension DictionaryTrainer {
                       codec: RecordCodec) throws(StoreError) -> (bytes: [UInt8], samples: Int)? {
         let dictionaries = snapshot.dictionaries
         var samples: [[UInt8]] = []
-        let cursor = try snapshot.txn.cursor(snapshot.dbs.envelopes)
-        var entry = try cursor.get(MDB_LAST)
+        let cursor = try PrimaryIndex(txn: snapshot.txn, dbi: snapshot.dbs.primary).entries()
+        var entry = try cursor.last()
         var scanned = 0
         while let current = entry, samples.count < policy.samples, scanned < 8 * policy.samples {
             scanned += 1
-            let sample = try snapshot.withRecord(at: try Location(raw: current.value)) {
+            let sample = try snapshot.withRecord(at: current.location) {
                 (record) throws(StoreError) -> [UInt8]? in
                 record.kind == .raw ? nil : try codec.rlp(of: record, dictionaries: dictionaries)
             }
             if let sample { samples.append(sample) }
-            entry = try cursor.get(MDB_PREV)
+            entry = try cursor.previous()
         }
         guard samples.count >= max(1, policy.minimumSamples),
               let bytes = train(samples, maximumBytes: policy.maximumBytes) else { return nil }

@@ -212,7 +212,7 @@ public final class EnvelopeStore: @unchecked Sendable {
     /// buckets at the ends, whatever the range's size.
     public func keySummary(from lower: EnvelopeKey, to upper: EnvelopeKey?) throws(StoreError) -> KeySetSummary {
         try read { (snapshot) throws(StoreError) in
-            try SyncBucketReader(snapshot: snapshot).summary(from: lower, to: upper)
+            try SyncBucketReader(snapshot: snapshot, codec: codec).summary(from: lower, to: upper)
         }
     }
 
@@ -221,7 +221,7 @@ public final class EnvelopeStore: @unchecked Sendable {
     public func keys(from lower: EnvelopeKey, to upper: EnvelopeKey?, limit: Int) throws(StoreError) -> [EnvelopeKey] {
         guard limit >= 0 else { throw .invalidArgument("the key limit is \(limit); it must be at least 0") }
         return try read { (snapshot) throws(StoreError) in
-            try SyncBucketReader(snapshot: snapshot).keys(from: lower, to: upper, limit: limit)
+            try SyncBucketReader(snapshot: snapshot, codec: codec).keys(from: lower, to: upper, limit: limit)
         }
     }
 
@@ -235,7 +235,7 @@ public final class EnvelopeStore: @unchecked Sendable {
     public func splitKeys(from lower: EnvelopeKey, to upper: EnvelopeKey?, parts: Int) throws(StoreError) -> [EnvelopeKey] {
         guard parts >= 1 else { throw .invalidArgument("a range is split into \(parts) parts; it must be at least 1") }
         return try read { (snapshot) throws(StoreError) in
-            try SyncBucketReader(snapshot: snapshot).split(from: lower, to: upper, parts: parts)
+            try SyncBucketReader(snapshot: snapshot, codec: codec).split(from: lower, to: upper, parts: parts)
         }
     }
 

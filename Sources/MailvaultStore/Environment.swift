@@ -27,7 +27,7 @@ final class Environment: @unchecked Sendable {
         gate = UnsafeMutablePointer<pthread_rwlock_t>.allocate(capacity: 1)
         pthread_rwlock_init(gate, nil)
         do throws(StoreError) {
-            try Transaction.check(mdb_env_set_maxdbs(env, MDB_dbi(Schema.names.count + 2)), "env_set_maxdbs")
+            try Transaction.check(mdb_env_set_maxdbs(env, MDB_dbi(Schema.names.count + 8)), "env_set_maxdbs")
             try Transaction.check(mdb_env_set_mapsize(env, mapBytes), "env_set_mapsize")
             try Transaction.check(mdb_env_set_maxreaders(env, 512), "env_set_maxreaders")
             let flags = MDB_NOTLS | MDB_NORDAHEAD | (readOnly ? MDB_RDONLY : 0)

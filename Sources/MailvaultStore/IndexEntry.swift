@@ -19,13 +19,60 @@ extension IndexEntry {
     }
 }
 
-/// A topic index entry: `BE32(topic) ++ BE32(sent) ++ hash[0..<8]`, 16 bytes. A run's entries
-/// sort by topic, then by sent time and hash prefix, so one topic's envelopes are contiguous
-/// and in the archive's order. The rest of the key is found in the primary index, which holds
-/// every key starting with `sent ++ hash[0..<8]` next to each other (`TopicMerge`); when several
-/// envelopes share that prefix (a 64-bit hash-prefix collision within one second, possible
-/// only on purpose), their records' topics tell them apart.
+/// A topic index entry (schema 7): `BE32(topic) ++ BE32(sent) ++ hash[0..<4] ++ BE32(block) ++
+/// BE16(offset)`, 18 bytes. A run's entries sort by topic, then by sent time, hash prefix and
+/// location, so one topic's envelopes are contiguous and in the archive's order (bar a 32-bit
+/// prefix collision within one second, which the reader sorts by the full hash). The entry
+/// names where the record lies, so a page reads each envelope once: no primary lookup.
 struct TopicIndexEntry: IndexEntry, Hashable {
+    static let byteCount = 18
+
+    let topic: Topic
+    let sent: UInt32
+    /// The first 4 bytes of the hash, as a big-endian integer.
+    let prefix: UInt32
+    let location: Location
+
+    init(topic: Topic, sent: UInt32, prefix: UInt32, location: Location) {
+        self.topic = topic
+        self.sent = sent
+        self.prefix = prefix
+        self.location = location
+    }
+
+    init(topic: Topic, key: EnvelopeKey, location: Location) {
+        self.init(topic: topic, sent: key.sent, prefix: PrimaryEntry.prefix(of: key.hash), location: location)
+    }
+
+    init(raw: UnsafeRawBufferPointer) {
+        topic = Topic(rawValue: BigEndian.uint32(raw))
+        sent = BigEndian.uint32(raw, at: 4)
+        prefix = BigEndian.uint32(raw, at: 8)
+        location = Location(block: BigEndian.uint32(raw, at: 12), offset: BigEndian.uint16(raw, at: 16))
+    }
+
+    /// The smallest possible entry of `topic` at (sent, prefix).
+    static func first(topic: Topic, sent: UInt32, prefix: UInt32) -> TopicIndexEntry {
+        TopicIndexEntry(topic: topic, sent: sent, prefix: prefix, location: Location(block: 0, offset: 0))
+    }
+
+    func write(to out: UnsafeMutableRawPointer) {
+        out.storeBytes(of: topic.rawValue.bigEndian, toByteOffset: 0, as: UInt32.self)
+        out.storeBytes(of: sent.bigEndian, toByteOffset: 4, as: UInt32.self)
+        out.storeBytes(of: prefix.bigEndian, toByteOffset: 8, as: UInt32.self)
+        out.storeBytes(of: location.block.bigEndian, toByteOffset: 12, as: UInt32.self)
+        out.storeBytes(of: location.offset.bigEndian, toByteOffset: 16, as: UInt16.self)
+    }
+
+    static func < (lhs: TopicIndexEntry, rhs: TopicIndexEntry) -> Bool {
+        (lhs.topic.rawValue, lhs.sent, lhs.prefix, lhs.location.block, lhs.location.offset)
+            < (rhs.topic.rawValue, rhs.sent, rhs.prefix, rhs.location.block, rhs.location.offset)
+    }
+}
+
+/// Schema 4-6's topic index entry, `BE32(topic) ++ BE32(sent) ++ hash[0..<8]` (16 bytes), which
+/// named its envelope by the primary key's first 12 bytes: read by the migrations of older stores.
+struct Version6TopicIndexEntry: IndexEntry, Hashable {
     static let byteCount = 16
 
     let topic: Topic
@@ -49,39 +96,15 @@ struct TopicIndexEntry: IndexEntry, Hashable {
         prefix = BigEndian.uint64(raw, at: 8)
     }
 
-    /// The primary key's first 12 bytes that this entry names.
-    var keyPrefix: KeyPrefix { KeyPrefix(sent: sent, prefix: prefix) }
-
     func write(to out: UnsafeMutableRawPointer) {
         out.storeBytes(of: topic.rawValue.bigEndian, toByteOffset: 0, as: UInt32.self)
         out.storeBytes(of: sent.bigEndian, toByteOffset: 4, as: UInt32.self)
         out.storeBytes(of: prefix.bigEndian, toByteOffset: 8, as: UInt64.self)
     }
 
-    static func < (lhs: TopicIndexEntry, rhs: TopicIndexEntry) -> Bool {
+    static func < (lhs: Version6TopicIndexEntry, rhs: Version6TopicIndexEntry) -> Bool {
         (lhs.topic.rawValue, lhs.sent, lhs.prefix) < (rhs.topic.rawValue, rhs.sent, rhs.prefix)
     }
-}
-
-/// The first 12 bytes of a primary key, `BE32(sent) ++ hash[0..<8]`: what a topic index entry
-/// names. Ordered as the keys that start with it.
-struct KeyPrefix: Hashable, Comparable {
-    let sent: UInt32
-    let prefix: UInt64
-
-    init(sent: UInt32, prefix: UInt64) {
-        self.sent = sent
-        self.prefix = prefix
-    }
-
-    init(_ key: EnvelopeKey) {
-        self.init(sent: key.sent, prefix: key.hash.w0)
-    }
-
-    /// The smallest key with this prefix.
-    var firstKey: EnvelopeKey { EnvelopeKey(sent: sent, hash: Hash256(w0: prefix, w1: 0, w2: 0, w3: 0)) }
-
-    static func < (lhs: KeyPrefix, rhs: KeyPrefix) -> Bool { (lhs.sent, lhs.prefix) < (rhs.sent, rhs.prefix) }
 }
 
 /// Schema 3's topic index entry, `BE32(topic) ++ key(36)`: read by the migration to schema 4.
@@ -117,7 +140,8 @@ struct Version3TopicIndexEntry: IndexEntry, Hashable {
 
 /// A hash index entry: `hash[0..<4] ++ BE32(sent)`, held as one integer (prefix in the high
 /// half) whose order is the bytes' order. The prefix gives candidate sent times; each is
-/// confirmed against the primary index, so prefix collisions cost a lookup, never a wrong answer.
+/// confirmed against the primary index and the record's hash, so prefix collisions cost a
+/// lookup, never a wrong answer.
 struct HashIndexEntry: IndexEntry, Hashable {
     static let byteCount = 8
 

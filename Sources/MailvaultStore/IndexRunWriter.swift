@@ -45,9 +45,16 @@ final class IndexRunWriter {
     // MARK: Adding
 
     /// Queues the index entries of an inserted envelope for this transaction's run.
-    func add(_ key: EnvelopeKey, topic: Topic) {
-        pendingTopics.append(TopicIndexEntry(topic: topic, key: key))
+    func add(_ key: EnvelopeKey, topic: Topic, location: Location) {
+        pendingTopics.append(TopicIndexEntry(topic: topic, key: key, location: location))
         pendingHashes.append(HashIndexEntry(key: key))
+    }
+
+    /// Queues the entries of a record moved to `location`. Its hash entry is written again
+    /// with the new topic entry: the run that holds the old one is dropped once its topic
+    /// entries are gone (`dropEmptyRuns`), and must not take this envelope's hash entry with it.
+    func addMoved(_ key: EnvelopeKey, topic: Topic, location: Location) {
+        add(key, topic: topic, location: location)
     }
 
     /// Writes the entries queued so far as a new level-0 run, and their new topics into the

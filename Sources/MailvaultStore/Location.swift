@@ -1,5 +1,5 @@
 /// Where a record lies: a block and an offset in it (the primary index's 6-byte value).
-struct Location: Equatable {
+struct Location: Hashable {
     var block: UInt32
     var offset: UInt16
 

@@ -57,7 +57,7 @@ struct PreparedBatch: Sendable {
             hashes = Envelope.hashes(batch: slice)
             pows = Array(repeating: .nan, count: slice.count)
         }
-        let records = codec.records(for: slice, pows: pows)
+        let records = codec.records(for: slice)
         var prepared: [PreparedEnvelope] = []
         prepared.reserveCapacity(slice.count)
         for index in slice.indices {

@@ -6,59 +6,69 @@ import MailvaultCore
 ///
 /// A page is planned from the query's filter: `.all` walks the primary index; `.topics` merges
 /// the topic index's runs for those topics (`TopicMerge`); `.bloom` first reads from the topic
-/// directory the stored topics the filter accepts, then merges theirs. Keys are selected before
-/// any record is read, and records are read in place.
+/// directory the stored topics the filter accepts, then merges theirs. Index entries name where
+/// each record lies, and a key's hash is its record's keccak256: a topic page reads each
+/// envelope once, hashing it while it decodes it, unless the entry's 32-bit prefix alone cannot
+/// place it (the page's first and last seconds, or a prefix shared within one second).
 struct QueryPlanner {
     let snapshot: ReadSnapshot
     let codec: RecordCodec
 
     /// One page of `query` with its envelopes, cut short by the query's byte budget.
     func page(_ query: HistoryQuery) throws(StoreError) -> HistoryPage {
-        var (keys, next) = try selectKeys(query)
+        let (keys, more) = try selectKeys(query)
         var entries: [HistoryEntry] = []
         entries.reserveCapacity(keys.count)
         var budget = query.maximumBytes ?? .max
         let dictionaries = snapshot.dictionaries
+        var cut = false
         for (index, selected) in keys.enumerated() {
-            let envelope = try snapshot.withRecord(at: selected.location) { (record) throws(StoreError) -> Envelope? in
+            let found = try snapshot.withRecord(at: selected.location) { (record) throws(StoreError) -> (Envelope, Hash256)? in
                 // The budget is checked on the record's raw length, before decoding it.
                 let length = RecordCodec.rawLength(of: record)
                 guard length <= budget || index == 0 else { return nil }
                 budget -= min(length, budget)
-                return try codec.envelope(of: record, dictionaries: dictionaries)
+                if record.kind == .raw {
+                    let hash = selected.hashed ? selected.key.hash : Keccak256.hash(record.payload)
+                    return (try RecordCodec.envelope(ofRLP: record.payload), hash)
+                }
+                let rlp = try codec.rlp(of: record, dictionaries: dictionaries)
+                return (try RecordCodec.envelope(ofRLP: rlp), selected.hashed ? selected.key.hash : Keccak256.hash(rlp))
             }
-            guard let envelope else {
-                keys.removeSubrange(index...)
-                next = keys.last?.key
+            guard let (envelope, hash) = found else {
+                cut = true
                 break
             }
-            entries.append(HistoryEntry(key: selected.key, topic: envelope.topic, envelope: envelope))
+            entries.append(HistoryEntry(key: EnvelopeKey(sent: selected.key.sent, hash: hash), topic: envelope.topic,
+                                        envelope: envelope))
         }
-        return HistoryPage(entries: entries, next: next)
+        return HistoryPage(entries: entries, next: more || cut ? entries.last?.key : nil)
     }
 
     /// One page of `query` as keys and topics only: no envelope is decoded.
     func keyPage(_ query: HistoryQuery) throws(StoreError) -> HistoryPage {
-        let (keys, next) = try selectKeys(query)
+        let (keys, more) = try selectKeys(query)
         var entries: [HistoryEntry] = []
         entries.reserveCapacity(keys.count)
         for selected in keys {
+            var key = selected.key
+            if !selected.hashed { key = EnvelopeKey(sent: key.sent, hash: try hash(at: selected.location)) }
             let topic: Topic
             if let known = selected.topic {
                 topic = known
             } else {
                 topic = try snapshot.withRecord(at: selected.location) { (record) throws(StoreError) in record.topic }
             }
-            entries.append(HistoryEntry(key: selected.key, topic: topic))
+            entries.append(HistoryEntry(key: key, topic: topic))
         }
-        return HistoryPage(entries: entries, next: next)
+        return HistoryPage(entries: entries, next: more ? entries.last?.key : nil)
     }
 
     /// The envelope with this hash, or `nil`.
     func envelope(hash: Hash256) throws(StoreError) -> Envelope? {
-        guard let key = try locate(hash: hash, runs: try snapshot.runs()) else { return nil }
+        guard let (_, location) = try locate(hash: hash, runs: try snapshot.runs()) else { return nil }
         let dictionaries = snapshot.dictionaries
-        return try snapshot.withRecord(key: key) { (record) throws(StoreError) in
+        return try snapshot.withRecord(at: location) { (record) throws(StoreError) in
             try codec.envelope(of: record, dictionaries: dictionaries)
         }
     }
@@ -72,42 +82,56 @@ struct QueryPlanner {
         return present
     }
 
-    /// The key of the envelope with this hash: each run of the hash index gives candidate sent
-    /// times for the hash's first four bytes, each confirmed against the primary index.
-    private func locate(hash: Hash256, runs: [IndexRuns.Run]) throws(StoreError) -> EnvelopeKey? {
+    /// The key and record of the envelope with this hash: each run of the hash index gives
+    /// candidate sent times for the hash's first four bytes; the primary index gives the records
+    /// with that sent time and prefix, and the one whose RLP hashes to `hash` is it.
+    private func locate(hash: Hash256, runs: [IndexRuns.Run]) throws(StoreError) -> (EnvelopeKey, Location)? {
         let (txn, dbs) = (snapshot.txn, snapshot.dbs)
         let start = HashIndexEntry(key: EnvelopeKey(sent: 0, hash: hash))
         let cursor = try txn.cursor(dbs.hashes)
+        let primary = PrimaryIndex(txn: txn, dbi: dbs.primary)
         // Newest first: a lookup is most often for something recent.
         for run in runs.reversed() {
             var entry = try cursor.get(MDB_GET_BOTH_RANGE, key: IndexRuns.key(run: run.id), value: start.bytes)
             while let current = entry, current.value.count == HashIndexEntry.byteCount,
                   case let found = HashIndexEntry(raw: current.value), found.prefix == start.prefix {
-                let key = EnvelopeKey(sent: found.sent, hash: hash)
-                if try txn.get(dbs.envelopes, key.bytes) != nil { return key }
+                for location in try primary.candidates(sent: found.sent, prefix: found.prefix)
+                where try self.hash(at: location) == hash {
+                    return (EnvelopeKey(sent: found.sent, hash: hash), location)
+                }
                 entry = try cursor.get(MDB_NEXT_DUP)
             }
         }
         return nil
     }
 
-    /// A key a query selected: where its record lies, and its topic when the plan knows it.
-    private typealias SelectedKey = (key: EnvelopeKey, location: Location, topic: Topic?)
+    /// The hash of the envelope whose record lies at `location`.
+    private func hash(at location: Location) throws(StoreError) -> Hash256 {
+        try snapshot.hash(at: location, codec: codec)
+    }
 
-    /// Up to `limit` keys of the page and the next cursor (the last key returned) when more remain.
-    private func selectKeys(_ query: HistoryQuery) throws(StoreError) -> ([SelectedKey], EnvelopeKey?) {
-        guard let range = query.keyRange else { return ([], nil) }
+    /// A key a query selected: where its record lies, and its topic when the plan knows it.
+    /// When `hashed` is false the key holds only the sent time and the hash's first 4 bytes
+    /// (enough to order and bound it): the page hashes the record when it reads it.
+    private struct SelectedKey {
+        var key: EnvelopeKey
+        let location: Location
+        let topic: Topic?
+        let hashed: Bool
+    }
+
+    /// Up to `limit` keys of the page, in order, and whether more remain.
+    private func selectKeys(_ query: HistoryQuery) throws(StoreError) -> ([SelectedKey], Bool) {
+        guard let range = query.keyRange else { return ([], false) }
         var keys: [SelectedKey] = []
         keys.reserveCapacity(query.limit + 1)
         switch query.filter {
         case .all:
-            let cursor = try snapshot.txn.cursor(snapshot.dbs.envelopes)
-            var entry = try cursor.get(MDB_SET_RANGE, key: range.lowerBound.bytes)
-            while let current = entry, keys.count <= query.limit {
-                let key = EnvelopeKey(raw: current.key)
-                guard key <= range.upperBound else { break }
-                keys.append((key, try Location(raw: current.value), nil))
-                entry = try cursor.get(MDB_NEXT)
+            var cursor = try snapshot.keyCursor(codec: codec)
+            var entry = try cursor.seek(range.lowerBound)
+            while let current = entry, keys.count <= query.limit, current.key <= range.upperBound {
+                keys.append(SelectedKey(key: current.key, location: current.location, topic: nil, hashed: true))
+                entry = try cursor.next()
             }
         case .topics(let topics):
             try merge(topics: topics, range: range, limit: query.limit, into: &keys)
@@ -116,31 +140,44 @@ struct QueryPlanner {
             let topics = try TopicDirectory.topics(matching: bloom, snapshot.txn, snapshot.dbs.topicDirectory)
             try merge(topics: topics, range: range, limit: query.limit, into: &keys)
         }
-        guard keys.count > query.limit else { return (keys, nil) }
+        guard keys.count > query.limit else { return (keys, false) }
         keys.removeLast(keys.count - query.limit)
-        return (keys, keys.last?.key)
+        return (keys, true)
     }
 
+    /// The keys of the topics' envelopes in `range`, in order, until `limit` + 1 are found: the
+    /// merged topic entries are read a (sent, hash prefix) group at a time, each record hashed
+    /// for its key, so entries sharing a 32-bit prefix within one second come out in hash order.
     private func merge(topics: Set<Topic>, range: ClosedRange<EnvelopeKey>, limit: Int,
                        into keys: inout [SelectedKey]) throws(StoreError) {
         guard !topics.isEmpty else { return }
         let (txn, dbs) = (snapshot.txn, snapshot.dbs)
         var merge = try TopicMerge(txn: txn, dbi: dbs.topics, runs: try snapshot.runs(), topics: topics, range: range)
-        let primary = try txn.cursor(dbs.envelopes)
-        var search = [UInt8](repeating: 0, count: EnvelopeKey.byteCount)
-        var candidates: [(EnvelopeKey, Location)] = []
-        while keys.count <= limit, let (prefix, first, more) = try merge.next() {
-            try KeyResolver.keys(withPrefix: prefix, primary: primary, search: &search, into: &candidates)
-            // The common case, resolved as `KeyResolver.resolve` does without building its arrays.
-            if candidates.count == 1, more.isEmpty {
-                if range.contains(candidates[0].0) { keys.append((candidates[0].0, candidates[0].1, first)) }
+        // An entry whose (sent, prefix) lies strictly between the range's ends is in it
+        // whatever the rest of its hash: its key is completed when the page reads the record.
+        let lower = (range.lowerBound.sent, PrimaryEntry.prefix(of: range.lowerBound.hash))
+        let upper = (range.upperBound.sent, PrimaryEntry.prefix(of: range.upperBound.hash))
+        var group: [SelectedKey] = []
+        var pending = try merge.next()
+        while keys.count <= limit, let head = pending {
+            pending = try merge.next()
+            if pending.map({ $0.sent != head.sent || $0.prefix != head.prefix }) ?? true,
+               (head.sent, head.prefix) > lower, (head.sent, head.prefix) < upper {
+                let partial = Hash256(w0: UInt64(head.prefix) << 32, w1: 0, w2: 0, w3: 0)
+                keys.append(SelectedKey(key: EnvelopeKey(sent: head.sent, hash: partial), location: head.location,
+                                        topic: head.topic, hashed: false))
                 continue
             }
-            let resolved = try KeyResolver.resolve(topics: [first] + more, candidates: candidates.map(\.0), range: range) {
-                (index) throws(StoreError) -> Topic in
-                try snapshot.withRecord(at: candidates[index].1) { (record) throws(StoreError) in record.topic }
+            group.removeAll(keepingCapacity: true)
+            group.append(SelectedKey(key: EnvelopeKey(sent: head.sent, hash: try hash(at: head.location)),
+                                     location: head.location, topic: head.topic, hashed: true))
+            while let following = pending, following.sent == head.sent, following.prefix == head.prefix {
+                group.append(SelectedKey(key: EnvelopeKey(sent: following.sent, hash: try hash(at: following.location)),
+                                         location: following.location, topic: following.topic, hashed: true))
+                pending = try merge.next()
             }
-            for (index, topic) in resolved { keys.append((candidates[index].0, candidates[index].1, topic)) }
+            if group.count > 1 { group.sort { $0.key < $1.key } }
+            for selected in group where range.contains(selected.key) { keys.append(selected) }
         }
     }
 }

@@ -30,18 +30,6 @@ struct ReadSnapshot {
 
     // MARK: Records
 
-    /// Where the record of `key` lies; `nil` when the key is absent.
-    func location(of key: EnvelopeKey) throws(StoreError) -> Location? {
-        guard let raw = try txn.get(dbs.envelopes, key.bytes) else { return nil }
-        return try Location(raw: raw)
-    }
-
-    /// Runs `body` on the record of `key`, in place; `nil` when the key is absent.
-    func withRecord<T>(key: EnvelopeKey, _ body: (Record) throws(StoreError) -> T) throws(StoreError) -> T? {
-        guard let location = try location(of: key) else { return nil }
-        return try withRecord(at: location, body)
-    }
-
     /// Runs `body` on the record at `location`, in place. `unwritten` is a block the caller
     /// holds that the transaction does not have yet (the writer's open block): a record in it
     /// is read from those bytes.
@@ -57,6 +45,35 @@ struct ReadSnapshot {
             throw .corrupt("block \(location.block) is missing")
         }
         return try body(try Record.parse(block: block, at: Int(location.offset), format: format))
+    }
+
+    /// Where the record of `key` lies; `nil` when the key is absent.
+    func location(of key: EnvelopeKey, codec: RecordCodec) throws(StoreError) -> Location? {
+        let primary = PrimaryIndex(txn: txn, dbi: dbs.primary)
+        for location in try primary.candidates(sent: key.sent, prefix: PrimaryEntry.prefix(of: key.hash))
+        where try hash(at: location, codec: codec) == key.hash {
+            return location
+        }
+        return nil
+    }
+
+    /// Runs `body` on the record of `key`, in place; `nil` when the key is absent.
+    func withRecord<T>(key: EnvelopeKey, codec: RecordCodec, _ body: (Record) throws(StoreError) -> T) throws(StoreError) -> T? {
+        guard let location = try location(of: key, codec: codec) else { return nil }
+        return try withRecord(at: location, body)
+    }
+
+    /// The hash of the envelope whose record lies at `location` (its RLP's keccak256).
+    func hash(at location: Location, codec: RecordCodec) throws(StoreError) -> Hash256 {
+        let dictionaries = self.dictionaries
+        return try withRecord(at: location) { (record) throws(StoreError) in try codec.hash(of: record, dictionaries: dictionaries) }
+    }
+
+    /// The stored keys in order, each hashed from its record.
+    func keyCursor(codec: RecordCodec) throws(StoreError) -> KeyCursor {
+        try KeyCursor(PrimaryIndex(txn: txn, dbi: dbs.primary)) { (location) throws(StoreError) in
+            try hash(at: location, codec: codec)
+        }
     }
 
     // MARK: Meta

@@ -1,12 +1,15 @@
 import MailvaultCore
 
-/// One envelope as it lies in a block (layout in Docs/Storage.md). Since schema 4:
+/// One envelope as it lies in a block (layout in Docs/Storage.md). Since schema 7:
 ///
-///     head (LEB128 of payload length << 2 | kind) | [dictionary id (LEB128)] | [topic u32 BE] | pow float32 BE | payload
+///     head (LEB128 of payload length << 2 | kind) | [dictionary id (LEB128)] | [topic u32 BE] | payload
+///
+/// Blocks written by schemas 4 to 6 (numbered below `meta/version7Blocks`) have a PoW,
+/// float32 BE, before the payload.
 ///
 /// `kind` says whether the payload is the RLP as received (`raw`), a zstd frame of it, or a
-/// zstd frame made with a stored dictionary (whose id follows the head). The record carries the
-/// PoW, and the topic unless it is raw (a raw payload is the RLP, whose topic sits at a fixed
+/// zstd frame made with a stored dictionary (whose id follows the head). The record carries
+/// the topic unless it is raw (a raw payload is the RLP, whose topic sits at a fixed
 /// place after the two short integers), so that deleting an envelope, answering a hashes-only
 /// query and rebuilding the retention index never decompress it. The key is not stored: a
 /// block can be walked and each record's key recomputed (sent from the RLP, hash by
@@ -25,12 +28,15 @@ struct Record {
     enum Format {
         /// Schema 3: an 11-byte header (for payloads under 16 KiB) on every record.
         case version3
-        /// Schema 4: the head folds the kind into the length; raw records omit the topic.
+        /// Schemas 4-6: the head folds the kind into the length; raw records omit the topic.
         case version4
+        /// Schema 7: as version 4 without the PoW (computed from the envelope when needed).
+        case version7
     }
 
     let kind: Kind
     let topic: Topic
+    /// The PoW recorded by schemas 3-6, or NaN: unknown, computed from the envelope when needed.
     let pow: Float
     /// The dictionary a `zstdDictionary` record was compressed with (0 otherwise).
     let dictionary: UInt32
@@ -39,18 +45,16 @@ struct Record {
     /// Header plus payload: the record's footprint in its block.
     let length: Int
 
-    /// The largest header: a 5-byte head, a 5-byte dictionary id, topic, pow.
-    static let maximumHeaderLength = 5 + 5 + 4 + 4
+    /// The largest header: a 5-byte head, a 5-byte dictionary id, the topic.
+    static let maximumHeaderLength = 5 + 5 + 4
 
     /// Encodes a record in the current format.
-    static func encode<C: Collection<UInt8>>(kind: Kind, topic: Topic, pow: Float, dictionary: UInt32 = 0,
-                                             payload: C) -> [UInt8] {
+    static func encode<C: Collection<UInt8>>(kind: Kind, topic: Topic, dictionary: UInt32 = 0, payload: C) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(maximumHeaderLength + payload.count)
         appendLEB128(UInt64(payload.count) << 2 | UInt64(kind.rawValue), to: &out)
         if kind == .zstdDictionary { appendLEB128(UInt64(dictionary), to: &out) }
         if kind != .raw { BigEndian.append(topic.rawValue, to: &out) }
-        BigEndian.append(pow.bitPattern, to: &out)
         out.append(contentsOf: payload)
         return out
     }
@@ -74,7 +78,7 @@ struct Record {
             kind = block[cursor] <= 1 ? Kind(rawValue: block[cursor]) : nil
             cursor += 1
             length = Int(try readLEB128(block, &cursor))
-        case .version4:
+        case .version4, .version7:
             let head = try readLEB128(block, &cursor)
             kind = Kind(rawValue: UInt8(head & 3))
             length = Int(head >> 2)
@@ -84,15 +88,19 @@ struct Record {
         }
         guard let kind else { throw .corrupt("a record of unknown kind at offset \(offset)") }
         let carriesTopic = format == .version3 || kind != .raw
-        let header = carriesTopic ? 8 : 4
+        let carriesPoW = format != .version7
+        let header = (carriesTopic ? 4 : 0) + (carriesPoW ? 4 : 0)
         guard cursor + header + length <= block.count else { throw .corrupt("record runs past its block") }
         var topic = Topic(rawValue: 0)
         if carriesTopic {
             topic = Topic(rawValue: BigEndian.uint32(block, at: cursor))
             cursor += 4
         }
-        let pow = Float(bitPattern: BigEndian.uint32(block, at: cursor))
-        cursor += 4
+        var pow = Float.nan
+        if carriesPoW {
+            pow = Float(bitPattern: BigEndian.uint32(block, at: cursor))
+            cursor += 4
+        }
         let payload = UnsafeRawBufferPointer(rebasing: block[cursor..<(cursor + length)])
         if !carriesTopic {
             guard let found = topicOfRLP(payload) else { throw .corrupt("a raw record is not an envelope RLP") }

@@ -56,7 +56,7 @@ final class RecordCodec: @unchecked Sendable {
 
     /// The records for a batch, built on the caller's thread so that compression runs in
     /// parallel with other callers and outside the write transaction.
-    func records(for envelopes: [Envelope], pows: [Float]) -> [[UInt8]] {
+    func records(for envelopes: [Envelope]) -> [[UInt8]] {
         var compressor: OpaquePointer?
         pool.lock()
         let dictionary = current
@@ -72,14 +72,12 @@ final class RecordCodec: @unchecked Sendable {
             compressor = cctx
         }
         defer { if let compressor { ZSTD_freeCCtx(compressor) } }
-        return zip(envelopes, pows).map {
-            record(for: $0, pow: $1, compressor: compressor, dictionary: dictionary?.id ?? 0)
-        }
+        return envelopes.map { record(for: $0, compressor: compressor, dictionary: dictionary?.id ?? 0) }
     }
 
     /// The record for an envelope: compressed when it pays (with dictionary `dictionary` when
     /// it is not 0), raw otherwise.
-    private func record(for envelope: Envelope, pow: Float, compressor: OpaquePointer?, dictionary: UInt32) -> [UInt8] {
+    private func record(for envelope: Envelope, compressor: OpaquePointer?, dictionary: UInt32) -> [UInt8] {
         let raw = envelope.encoded
         if let compressor, raw.count >= RecordCodec.minimumCompressible, RecordCodec.mayCompress(envelope.data) {
             let capacity = ZSTD_compressBound(raw.count)
@@ -90,11 +88,11 @@ final class RecordCodec: @unchecked Sendable {
                 }
             }
             if ZSTD_isError(written) == 0, written < raw.count - raw.count / 32 {
-                return Record.encode(kind: dictionary == 0 ? .zstd : .zstdDictionary, topic: envelope.topic, pow: pow,
+                return Record.encode(kind: dictionary == 0 ? .zstd : .zstdDictionary, topic: envelope.topic,
                                      dictionary: dictionary, payload: frame[0..<written])
             }
         }
-        return Record.encode(kind: .raw, topic: envelope.topic, pow: pow, payload: raw)
+        return Record.encode(kind: .raw, topic: envelope.topic, payload: raw)
     }
 
     /// A cheap test that rules out encrypted (random-looking) payloads before zstd spends
@@ -158,12 +156,20 @@ final class RecordCodec: @unchecked Sendable {
         }
     }
 
+    /// The hash of the envelope a record holds: keccak256 of its RLP, read in place when raw.
+    func hash(of record: Record, dictionaries: DictionarySource) throws(StoreError) -> Hash256 {
+        record.kind == .raw ? Keccak256.hash(record.payload) : Keccak256.hash(try rlp(of: record, dictionaries: dictionaries))
+    }
+
     /// The envelope a record holds, decoded strictly.
     func envelope(of record: Record, dictionaries: DictionarySource) throws(StoreError) -> Envelope {
+        try RecordCodec.envelope(ofRLP: try rlp(of: record, dictionaries: dictionaries))
+    }
+
+    /// An envelope decoded strictly from a stored RLP.
+    static func envelope<C: Collection<UInt8>>(ofRLP rlp: C) throws(StoreError) -> Envelope {
         do {
-            return try Envelope(decoding: try rlp(of: record, dictionaries: dictionaries))
-        } catch let error as StoreError {
-            throw error
+            return try Envelope(decoding: Array(rlp))
         } catch {
             throw .corrupt("a stored record is not an envelope: \(error)")
         }

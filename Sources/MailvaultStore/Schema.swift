@@ -8,16 +8,24 @@ enum Schema {
     /// fixed-size entries (see `IndexRuns`); version 4 shortens topic entries to 16 bytes and
     /// record headers to 6 bytes for raw records, and adds zstd dictionaries; version 5 adds
     /// the topic directory (`TopicDirectory`); version 6 adds the sync buckets (`SyncBuckets`:
-    /// `level u8 ++ BE32(bucket)` -> the bucket's 40-byte `KeySetSummary`). A build refuses
-    /// newer versions and migrates older ones inside one write transaction at open.
-    static let version: UInt32 = 6
+    /// `level u8 ++ BE32(bucket)` -> the bucket's 40-byte `KeySetSummary`); version 7 stores no
+    /// full hash (the primary index keeps 11-byte entries in 64-second buckets, the hash is the
+    /// record's keccak256), names records by their location in topic entries, and drops the PoW
+    /// from new records. A build refuses newer versions; it migrates versions 1-5 to 6 in one
+    /// write transaction and 6 to 7 in steps that resume after a crash (`SchemaMigrator`).
+    static let version: UInt32 = 7
 
     /// Blocks are sized to fill whole LMDB overflow pages: 16 pages of 4096 bytes, less the
     /// 16-byte page header LMDB puts in front of an overflow value.
     static let blockPages = 16
 
     /// Every named database, in the order they are opened.
-    static let names = ["meta", "envelopes", "topicIndex", "hashIndex", "tiers", "blocks", "blockInfo", "runs", "topicDirectory", "syncBuckets"]
+    static let names = ["meta", "primary", "topicEntries", "hashEntries", "tiers", "blocks", "blockInfo", "indexRuns",
+                        "topicDirectory", "syncBuckets"]
+
+    /// Versions 3-6's primary index, topic and hash indexes and run directory, read and dropped
+    /// by the migration to version 7.
+    static let version6Names = (primary: "envelopes", topics: "topicIndex", hashes: "hashIndex", runs: "runs")
 
     /// Version 1's topic and hash indexes, read and dropped by the migration.
     static let version1IndexNames = (topics: "topics", hashes: "hashes")
@@ -26,7 +34,8 @@ enum Schema {
 
     static func flags(of name: String) -> Int32 {
         switch name {
-        case "topicIndex", "hashIndex", "tiers", "topicRuns", "hashRuns", "topics", "hashes": MDB_DUPSORT | MDB_DUPFIXED
+        case "primary", "topicEntries", "hashEntries", "topicIndex", "hashIndex", "tiers", "topicRuns", "hashRuns", "topics",
+             "hashes": MDB_DUPSORT | MDB_DUPFIXED
         default: 0
         }
     }
@@ -44,6 +53,12 @@ enum Schema {
         /// BE32: blocks numbered below it were written by schema 3 and keep its records
         /// (absent in stores created by schema 4).
         static let version3Blocks = Array("version3Blocks".utf8)
+        /// BE32: blocks numbered below it were written before schema 7 and keep records with a
+        /// PoW (absent in stores created by schema 7).
+        static let version7Blocks = Array("version7Blocks".utf8)
+        /// The migration to schema 7 is under way: the last version 6 primary key it moved (36
+        /// bytes), or empty before the first step. Absent once it is done.
+        static let migration = Array("migration".utf8)
         /// BE32: the newest zstd dictionary's id (absent: none was trained).
         static let dictionaries = Array("dictionaries".utf8)
 
@@ -61,16 +76,27 @@ enum Schema {
 /// they are and re-encoded when compaction moves their records.
 struct BlockFormats: Sendable {
     /// The first block written by schema 4.
-    let firstVersion4Block: UInt32
+    var firstVersion4Block: UInt32
+    /// The first block written by schema 7.
+    var firstVersion7Block: UInt32
+
+    init(firstVersion4Block: UInt32 = 0, firstVersion7Block: UInt32 = 0) {
+        self.firstVersion4Block = firstVersion4Block
+        self.firstVersion7Block = firstVersion7Block
+    }
 
     func format(of block: UInt32) -> Record.Format {
-        block < firstVersion4Block ? .version3 : .version4
+        block < firstVersion4Block ? .version3 : block < firstVersion7Block ? .version4 : .version7
     }
 
     static func read(_ txn: Transaction, _ meta: MDB_dbi) throws(StoreError) -> BlockFormats {
-        guard let raw = try txn.get(meta, Schema.Meta.version3Blocks) else { return BlockFormats(firstVersion4Block: 0) }
-        guard raw.count == 4 else { throw .corrupt("meta value 'version3Blocks' has \(raw.count) bytes") }
-        return BlockFormats(firstVersion4Block: BigEndian.uint32(raw))
+        func threshold(_ key: [UInt8]) throws(StoreError) -> UInt32 {
+            guard let raw = try txn.get(meta, key) else { return 0 }
+            guard raw.count == 4 else { throw .corrupt("meta value '\(String(decoding: key, as: UTF8.self))' has \(raw.count) bytes") }
+            return BigEndian.uint32(raw)
+        }
+        return BlockFormats(firstVersion4Block: try threshold(Schema.Meta.version3Blocks),
+                            firstVersion7Block: try threshold(Schema.Meta.version7Blocks))
     }
 }
 
@@ -94,11 +120,11 @@ struct DictionarySource {
 /// The handles of the named databases of one environment.
 struct Databases: Sendable {
     let meta: MDB_dbi
-    /// `BE32(sent) ++ hash` -> `BE32(block) ++ BE16(offset)`.
-    let envelopes: MDB_dbi
-    /// `BE32(run)` -> sorted `BE32(topic) ++ key` (40 bytes each).
+    /// `BE32(sent >> 6)` -> sorted 11-byte `PrimaryEntry` values.
+    let primary: MDB_dbi
+    /// `BE32(run)` -> sorted 18-byte `TopicIndexEntry` values.
     let topics: MDB_dbi
-    /// `BE32(run)` -> sorted `hash[0..<4] ++ BE32(sent)` (8 bytes each; confirmed against `envelopes`).
+    /// `BE32(run)` -> sorted `hash[0..<4] ++ BE32(sent)` (8 bytes each; confirmed against `primary` and the record).
     let hashes: MDB_dbi
     /// `tier u8` -> sorted 36-byte keys (only when PoW tiers are configured).
     let tiers: MDB_dbi
@@ -114,9 +140,15 @@ struct Databases: Sendable {
     /// the count and hash sum of each non-empty bucket of sent time.
     let syncBuckets: MDB_dbi
 
+    /// These handles with version 6's primary index, topic and hash indexes and run directory
+    /// in place of this version's: what the migrations of versions 1-5 work on.
+    func withVersion6Indexes(primary: MDB_dbi, topics: MDB_dbi, hashes: MDB_dbi, runs: MDB_dbi) -> Databases {
+        Databases([meta, primary, topics, hashes, tiers, blocks, blockInfo, runs, topicDirectory, syncBuckets])
+    }
+
     init(_ handles: [MDB_dbi]) {
         meta = handles[0]
-        envelopes = handles[1]
+        primary = handles[1]
         topics = handles[2]
         hashes = handles[3]
         tiers = handles[4]

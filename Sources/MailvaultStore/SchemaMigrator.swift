@@ -3,10 +3,13 @@ import MailvaultCore
 
 /// Brings a store to this build's schema (`Schema.version`) when it is opened.
 ///
-/// A newer schema is refused; an older one is migrated by a writer in one write transaction,
-/// so that a crash leaves it intact; a read-only open of an older one is refused rather than
-/// misread. The tier index is rebuilt in that same transaction when the configured retention
-/// tiers differ from those it was built with.
+/// A newer schema is refused; a read-only open of an older one, or of one whose migration is
+/// under way, is refused rather than misread. A writer migrates versions 1-5 to version 6 in one
+/// write transaction (a crash leaves them intact), then version 6 to 7 in steps of
+/// `StoreConfiguration.migrationStep` envelopes, each a transaction that records how far it
+/// got (`meta/migration`), so a crash at any point leaves a store that the next read-write
+/// open finishes migrating. The tier index is rebuilt when the configured retention tiers
+/// differ from those it was built with.
 struct SchemaMigrator {
     let context: WriteContext
 
@@ -15,10 +18,11 @@ struct SchemaMigrator {
     static func prepare(_ environment: Environment, _ dbs: Databases, codec: RecordCodec, blockCapacity: Int,
                         configuration: StoreConfiguration, directory: String) throws(StoreError) {
         let retention = configuration.retention
-        let (version, tiersChanged) = try environment.read { (txn) throws(StoreError) -> (UInt32?, Bool) in
+        let (version, tiersChanged, migrating) = try environment.read {
+            (txn) throws(StoreError) -> (UInt32?, Bool, Bool) in
             let version = try txn.get(dbs.meta, Schema.Meta.schema).map { BigEndian.uint32($0) }
             let tiers = try txn.get(dbs.meta, Schema.Meta.tiers).map { Array($0) } ?? []
-            return (version, tiers != retention.tierSignature)
+            return (version, tiers != retention.tierSignature, try txn.get(dbs.meta, Schema.Meta.migration) != nil)
         }
         if let version, version > Schema.version {
             throw .unsupportedSchema(found: version, supported: Schema.version)
@@ -26,19 +30,43 @@ struct SchemaMigrator {
         guard !configuration.readOnly else {
             guard let version else { throw .corrupt("\(directory) holds no Mailvault store") }
             // An older layout is migrated only by a writer; reading it as this one would be wrong.
-            guard version == Schema.version else {
-                throw .needsMigration(directory: directory, version: version)
+            guard version == Schema.version, !migrating else {
+                throw .needsMigration(directory: directory, version: migrating ? 6 : version)
             }
             return
         }
-        // Older versions migrate here, in this one transaction, so a crash leaves them intact.
-        let migrates = version.map { $0 < Schema.version } ?? false
-        guard version == nil || tiersChanged || migrates else { return }
+        let context = { (txn: Transaction, dbs: Databases) throws(StoreError) -> WriteContext in
+            try WriteContext(txn: txn, dbs: dbs, codec: codec, retention: retention, blockCapacity: blockCapacity,
+                             knownTopics: KnownTopics())
+        }
+        guard let version else {
+            try environment.write { (txn) throws(StoreError) in
+                try txn.put(dbs.meta, Schema.Meta.schema, BigEndian.bytes(Schema.version))
+                let context = try context(txn, dbs)
+                try context.rebuildTierIndex()
+                try context.finish()
+                try txn.put(dbs.meta, Schema.Meta.tiers, retention.tierSignature)
+            }
+            return
+        }
+        if version < 6 {
+            // Versions 1-5 become version 6 in one transaction, on version 6's databases.
+            try environment.write { (txn) throws(StoreError) in
+                let legacy = try Version6Databases.open(txn, dbs, create: true)
+                let context = try context(txn, legacy)
+                try SchemaMigrator(context: context).migrate(from: version)
+                try context.syncBuckets.finish()
+                try context.blocks.finish()
+                try txn.put(dbs.meta, Schema.Meta.schema, BigEndian.bytes(UInt32(6)))
+            }
+        }
+        if version < Schema.version || migrating {
+            try Version7Migration(environment: environment, dbs: dbs, codec: codec, blockCapacity: blockCapacity,
+                                  step: configuration.migrationStep).run(context: context)
+        }
+        guard tiersChanged else { return }
         try environment.write { (txn) throws(StoreError) in
-            try txn.put(dbs.meta, Schema.Meta.schema, BigEndian.bytes(Schema.version))
-            let context = try WriteContext(txn: txn, dbs: dbs, codec: codec, retention: retention,
-                                           blockCapacity: blockCapacity, knownTopics: KnownTopics())
-            if migrates, let version { try SchemaMigrator(context: context).migrate(from: version) }
+            let context = try context(txn, dbs)
             try context.rebuildTierIndex()
             try context.finish()
             try txn.put(dbs.meta, Schema.Meta.tiers, retention.tierSignature)
@@ -48,7 +76,8 @@ struct SchemaMigrator {
     private var txn: Transaction { context.txn }
     private var dbs: Databases { context.dbs }
 
-    /// Brings the indexes and blocks of an older schema to this one.
+    /// Brings the indexes and blocks of a schema older than 6 to schema 6 (`context` works on
+    /// version 6's databases).
     ///
     /// Versions 1 and 2 first get version 3's index layout (`migrateToVersion3`). Version 3's
     /// topic entries (`BE32(topic) ++ key`, 40 bytes) are then cut to version 4's 16 bytes,
@@ -63,7 +92,7 @@ struct SchemaMigrator {
                 try txn.put(dbs.topicDirectory, TopicDirectory.key(topic), [])
             }
         }
-        if version <= 5 { try context.syncBuckets.rebuild(from: dbs.envelopes) }
+        if version <= 5 { try context.syncBuckets.rebuild(from: dbs.primary) }
     }
 
     private func migrateToVersion4(from version: UInt32) throws(StoreError) {
@@ -73,7 +102,7 @@ struct SchemaMigrator {
             guard !entries.isEmpty else { continue }
             try IndexRuns.delete(run: run.id, from: dbs.topics, txn)
             // Cutting keys to prefixes keeps the order; entries that become equal are one.
-            let cut = IndexRuns.sortedDistinct(entries.map { TopicIndexEntry(topic: $0.topic, key: $0.key) })
+            let cut = IndexRuns.sortedDistinct(entries.map { Version6TopicIndexEntry(topic: $0.topic, key: $0.key) })
             try IndexRuns.write(cut, run: run.id, into: dbs.topics, txn, appending: false)
         }
         try context.blocks.markWrittenBlocksVersion3()
@@ -124,5 +153,113 @@ struct SchemaMigrator {
             entry = try source.get(MDB_NEXT)
         }
         try txn.dropDatabase(old)
+    }
+}
+
+/// Version 6's primary index, topic and hash indexes and run directory, in place of version
+/// 7's in a `Databases` value: what the migrations of older stores read and write.
+enum Version6Databases {
+    /// Opens them (creating the missing ones when `create`, for versions 1 and 2, which had no
+    /// runs); `nil` when `create` is false and the environment has no version 6 primary index.
+    static func open(_ txn: Transaction, _ dbs: Databases, create: Bool) throws(StoreError) -> Databases {
+        let names = Schema.version6Names
+        var handles: [MDB_dbi] = []
+        for name in [names.primary, names.topics, names.hashes, names.runs] {
+            guard let dbi = try txn.openExisting(name, flags: Schema.flags(of: name) | (create ? MDB_CREATE : 0)) else {
+                throw .corrupt("the version 6 database '\(name)' is missing")
+            }
+            handles.append(dbi)
+        }
+        return dbs.withVersion6Indexes(primary: handles[0], topics: handles[1], hashes: handles[2], runs: handles[3])
+    }
+}
+
+/// The migration of a version 6 store to version 7, a step of at most `step` envelopes per
+/// write transaction:
+///
+/// 1. The first step marks every block written so far as holding version 6's records (they
+///    keep their PoW; new records go to new blocks, `meta/version7Blocks`), records version 7
+///    with `meta/migration` empty (a version 6 build then refuses the store instead of
+///    writing records in the old format into it), and starts moving.
+/// 2. Each step reads the next envelopes of version 6's primary index (36-byte keys, in key
+///    order), after the key recorded in `meta/migration`; puts each one's 11-byte entry into
+///    the new primary index (appends, as the keys come in order); writes their topic entries
+///    (topic from the record, with its location) and hash entries as one new index run of
+///    level 3 (the level of 512 commits: 8 such runs merge into the top level like any
+///    other); and records the last key it moved.
+/// 3. The step that finds no key left drops version 6's four databases and `meta/migration`.
+///
+/// The sync buckets, topic directory, tier index, blocks and counters do not change. A crash
+/// loses at most the step under way; the next read-write open resumes after the last
+/// committed one. Disk: version 6's indexes stay until the last step, beside the new ones.
+struct Version7Migration {
+    let environment: Environment
+    let dbs: Databases
+    let codec: RecordCodec
+    let blockCapacity: Int
+    let step: Int
+
+    /// The level of the runs a step writes.
+    static let runLevel: UInt8 = 3
+
+    func run(context: (Transaction, Databases) throws(StoreError) -> WriteContext) throws(StoreError) {
+        while true {
+            let done = try environment.write { (txn) throws(StoreError) -> Bool in
+                try self.step(txn, context: context)
+            }
+            if done { return }
+        }
+    }
+
+    /// One step; returns true when the migration is complete.
+    private func step(_ txn: Transaction, context: (Transaction, Databases) throws(StoreError) -> WriteContext)
+        throws(StoreError) -> Bool
+    {
+        let legacy = try Version6Databases.open(txn, dbs, create: false)
+        var progress = try txn.get(dbs.meta, Schema.Meta.migration).map { Array($0) }
+        if progress == nil {
+            let writer = try context(txn, dbs)
+            try writer.blocks.markWrittenBlocksVersion6()
+            try writer.blocks.finish()
+            try txn.put(dbs.meta, Schema.Meta.schema, BigEndian.bytes(Schema.version))
+            progress = []
+        }
+        let snapshot = try ReadSnapshot(txn: txn, dbs: dbs)
+        let primary = PrimaryIndex(txn: txn, dbi: dbs.primary)
+        var last = try primary.edge(last: true)
+        let source = try txn.cursor(legacy.primary)
+        var entry = progress?.isEmpty ?? true ? try source.get(MDB_FIRST) : try source.get(MDB_SET_RANGE, key: progress)
+        if let current = entry, let progress, current.key.elementsEqual(progress) { entry = try source.get(MDB_NEXT) }
+        var topics: [TopicIndexEntry] = []
+        var hashes: [HashIndexEntry] = []
+        var lastKey: [UInt8]?
+        while let current = entry, topics.count < step {
+            guard current.key.count == EnvelopeKey.byteCount else {
+                throw .corrupt("a version 6 primary key of \(current.key.count) bytes")
+            }
+            let key = EnvelopeKey(raw: current.key)
+            let location = try Location(raw: current.value)
+            let topic = try snapshot.withRecord(at: location) { (record) throws(StoreError) in record.topic }
+            let moved = PrimaryEntry(key: key, location: location)
+            try primary.put(moved, after: last)
+            if last.map({ $0 < moved }) ?? true { last = moved }
+            topics.append(TopicIndexEntry(topic: topic, key: key, location: location))
+            hashes.append(HashIndexEntry(key: key))
+            lastKey = Array(current.key)
+            entry = try source.get(MDB_NEXT)
+        }
+        if !topics.isEmpty {
+            let id = (try IndexRuns.runs(txn, dbs).last.map { $0.id + 1 }) ?? 0
+            try IndexRuns.write(IndexRuns.sortedDistinct(topics), run: id, into: dbs.topics, txn)
+            try IndexRuns.write(IndexRuns.sortedDistinct(hashes), run: id, into: dbs.hashes, txn)
+            try txn.put(dbs.runs, BigEndian.bytes(id), [Version7Migration.runLevel], flags: MDB_APPEND)
+        }
+        guard entry == nil else {
+            try txn.put(dbs.meta, Schema.Meta.migration, lastKey ?? [])
+            return false
+        }
+        for dbi in [legacy.primary, legacy.topics, legacy.hashes, legacy.runs] { try txn.dropDatabase(dbi) }
+        try txn.delete(dbs.meta, Schema.Meta.migration)
+        return true
     }
 }

@@ -12,15 +12,20 @@ public struct StoreConfiguration: Hashable, Sendable {
     /// (the default) compresses each record on its own. Records compressed with a dictionary
     /// read back whatever this says.
     public var dictionary: DictionaryPolicy?
+    /// Envelopes moved per write transaction when a schema 6 store is migrated to 7 at open
+    /// (each transaction commits its progress, so an interrupted migration resumes there).
+    public var migrationStep: Int
 
     /// A configuration; the defaults are zstd level 3 without a dictionary, 30-day retention,
     /// a 64 MiB first map.
     public init(compressionLevel: Int32 = 3, retention: RetentionPolicy = RetentionPolicy(),
-                initialMapBytes: Int = 64 << 20, readOnly: Bool = false, dictionary: DictionaryPolicy? = nil) {
+                initialMapBytes: Int = 64 << 20, readOnly: Bool = false, dictionary: DictionaryPolicy? = nil,
+                migrationStep: Int = 500_000) {
         self.compressionLevel = compressionLevel
         self.retention = retention
         self.initialMapBytes = initialMapBytes
         self.readOnly = readOnly
         self.dictionary = dictionary
+        self.migrationStep = max(1, migrationStep)
     }
 }

@@ -5,7 +5,7 @@ extension StoreStats {
     /// The figures of one snapshot; `fileBytes` is left 0 for the caller, which knows the file.
     init(_ snapshot: ReadSnapshot, map info: (mapBytes: Int, lastPage: Int, pageSize: Int)) throws(StoreError) {
         let (txn, dbs) = (snapshot.txn, snapshot.dbs)
-        let envelopes = try txn.cursor(dbs.envelopes)
+        let primary = PrimaryIndex(txn: txn, dbi: dbs.primary)
         let counters = try snapshot.counters()
         self.init(
             schemaVersion: try snapshot.schemaVersion() ?? 0,
@@ -17,8 +17,8 @@ extension StoreStats {
             usedBytes: UInt64(max(0, info.lastPage + 1 - (try snapshot.freePages()))) * UInt64(info.pageSize),
             compressedEnvelopes: Int(counters.compressed),
             compressionRatio: counters.storedBytes == 0 ? 1 : Double(counters.rawBytes) / Double(counters.storedBytes),
-            oldestSent: try envelopes.get(MDB_FIRST).map { EnvelopeKey(raw: $0.key).sent },
-            newestSent: try envelopes.get(MDB_LAST).map { EnvelopeKey(raw: $0.key).sent },
+            oldestSent: try primary.edge(last: false)?.sent,
+            newestSent: try primary.edge(last: true)?.sent,
             blocks: try txn.count(dbs.blocks), mapBytes: UInt64(info.mapBytes))
     }
 }

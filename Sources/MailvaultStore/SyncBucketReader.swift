@@ -6,10 +6,11 @@ import MailvaultCore
 ///
 /// A range is cut into whole buckets, read from `syncBuckets` (as coarse as the range allows:
 /// at each level only the buckets that the next coarser level cannot cover), and at most two
-/// partial level-0 buckets at its ends, whose keys are read from `envelopes`. `upper == nil`
-/// is past the last key.
+/// partial level-0 buckets at its ends, whose keys are read from the primary index (each hash
+/// being its record's keccak256). `upper == nil` is past the last key.
 struct SyncBucketReader {
     let snapshot: ReadSnapshot
+    let codec: RecordCodec
     /// How many bucket levels to use, finest first (fewer only to measure what the coarse
     /// levels save).
     var levels = SyncBuckets.levels
@@ -38,13 +39,12 @@ struct SyncBucketReader {
     func keys(from lower: EnvelopeKey, to upper: EnvelopeKey?, limit: Int) throws(StoreError) -> [EnvelopeKey] {
         var keys: [EnvelopeKey] = []
         guard limit > 0 else { return keys }
-        let cursor = try snapshot.txn.cursor(snapshot.dbs.envelopes)
-        var entry = try cursor.get(MDB_SET_RANGE, key: lower.bytes)
+        var cursor = try snapshot.keyCursor(codec: codec)
+        var entry = try cursor.seek(lower)
         while let current = entry, keys.count < limit {
-            let key = try SyncBucketReader.key(current.key)
-            if let upper, key >= upper { break }
-            keys.append(key)
-            entry = try cursor.get(MDB_NEXT)
+            if let upper, current.key >= upper { break }
+            keys.append(current.key)
+            entry = try cursor.next()
         }
         return keys
     }
@@ -219,13 +219,12 @@ struct SyncBucketReader {
     /// The keys of `[lower, upper)` read from the primary index.
     private func scanned(from lower: EnvelopeKey, to upper: EnvelopeKey?) throws(StoreError) -> Segment {
         var summary = KeySetSummary.empty
-        let cursor = try snapshot.txn.cursor(snapshot.dbs.envelopes)
-        var entry = try cursor.get(MDB_SET_RANGE, key: lower.bytes)
+        var cursor = try snapshot.keyCursor(codec: codec)
+        var entry = try cursor.seek(lower)
         while let current = entry {
-            let key = try SyncBucketReader.key(current.key)
-            if let upper, key >= upper { break }
-            summary.add(key.hash)
-            entry = try cursor.get(MDB_NEXT)
+            if let upper, current.key >= upper { break }
+            summary.add(current.key.hash)
+            entry = try cursor.next()
         }
         return Segment(lower: lower, upper: upper, summary: summary, level: nil)
     }
@@ -233,8 +232,4 @@ struct SyncBucketReader {
     private func bucketStart(_ key: EnvelopeKey) -> UInt64 { UInt64(key.sent) }
     private func bucketEnd(_ key: EnvelopeKey?) -> UInt64 { key.map { UInt64($0.sent) } ?? UInt64(UInt32.max) + 1 }
 
-    private static func key(_ raw: UnsafeRawBufferPointer) throws(StoreError) -> EnvelopeKey {
-        guard raw.count == EnvelopeKey.byteCount else { throw .corrupt("a primary key of \(raw.count) bytes") }
-        return EnvelopeKey(raw: raw)
-    }
 }

@@ -44,9 +44,9 @@ enum TopicDirectory {
         return topics
     }
 
-    /// Every distinct topic of the topic index, read from the runs themselves: in each run,
-    /// one seek per topic to the first entry of the next topic value. Builds the directory of
-    /// a store migrated from schema 4 or older.
+    /// Every distinct topic of a version 4-6 topic index (`dbs` holding version 6's handles),
+    /// read from the runs themselves: in each run, one seek per topic to the first entry of the
+    /// next topic value. Builds the directory of a store migrated from schema 4 or older.
     static func indexedTopics(_ txn: Transaction, _ dbs: Databases) throws(StoreError) -> Set<Topic> {
         var topics: Set<Topic> = []
         let cursor = try txn.cursor(dbs.topics)
@@ -54,13 +54,13 @@ enum TopicDirectory {
             let runKey = IndexRuns.key(run: run.id)
             var entry = try cursor.get(MDB_SET_KEY, key: runKey)
             while let current = entry {
-                guard current.value.count == TopicIndexEntry.byteCount else {
+                guard current.value.count == Version6TopicIndexEntry.byteCount else {
                     throw .corrupt("a topic index value of \(current.value.count) bytes")
                 }
                 let topic = BigEndian.uint32(current.value)
                 topics.insert(Topic(rawValue: topic))
                 guard topic < UInt32.max else { break }
-                let next = TopicIndexEntry(topic: Topic(rawValue: topic + 1), sent: 0, prefix: 0)
+                let next = Version6TopicIndexEntry(topic: Topic(rawValue: topic + 1), sent: 0, prefix: 0)
                 entry = try cursor.get(MDB_GET_BOTH_RANGE, key: runKey, value: next.bytes)
             }
         }
@@ -70,7 +70,7 @@ enum TopicDirectory {
     /// Whether any run of the topic index still holds an entry for `topic`.
     static func isIndexed(_ topic: Topic, runs: [IndexRuns.Run], _ txn: Transaction, _ dbs: Databases) throws(StoreError) -> Bool {
         let cursor = try txn.cursor(dbs.topics)
-        let first = TopicIndexEntry(topic: topic, sent: 0, prefix: 0).bytes
+        let first = TopicIndexEntry.first(topic: topic, sent: 0, prefix: 0).bytes
         for run in runs {
             if let found = try cursor.get(MDB_GET_BOTH_RANGE, key: IndexRuns.key(run: run.id), value: first),
                found.value.count == TopicIndexEntry.byteCount, BigEndian.uint32(found.value) == topic.rawValue {

@@ -7,32 +7,31 @@ extension WriteContext {
     /// Without tiers the primary order is the deletion order; with tiers each tier's index is
     /// read from its oldest entry. Either way the sweep reads only what it deletes.
     func expire(now: UInt32, budget: Int) throws(StoreError) -> Int {
-        var victims: [EnvelopeKey] = []
         if tiers.isEmpty {
-            if now > retention.maximumAge {
-                let cutoff = now - retention.maximumAge
-                let cursor = try txn.cursor(dbs.envelopes)
-                var entry = try cursor.get(MDB_FIRST)
-                while let current = entry, victims.count < budget {
-                    let key = EnvelopeKey(raw: current.key)
-                    guard key.sent < cutoff else { break }
-                    victims.append(key)
-                    entry = try cursor.get(MDB_NEXT)
-                }
+            guard now > retention.maximumAge else { return 0 }
+            let cutoff = now - retention.maximumAge
+            var victims: [(key: EnvelopeKey, location: Location)] = []
+            var cursor = try keyCursor()
+            var entry = try cursor.first()
+            while let current = entry, victims.count < budget, current.key.sent < cutoff {
+                victims.append(current)
+                entry = try cursor.next()
             }
-        } else {
-            for tier in 0...tiers.count {
-                let age = retention.maximumAge(ofTier: UInt8(tier), sorted: tiers)
-                guard now > age, victims.count < budget else { continue }
-                let cutoff = now - age
-                let cursor = try txn.cursor(dbs.tiers)
-                var entry = try cursor.get(MDB_SET_KEY, key: [UInt8(tier)])
-                while let current = entry, victims.count < budget {
-                    let key = EnvelopeKey(raw: current.value)
-                    guard key.sent < cutoff else { break }
-                    victims.append(key)
-                    entry = try cursor.get(MDB_NEXT_DUP)
-                }
+            for victim in victims { try remove(key: victim.key, at: victim.location) }
+            return victims.count
+        }
+        var victims: [EnvelopeKey] = []
+        for tier in 0...tiers.count {
+            let age = retention.maximumAge(ofTier: UInt8(tier), sorted: tiers)
+            guard now > age, victims.count < budget else { continue }
+            let cutoff = now - age
+            let cursor = try txn.cursor(dbs.tiers)
+            var entry = try cursor.get(MDB_SET_KEY, key: [UInt8(tier)])
+            while let current = entry, victims.count < budget {
+                let key = EnvelopeKey(raw: current.value)
+                guard key.sent < cutoff else { break }
+                victims.append(key)
+                entry = try cursor.get(MDB_NEXT_DUP)
             }
         }
         for key in victims { try remove(key: key) }
@@ -44,9 +43,9 @@ extension WriteContext {
         guard let maximum = retention.maximumBytes else { return 0 }
         var removed = 0
         while counters.storedBytes > maximum, removed < budget {
-            let cursor = try txn.cursor(dbs.envelopes)
-            guard let first = try cursor.get(MDB_FIRST) else { break }
-            try remove(key: EnvelopeKey(raw: first.key))
+            var cursor = try keyCursor()
+            guard let first = try cursor.first() else { break }
+            try remove(key: first.key, at: first.location)
             removed += 1
         }
         return removed
@@ -56,14 +55,13 @@ extension WriteContext {
     func rebuildTierIndex() throws(StoreError) {
         try txn.clear(dbs.tiers)
         guard !tiers.isEmpty else { return }
-        let cursor = try txn.cursor(dbs.envelopes)
-        var entry = try cursor.get(MDB_FIRST)
+        var cursor = try keyCursor()
+        var entry = try cursor.first()
         while let current = entry {
-            let location = try Location(raw: current.value)
-            let pow = try withRecord(at: location) { (record) throws(StoreError) in try self.pow(of: record) }
+            let pow = try withRecord(at: current.location) { (record) throws(StoreError) in try self.pow(of: record) }
             try putDuplicateInOrder(dbs.tiers, key: [retention.tier(forPoW: Double(pow), sorted: tiers)],
-                                    value: Array(current.key))
-            entry = try cursor.get(MDB_NEXT)
+                                    value: current.key.bytes)
+            entry = try cursor.next()
         }
     }
 }

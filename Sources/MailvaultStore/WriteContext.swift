@@ -23,10 +23,12 @@ final class WriteContext {
     let syncBuckets: SyncBucketWriter
     /// The running totals, written back by `finish()`.
     private(set) var counters: StoreCounters
-    /// The largest primary key, once loaded: a key above it is new, so its insert needs no
-    /// duplicate lookup and is an append.
-    private var lastKey: EnvelopeKey?
-    private var lastKeyLoaded = false
+    /// The largest primary entry, once loaded: a key whose (sent, hash prefix) is above it is
+    /// new, so its insert needs no duplicate lookup and is an append.
+    private var lastEntry: PrimaryEntry?
+    private var lastEntryLoaded = false
+
+    var primary: PrimaryIndex { PrimaryIndex(txn: txn, dbi: dbs.primary) }
 
     init(txn: Transaction, dbs: Databases, codec: RecordCodec, retention: RetentionPolicy,
          blockCapacity: Int, knownTopics: KnownTopics) throws(StoreError) {
@@ -48,41 +50,55 @@ final class WriteContext {
     /// Stores one prepared envelope unless its key is already present; returns false for a
     /// duplicate.
     func insert(_ item: PreparedEnvelope) throws(StoreError) -> Bool {
-        // The key and location are built on the stack: no array per envelope on this path.
-        var keyWords = item.key.wireWords
-        return try withUnsafeBytes(of: &keyWords) { (keyBytes) throws(StoreError) -> Bool in
-            let appends = try sortsLast(item.key)
-            // Ingest arrives mostly in time order: only a key below the largest can exist already.
-            if !appends, try txn.get(dbs.envelopes, keyBytes) != nil { return false }
-            if Record.kind(ofEncoded: item.record) != .raw { counters.compressed += 1 }
-            var location = try blocks.append(record: item.record).wireWords
-            let stored = try withUnsafeBytes(of: &location) { (value) throws(StoreError) -> Bool in
-                try txn.put(dbs.envelopes, keyBytes, UnsafeRawBufferPointer(rebasing: value[0..<Location.byteCount]),
-                            flags: appends ? MDB_APPEND : MDB_NOOVERWRITE)
-            }
-            guard stored else { throw .corrupt("an envelope key appeared twice in one transaction") }
-            if appends { lastKey = item.key }
-            syncBuckets.added(item.key)
-            indexRuns.add(item.key, topic: item.topic)
-            if !tiers.isEmpty {
-                try putDuplicateInOrder(dbs.tiers, key: [retention.tier(forPoW: Double(item.pow), sorted: tiers)],
-                                        value: Array(keyBytes))
-            }
-            counters.count += 1
-            counters.rawBytes += UInt64(item.rawLength)
-            counters.storedBytes += UInt64(item.record.count)
-            return true
+        let appends = try sortsLast(item.key)
+        // Ingest arrives mostly in time order: only a key not above the largest can exist already.
+        if !appends, try location(of: item.key) != nil { return false }
+        if Record.kind(ofEncoded: item.record) != .raw { counters.compressed += 1 }
+        let location = try blocks.append(record: item.record)
+        let entry = PrimaryEntry(key: item.key, location: location)
+        try primary.put(entry, after: appends ? lastEntry : nil)
+        if appends { lastEntry = entry }
+        syncBuckets.added(item.key)
+        indexRuns.add(item.key, topic: item.topic, location: location)
+        if !tiers.isEmpty {
+            try putDuplicateInOrder(dbs.tiers, key: [retention.tier(forPoW: Double(item.pow), sorted: tiers)],
+                                    value: item.key.bytes)
         }
+        counters.count += 1
+        counters.rawBytes += UInt64(item.rawLength)
+        counters.storedBytes += UInt64(item.record.count)
+        return true
     }
 
-    /// Whether `key` sorts after every stored key (loading the largest on first use).
+    /// Whether `key`'s (sent, hash prefix) sorts after every stored entry's (loading the
+    /// largest on first use).
     private func sortsLast(_ key: EnvelopeKey) throws(StoreError) -> Bool {
-        if !lastKeyLoaded {
-            let cursor = try txn.cursor(dbs.envelopes)
-            lastKey = try cursor.get(MDB_LAST).flatMap { $0.key.count == EnvelopeKey.byteCount ? EnvelopeKey(raw: $0.key) : nil }
-            lastKeyLoaded = true
+        if !lastEntryLoaded {
+            lastEntry = try primary.edge(last: true)
+            lastEntryLoaded = true
         }
-        return lastKey.map { $0 < key } ?? true
+        guard let lastEntry else { return true }
+        return (lastEntry.sent, lastEntry.prefix) < (key.sent, PrimaryEntry.prefix(of: key.hash))
+    }
+
+    /// Where the record of `key` lies, as this transaction sees it; `nil` when it is absent.
+    func location(of key: EnvelopeKey) throws(StoreError) -> Location? {
+        for location in try primary.candidates(sent: key.sent, prefix: PrimaryEntry.prefix(of: key.hash))
+        where try hash(at: location) == key.hash {
+            return location
+        }
+        return nil
+    }
+
+    /// The hash of the envelope whose record lies at `location`.
+    func hash(at location: Location) throws(StoreError) -> Hash256 {
+        let dictionaries = DictionarySource(txn: txn, meta: dbs.meta)
+        return try withRecord(at: location) { (record) throws(StoreError) in try codec.hash(of: record, dictionaries: dictionaries) }
+    }
+
+    /// The stored keys in order, as this transaction sees them.
+    func keyCursor() throws(StoreError) -> KeyCursor {
+        try KeyCursor(primary) { (location) throws(StoreError) in try self.hash(at: location) }
     }
 
     /// Adds a sorted duplicate, with MDB_APPENDDUP when it sorts after the key's last one, so
@@ -101,27 +117,31 @@ final class WriteContext {
 
     /// Removes one envelope and every index entry that names it.
     func remove(key: EnvelopeKey) throws(StoreError) {
+        guard let location = try location(of: key) else { return }
+        try remove(key: key, at: location)
+    }
+
+    /// Removes the envelope `key` whose record lies at `location`, and every index entry that
+    /// names it.
+    func remove(key: EnvelopeKey, at location: Location) throws(StoreError) {
         // The entries to delete may still be waiting to be written as this transaction's run.
         try indexRuns.flush(into: directory)
-        let keyBytes = key.bytes
-        guard let raw = try txn.get(dbs.envelopes, keyBytes) else { return }
-        let location = try Location(raw: raw)
         let (topic, pow, length, rawLength, kind) = try withRecord(at: location) { (record) throws(StoreError) in
             (record.topic, tiers.isEmpty ? record.pow : try self.pow(of: record), record.length,
              RecordCodec.rawLength(of: record), record.kind)
         }
-        try txn.delete(dbs.envelopes, keyBytes)
+        let entry = PrimaryEntry(key: key, location: location)
+        guard try primary.delete(entry) else { return }
         syncBuckets.removed(key)
-        if lastKey == key { lastKeyLoaded = false }
-        let (hashShared, topicShared) = try sharedEntries(of: key, topic: topic)
-        if !topicShared {
-            try indexRuns.remove(TopicIndexEntry(topic: topic, key: key))
-            directory.entryRemoved(of: topic)
-        }
+        if lastEntry == entry { lastEntryLoaded = false }
+        // The location makes a topic entry this envelope's alone.
+        try indexRuns.remove(TopicIndexEntry(topic: topic, key: key, location: location))
+        directory.entryRemoved(of: topic)
         if !tiers.isEmpty {
-            try txn.delete(dbs.tiers, [retention.tier(forPoW: Double(pow), sorted: tiers)], value: keyBytes)
+            try txn.delete(dbs.tiers, [retention.tier(forPoW: Double(pow), sorted: tiers)], value: key.bytes)
         }
-        if !hashShared {
+        // A hash entry (sent, hash[0..<4]) also serves any other envelope with that pair.
+        if try primary.candidates(sent: key.sent, prefix: entry.prefix).isEmpty {
             try indexRuns.remove(HashIndexEntry(key: key))
         }
         counters.count -= 1
@@ -131,34 +151,24 @@ final class WriteContext {
         try blocks.recordRemoved(at: location, length: length)
     }
 
-    /// Whether another stored envelope shares the removed `key`'s hash index entry (same sent
-    /// time and hash[0..<4]) or its topic index entry (same topic, sent time and hash[0..<8]).
-    /// Such envelopes sit next to where `key` was in the primary index; there is almost never one.
-    private func sharedEntries(of key: EnvelopeKey, topic: Topic) throws(StoreError) -> (hash: Bool, topic: Bool) {
-        let cursor = try txn.cursor(dbs.envelopes)
-        let hashPrefix = HashIndexEntry(key: key)
-        var shared = (hash: false, topic: false)
-        var entry = try cursor.get(MDB_SET_RANGE, key: EnvelopeKey(sent: key.sent, hash: Hash256(
-            w0: key.hash.w0 & 0xFFFF_FFFF_0000_0000, w1: 0, w2: 0, w3: 0)).bytes)
-        while let current = entry, current.key.count == EnvelopeKey.byteCount {
-            let other = EnvelopeKey(raw: current.key)
-            guard HashIndexEntry(key: other) == hashPrefix else { break }
-            shared.hash = true
-            if KeyPrefix(other) == KeyPrefix(key) {
-                let otherTopic = try withRecord(at: try Location(raw: current.value)) { (record) throws(StoreError) in
-                    record.topic
-                }
-                if otherTopic == topic { shared.topic = true }
-            }
-            entry = try cursor.get(MDB_NEXT)
+    /// Re-points the indexes at a record that compaction moved (`BlockWriter.relocate`).
+    func moved(_ key: EnvelopeKey, topic: Topic, from old: Location, to new: Location) throws(StoreError) {
+        try indexRuns.flush(into: directory)
+        guard try primary.delete(PrimaryEntry(key: key, location: old)) else {
+            throw .corrupt("a moved record had no primary entry")
         }
-        return shared
+        try primary.put(PrimaryEntry(key: key, location: new), after: nil)
+        if lastEntry == PrimaryEntry(key: key, location: old) { lastEntryLoaded = false }
+        try indexRuns.remove(TopicIndexEntry(topic: topic, key: key, location: old))
+        indexRuns.addMoved(key, topic: topic, location: new)
     }
 
     /// Frees touched blocks that are empty, and moves the live records out of sparse ones.
     /// Returns the number of records moved.
     func reclaimTouchedBlocks() throws(StoreError) -> Int {
-        try blocks.reclaimTouchedBlocks(counters: &counters)
+        try blocks.reclaimTouchedBlocks(counters: &counters) { (key, topic, old, new) throws(StoreError) in
+            try self.moved(key, topic: topic, from: old, to: new)
+        }
     }
 
     // MARK: Records

@@ -26,7 +26,7 @@ struct StoreModel {
     static func recordSize(_ envelope: Envelope) -> UInt64 {
         let head = envelope.encoded.count << 2
         let leb = head < 128 ? 1 : head < 16384 ? 2 : 3
-        return UInt64(leb + 4 + envelope.encoded.count)
+        return UInt64(leb + envelope.encoded.count)
     }
 
     mutating func sweep(now: UInt32) {

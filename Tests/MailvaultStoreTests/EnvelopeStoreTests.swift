@@ -17,13 +17,10 @@ struct EnvelopeStoreTests {
         let plain = try EnvelopeStore.open(at: directory.path, configuration: StoreConfiguration(
             retention: RetentionPolicy(maximumAge: 1000)))
         _ = try await plain.ingest(envelopes)
-        let unset = try plain.environment.read { (txn) throws(StoreError) -> Int in
+        let unset = try plain.read { (snapshot) throws(StoreError) -> Int in
             var count = 0
             for envelope in envelopes {
-                guard let raw = try txn.get(plain.dbs.envelopes, envelope.storeKey.bytes) else { continue }
-                let location = try Location(raw: raw)
-                guard let block = try txn.get(plain.dbs.blocks, BigEndian.bytes(location.block)) else { continue }
-                if try Record.parse(block: block, at: Int(location.offset), format: .version4).pow.isNaN { count += 1 }
+                if try snapshot.withRecord(key: envelope.storeKey, codec: plain.codec, { $0.pow.isNaN }) == true { count += 1 }
             }
             return count
         }

@@ -30,24 +30,41 @@ struct IndexRunsTests {
             TopicIndexEntry(topic: Topic(rawValue: UInt32(random.next() % 3) << 30 | UInt32(random.next() % 2)),
                             key: EnvelopeKey(sent: UInt32(random.next() % 3) << 31,
                                              hash: Hash256(w0: (random.next() % 2) << 63, w1: random.next(),
-                                                           w2: random.next(), w3: random.next())))
+                                                           w2: random.next(), w3: random.next())),
+                            location: Location(block: UInt32(random.next() % 2) << 31 | UInt32(random.next() % 2),
+                                               offset: UInt16(random.next() % 2) << 15 | 1))
         }
         #expect(topics.sorted().map(\.bytes) == topics.map(\.bytes).sorted { $0.lexicographicallyPrecedes($1) })
         for entry in topics {
-            #expect(entry.bytes == [UInt8](entry.topic.bytes) + BigEndian.bytes(entry.sent) + BigEndian.bytes(entry.prefix))
+            #expect(entry.bytes == [UInt8](entry.topic.bytes) + BigEndian.bytes(entry.sent) + BigEndian.bytes(entry.prefix)
+                + entry.location.bytes)
             #expect(entry.bytes.withUnsafeBytes { TopicIndexEntry(raw: $0) } == entry)
         }
         let version3 = topics.map { Version3TopicIndexEntry(topic: $0.topic, key: EnvelopeKey(sent: $0.sent, hash: Hash256(
-            w0: $0.prefix, w1: random.next(), w2: random.next(), w3: random.next()))) }
+            w0: UInt64($0.prefix) << 32 | (random.next() & 0xFFFF_FFFF), w1: random.next(), w2: random.next(), w3: random.next()))) }
         #expect(version3.sorted().map(\.bytes) == version3.map(\.bytes).sorted { $0.lexicographicallyPrecedes($1) })
         for entry in version3 {
             #expect(entry.bytes == [UInt8](entry.topic.bytes) + entry.key.bytes)
             #expect(entry.bytes.withUnsafeBytes { Version3TopicIndexEntry(raw: $0) } == entry)
-            // Cutting a version 3 entry keeps its order relative to the others.
-            #expect(TopicIndexEntry(topic: entry.topic, key: entry.key).keyPrefix == KeyPrefix(entry.key))
         }
-        let cut = version3.sorted().map { TopicIndexEntry(topic: $0.topic, key: $0.key) }
+        // Cutting version 3 entries to version 6's keeps their order.
+        let cut = version3.sorted().map { Version6TopicIndexEntry(topic: $0.topic, key: $0.key) }
         #expect(zip(cut, cut.dropFirst()).allSatisfy { !($1 < $0) })
+        #expect(cut.map(\.bytes) == cut.map(\.bytes).sorted { $0.lexicographicallyPrecedes($1) })
+        let entries = (0..<200).map { _ in
+            PrimaryEntry(sent: UInt32(truncatingIfNeeded: random.next()) >> UInt32(random.next() % 2 * 20),
+                         prefix: UInt32(truncatingIfNeeded: random.next()) >> 30,
+                         location: Location(block: UInt32(truncatingIfNeeded: random.next()), offset: UInt16(random.next() % 3)))
+        }
+        // The primary index orders by bucket key, then by value: the entries' own order.
+        let byBytes = entries.sorted { ($0.bucketKey, $0.value).0.lexicographicallyPrecedes($1.bucketKey)
+            || ($0.bucketKey == $1.bucketKey && $0.value.lexicographicallyPrecedes($1.value)) }
+        #expect(entries.sorted() == byBytes)
+        for entry in entries {
+            #expect(entry.bucketKey.withUnsafeBytes { bucket in
+                entry.value.withUnsafeBytes { value in try? PrimaryEntry(bucket: bucket, value: value) }
+            } == entry)
+        }
         let hashes = (0..<200).map { _ in
             HashIndexEntry(prefix: UInt32(truncatingIfNeeded: random.next()), sent: UInt32(truncatingIfNeeded: random.next()))
         }

@@ -19,9 +19,113 @@ enum LegacyStores {
         return out
     }
 
+    /// Schema 4-6's record: `head | [dictionary id] | [topic] | pow float32 BE | payload`.
+    static func version4Record(kind: Record.Kind, topic: Topic, pow: Float, dictionary: UInt32 = 0, payload: [UInt8]) -> [UInt8] {
+        let current = Record.encode(kind: kind, topic: topic, dictionary: dictionary, payload: payload)
+        let header = current.count - payload.count
+        return Array(current[0..<header]) + BigEndian.bytes(pow.bitPattern) + payload
+    }
+
+    /// The record formats of a store in schema 6's layout or older (no schema 7 blocks).
+    static func version6Formats(_ txn: Transaction, _ meta: MDB_dbi) throws(StoreError) -> BlockFormats {
+        var formats = try BlockFormats.read(txn, meta)
+        formats.firstVersion7Block = .max
+        return formats
+    }
+
+    /// Puts the store into schema 6's layout: a primary index of 36-byte keys (`envelopes`),
+    /// 16-byte topic entries `BE32(topic) ++ BE32(sent) ++ hash[0..<8]` in the same runs, and
+    /// every live record re-encoded with a PoW (NaN, as schema 6 left it without PoW checks),
+    /// repacked in block order into blocks numbered from 0, the last one left open. The store
+    /// must be closed and reopened afterwards (its handles of the dropped databases are gone).
+    static func rewriteAsVersion6(_ store: EnvelopeStore) throws {
+        let (dbs, codec, capacity) = (store.dbs, store.codec, store.blockCapacity)
+        try store.environment.write { (txn) throws(StoreError) in
+            let snapshot = try ReadSnapshot(txn: txn, dbs: dbs)
+            let legacy = try Version6Databases.open(txn, dbs, create: true)
+            // Every live record in block order, with its key.
+            var keys: [Location: EnvelopeKey] = [:]
+            var cursor = try snapshot.keyCursor(codec: codec)
+            var entry = try cursor.first()
+            while let current = entry {
+                keys[current.location] = current.key
+                entry = try cursor.next()
+            }
+            var live: [(key: EnvelopeKey, record: [UInt8])] = []
+            let blocks = try txn.cursor(dbs.blocks)
+            var block = try blocks.get(MDB_FIRST)
+            while let current = block {
+                let id = BigEndian.uint32(current.key)
+                var offset = 0
+                while offset < current.value.count {
+                    let record = try Record.parse(block: current.value, at: offset, format: snapshot.blockFormats.format(of: id))
+                    if let key = keys[Location(block: id, offset: UInt16(offset))] {
+                        live.append((key, version4Record(kind: record.kind, topic: record.topic, pow: record.pow,
+                                                         dictionary: record.dictionary, payload: Array(record.payload))))
+                    }
+                    offset += record.length
+                }
+                block = try blocks.get(MDB_NEXT)
+            }
+            // The runs, their topic entries cut to version 6's and their hash entries as they are.
+            for run in try IndexRuns.runs(txn, dbs) {
+                let topics: [TopicIndexEntry] = try IndexRuns.entries(of: run.id, in: dbs.topics, txn)
+                let hashes: [HashIndexEntry] = try IndexRuns.entries(of: run.id, in: dbs.hashes, txn)
+                let cut = IndexRuns.sortedDistinct(topics.map { Version6TopicIndexEntry(topic: $0.topic, key: keys[$0.location]!) })
+                try IndexRuns.write(cut, run: run.id, into: legacy.topics, txn)
+                try IndexRuns.write(hashes, run: run.id, into: legacy.hashes, txn)
+                try txn.put(legacy.runs, BigEndian.bytes(run.id), [run.level])
+            }
+            try repack(live, txn, dbs, primary: legacy.primary, capacity: capacity)
+            for dbi in [dbs.primary, dbs.topics, dbs.hashes, dbs.runs] { try txn.dropDatabase(dbi) }
+            try txn.delete(dbs.meta, Schema.Meta.version7Blocks)
+            try txn.delete(dbs.meta, Schema.Meta.version3Blocks)
+            try txn.put(dbs.meta, Schema.Meta.schema, BigEndian.bytes(UInt32(6)))
+        }
+    }
+
+    /// Writes `live` records into blocks numbered from 0 (the last one left open) and their
+    /// keys into a version 6 primary index, replacing every block.
+    static func repack(_ live: [(key: EnvelopeKey, record: [UInt8])], _ txn: Transaction, _ dbs: Databases,
+                       primary: MDB_dbi, capacity: Int) throws(StoreError) {
+        try txn.clear(dbs.blocks)
+        try txn.clear(dbs.blockInfo)
+        try txn.clear(primary)
+        var block: [UInt8] = []
+        var id: UInt32 = 0
+        var records: UInt32 = 0
+        var stored: UInt64 = 0
+        func flush() throws(StoreError) {
+            try txn.put(dbs.blocks, BigEndian.bytes(id), block)
+            try txn.put(dbs.blockInfo, BigEndian.bytes(id),
+                        BigEndian.bytes(records) + BigEndian.bytes(UInt32(block.count)) + BigEndian.bytes(UInt32(block.count)))
+        }
+        for (key, record) in live {
+            if block.count + record.count > capacity {
+                try flush()
+                id += 1
+                block = []
+                records = 0
+            }
+            try txn.put(primary, key.bytes, Location(block: id, offset: UInt16(block.count)).bytes)
+            block += record
+            records += 1
+            stored += UInt64(record.count)
+        }
+        if !live.isEmpty { try flush() }
+        try txn.put(dbs.meta, Schema.Meta.storedBytes, BigEndian.bytes(stored))
+        try txn.put(dbs.meta, Schema.Meta.nextBlock, BigEndian.bytes(UInt64(id + 1)))
+        if live.isEmpty {
+            try txn.delete(dbs.meta, Schema.Meta.openBlock)
+        } else {
+            try txn.put(dbs.meta, Schema.Meta.openBlock, BigEndian.bytes(id))
+        }
+    }
+
     /// Puts the store into schema 5's layout: no sync buckets. The store must be closed and
     /// reopened afterwards (its handle of the dropped database is gone).
     static func rewriteAsVersion5(_ store: EnvelopeStore) throws {
+        try rewriteAsVersion6(store)
         let dbs = store.dbs
         try store.environment.write { (txn) throws(StoreError) in
             try txn.dropDatabase(dbs.syncBuckets)
@@ -46,25 +150,36 @@ enum LegacyStores {
     /// left open. Needs a store without dictionary records.
     static func rewriteAsVersion3(_ store: EnvelopeStore) throws {
         try rewriteAsVersion4(store)
-        let dbs = store.dbs
         let capacity = store.blockCapacity
         try store.environment.write { (txn) throws(StoreError) in
+            let dbs = try Version6Databases.open(txn, store.dbs, create: false)
             // Topic entries first, while the records still parse as schema 4.
-            let primary = try txn.cursor(dbs.envelopes)
-            let formats = try BlockFormats.read(txn, dbs.meta)
+            let primary = try txn.cursor(dbs.primary)
+            let formats = try version6Formats(txn, dbs.meta)
             func topic(of key: EnvelopeKey) throws(StoreError) -> Topic {
-                guard let raw = try txn.get(dbs.envelopes, key.bytes) else { throw .corrupt("no key") }
+                guard let raw = try txn.get(dbs.primary, key.bytes) else { throw .corrupt("no key") }
                 let location = try Location(raw: raw)
                 guard let block = try txn.get(dbs.blocks, BigEndian.bytes(location.block)) else { throw .corrupt("no block") }
                 return try Record.parse(block: block, at: Int(location.offset), format: formats.format(of: location.block)).topic
             }
+            // The keys a version 6 entry names: those starting with its sent time and 8 hash bytes.
+            func keys(named entry: Version6TopicIndexEntry) throws(StoreError) -> [EnvelopeKey] {
+                var found: [EnvelopeKey] = []
+                var current = try primary.get(MDB_SET_RANGE, key: EnvelopeKey(sent: entry.sent, hash: Hash256(
+                    w0: entry.prefix, w1: 0, w2: 0, w3: 0)).bytes)
+                while let raw = current, case let key = EnvelopeKey(raw: raw.key), key.sent == entry.sent,
+                      key.hash.w0 == entry.prefix {
+                    found.append(key)
+                    current = try primary.get(MDB_NEXT)
+                }
+                return found
+            }
             for run in try IndexRuns.runs(txn, dbs) {
-                let entries: [TopicIndexEntry] = try IndexRuns.entries(of: run.id, in: dbs.topics, txn)
+                let entries: [Version6TopicIndexEntry] = try IndexRuns.entries(of: run.id, in: dbs.topics, txn)
                 guard !entries.isEmpty else { continue }
                 var full: [Version3TopicIndexEntry] = []
                 for entry in entries {
-                    for (key, _) in try KeyResolver.keys(withPrefix: entry.keyPrefix, primary: primary)
-                    where try topic(of: key) == entry.topic {
+                    for key in try keys(named: entry) where try topic(of: key) == entry.topic {
                         full.append(Version3TopicIndexEntry(topic: entry.topic, key: key))
                     }
                 }
@@ -73,14 +188,14 @@ enum LegacyStores {
             }
 
             // Then the records: live ones in block order, re-encoded and repacked.
-            var owner: [UInt64: [UInt8]] = [:]
+            var owner: [UInt64: EnvelopeKey] = [:]
             var entry = try primary.get(MDB_FIRST)
             while let current = entry {
                 let location = try Location(raw: current.value)
-                owner[UInt64(location.block) << 16 | UInt64(location.offset)] = Array(current.key)
+                owner[UInt64(location.block) << 16 | UInt64(location.offset)] = EnvelopeKey(raw: current.key)
                 entry = try primary.get(MDB_NEXT)
             }
-            var live: [(key: [UInt8], record: [UInt8])] = []
+            var live: [(key: EnvelopeKey, record: [UInt8])] = []
             let blocks = try txn.cursor(dbs.blocks)
             entry = try blocks.get(MDB_FIRST)
             while let current = entry {
@@ -96,37 +211,7 @@ enum LegacyStores {
                 }
                 entry = try blocks.get(MDB_NEXT)
             }
-            try txn.clear(dbs.blocks)
-            try txn.clear(dbs.blockInfo)
-            var block: [UInt8] = []
-            var id: UInt32 = 0
-            var records: UInt32 = 0
-            var stored: UInt64 = 0
-            func flush() throws(StoreError) {
-                try txn.put(dbs.blocks, BigEndian.bytes(id), block)
-                try txn.put(dbs.blockInfo, BigEndian.bytes(id),
-                            BigEndian.bytes(records) + BigEndian.bytes(UInt32(block.count)) + BigEndian.bytes(UInt32(block.count)))
-            }
-            for (key, record) in live {
-                if block.count + record.count > capacity {
-                    try flush()
-                    id += 1
-                    block = []
-                    records = 0
-                }
-                try txn.put(dbs.envelopes, key, Location(block: id, offset: UInt16(block.count)).bytes)
-                block += record
-                records += 1
-                stored += UInt64(record.count)
-            }
-            if !live.isEmpty { try flush() }
-            try txn.put(dbs.meta, Schema.Meta.storedBytes, BigEndian.bytes(stored))
-            try txn.put(dbs.meta, Schema.Meta.nextBlock, BigEndian.bytes(UInt64(id + 1)))
-            if live.isEmpty {
-                try txn.delete(dbs.meta, Schema.Meta.openBlock)
-            } else {
-                try txn.put(dbs.meta, Schema.Meta.openBlock, BigEndian.bytes(id))
-            }
+            try repack(live, txn, dbs, primary: dbs.primary, capacity: capacity)
             try txn.delete(dbs.meta, Schema.Meta.version3Blocks)
             try txn.put(dbs.meta, Schema.Meta.schema, BigEndian.bytes(UInt32(3)))
         }
@@ -136,8 +221,8 @@ enum LegacyStores {
     /// version 1's (single trees keyed by topic and by hash prefix, no run directory) and
     /// records version 1, as a version 1 build left it.
     static func rewriteAsVersion1(_ store: EnvelopeStore) throws {
-        let dbs = store.dbs
         try store.environment.write { (txn) throws(StoreError) in
+            let dbs = try Version6Databases.open(txn, store.dbs, create: false)
             let flags = MDB_DUPSORT | MDB_DUPFIXED | MDB_CREATE
             for (name, dbi) in [("topics", dbs.topics), ("hashes", dbs.hashes)] {
                 guard let legacy = try txn.openExisting(name, flags: flags) else { throw StoreError.corrupt(name) }
@@ -157,8 +242,8 @@ enum LegacyStores {
     /// Puts a store already in version 3's layout into version 2's (keys `BE32(run) ++ subkey`,
     /// the rest of each entry as sorted duplicates) and records version 2, as a version 2 build left it.
     static func rewriteAsVersion2(_ store: EnvelopeStore) throws {
-        let dbs = store.dbs
         try store.environment.write { (txn) throws(StoreError) in
+            let dbs = try Version6Databases.open(txn, store.dbs, create: false)
             let flags = MDB_DUPSORT | MDB_DUPFIXED | MDB_CREATE
             let names = Schema.version2IndexNames
             for (name, dbi) in [(names.topics, dbs.topics), (names.hashes, dbs.hashes)] {

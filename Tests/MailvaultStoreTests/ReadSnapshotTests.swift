@@ -36,7 +36,7 @@ struct ReadSnapshotTests {
             _ = try batch.insert(into: context)
             var seen: [EnvelopeKey: Seen] = [:]
             for envelope in committed + fresh {
-                guard let location = try ReadSnapshot(txn: txn, dbs: dbs).location(of: envelope.storeKey) else {
+                guard let location = try context.location(of: envelope.storeKey) else {
                     throw StoreError.corrupt("the writer lost \(envelope.storeKey)")
                 }
                 seen[envelope.storeKey] = try context.withRecord(at: location) { (record) throws(StoreError) in
@@ -50,7 +50,7 @@ struct ReadSnapshotTests {
         let read: [EnvelopeKey: Seen] = try store.read { (snapshot) throws(StoreError) in
             var seen: [EnvelopeKey: Seen] = [:]
             for envelope in committed + fresh {
-                seen[envelope.storeKey] = try snapshot.withRecord(key: envelope.storeKey) { (record) throws(StoreError) in
+                seen[envelope.storeKey] = try snapshot.withRecord(key: envelope.storeKey, codec: codec) { (record) throws(StoreError) in
                     try ReadSnapshotTests.seen(record, codec: codec, txn: snapshot.txn, dbs: snapshot.dbs)
                 }
             }
@@ -62,7 +62,7 @@ struct ReadSnapshotTests {
         }
         let absent = factory.envelope(sent: 5000)
         #expect(try store.read { (snapshot) throws(StoreError) in
-            try snapshot.withRecord(key: absent.storeKey) { (record) throws(StoreError) in record.topic }
+            try snapshot.withRecord(key: absent.storeKey, codec: store.codec) { (record) throws(StoreError) in record.topic }
         } == nil)
     }
 
@@ -86,16 +86,16 @@ struct ReadSnapshotTests {
     private func checkCounters(_ store: EnvelopeStore) throws {
         let (counters, summed) = try store.read { (snapshot) throws(StoreError) -> (StoreCounters, StoreCounters) in
             var summed = StoreCounters(count: 0, rawBytes: 0, storedBytes: 0, compressed: 0)
-            let cursor = try snapshot.txn.cursor(snapshot.dbs.envelopes)
-            var entry = try cursor.get(MDB_FIRST)
+            let cursor = try PrimaryIndex(txn: snapshot.txn, dbi: snapshot.dbs.primary).entries()
+            var entry = try cursor.first()
             while let current = entry {
-                try snapshot.withRecord(at: try Location(raw: current.value)) { (record) throws(StoreError) in
+                try snapshot.withRecord(at: current.location) { (record) throws(StoreError) in
                     summed.count += 1
                     summed.rawBytes += UInt64(RecordCodec.rawLength(of: record))
                     summed.storedBytes += UInt64(record.length)
                     if record.kind == .zstd { summed.compressed += 1 }
                 }
-                entry = try cursor.get(MDB_NEXT)
+                entry = try cursor.next()
             }
             return (try snapshot.counters(), summed)
         }

@@ -16,23 +16,27 @@ struct RecordTests {
             let payload = Array(envelope.encoded)
             for kind in [Record.Kind.raw, .zstd, .zstdDictionary] {
                 let dictionary = kind == .zstdDictionary ? UInt32(truncatingIfNeeded: random.next() % 100_000) : 0
-                let encoded = Record.encode(kind: kind, topic: envelope.topic, pow: pow, dictionary: dictionary,
-                                            payload: payload)
-                #expect(Record.kind(ofEncoded: encoded) == kind)
-                // Behind a neighbour and followed by one, as in a block.
-                let block = [UInt8](repeating: 0xEE, count: index % 7) + encoded + [0xFF]
-                let record = try block.withUnsafeBytes { (raw) throws(StoreError) in
-                    try Record.parse(block: raw, at: index % 7, format: .version4)
+                let current = Record.encode(kind: kind, topic: envelope.topic, dictionary: dictionary, payload: payload)
+                let old = LegacyStores.version4Record(kind: kind, topic: envelope.topic, pow: pow, dictionary: dictionary,
+                                                      payload: payload)
+                #expect(Record.kind(ofEncoded: current) == kind)
+                for (encoded, format) in [(current, Record.Format.version7), (old, .version4)] {
+                    // Behind a neighbour and followed by one, as in a block.
+                    let block = [UInt8](repeating: 0xEE, count: index % 7) + encoded + [0xFF]
+                    let record = try block.withUnsafeBytes { (raw) throws(StoreError) in
+                        try Record.parse(block: raw, at: index % 7, format: format)
+                    }
+                    #expect(record.kind == kind)
+                    #expect(record.topic == envelope.topic)
+                    #expect(format == .version7 ? record.pow.isNaN : record.pow.bitPattern == pow.bitPattern)
+                    #expect(record.dictionary == dictionary)
+                    #expect(record.length == encoded.count)
+                    #expect(Array(record.payload) == payload)
                 }
-                #expect(record.kind == kind)
-                #expect(record.topic == envelope.topic)
-                #expect(record.pow.bitPattern == pow.bitPattern)
-                #expect(record.dictionary == dictionary)
-                #expect(record.length == encoded.count)
-                #expect(Array(record.payload) == payload)
                 if kind == .raw {
+                    // The head alone: the length folded with the kind, nothing else.
                     let head = payload.count << 2
-                    #expect(encoded.count == payload.count + 4 + (head < 128 ? 1 : head < 16384 ? 2 : 3))
+                    #expect(current.count == payload.count + (head < 128 ? 1 : head < 16384 ? 2 : 3))
                 }
             }
         }
@@ -57,7 +61,7 @@ struct RecordTests {
         }
     }
 
-    @Test("schema 3 records still parse, and a truncated record of either format is an error")
+    @Test("schema 3 records still parse, and a truncated record of any format is an error")
     func version3Records() throws {
         var factory = EnvelopeFactory(seed: 54)
         for _ in 0..<200 {
@@ -68,9 +72,11 @@ struct RecordTests {
             let record = try old.withUnsafeBytes { (raw) throws(StoreError) in try Record.parse(block: raw, at: 0, format: .version3) }
             #expect(record.kind == .zstd && record.topic == envelope.topic && record.pow == 0.5)
             #expect(record.length == old.count && Array(record.payload) == Array(envelope.encoded))
-            for format in [Record.Format.version3, .version4] {
+            for format in [Record.Format.version3, .version4, .version7] {
                 let bytes = format == .version3 ? old
-                    : Record.encode(kind: .raw, topic: envelope.topic, pow: 0.5, payload: envelope.encoded)
+                    : format == .version4 ? LegacyStores.version4Record(kind: .raw, topic: envelope.topic, pow: 0.5,
+                                                                         payload: Array(envelope.encoded))
+                    : Record.encode(kind: .raw, topic: envelope.topic, payload: envelope.encoded)
                 let cut = Array(bytes.dropLast())
                 #expect(throws: StoreError.self) {
                     _ = try cut.withUnsafeBytes { (raw) throws(StoreError) -> Int in try Record.parse(block: raw, at: 0, format: format).length }

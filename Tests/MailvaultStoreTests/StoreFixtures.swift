@@ -50,7 +50,7 @@ extension Envelope {
 extension EnvelopeStore {
     /// The topics in the topic directory, each key checked for its layout.
     func directoryTopics() throws -> Set<Topic> {
-        let dbs = dbs
+        let (dbs, codec) = (dbs, codec)
         return try environment.read { (txn) throws(StoreError) in
             var topics: Set<Topic> = []
             let cursor = try txn.cursor(dbs.topicDirectory)
@@ -68,7 +68,7 @@ extension EnvelopeStore {
 
     /// The runs of the topic and hash indexes, oldest first.
     func runDirectory() throws -> [IndexRuns.Run] {
-        let dbs = dbs
+        let (dbs, codec) = (dbs, codec)
         return try environment.read { (txn) throws(StoreError) in try IndexRuns.runs(txn, dbs) }
     }
 }
@@ -78,7 +78,7 @@ extension EnvelopeStore {
     /// Every entry of `syncBuckets` by key, and the same buckets recomputed from the stored keys
     /// (one summary per bucket of each level that holds a key). Both from one snapshot.
     func syncBucketsAndRecomputation() throws -> (stored: [[UInt8]: KeySetSummary], recomputed: [[UInt8]: KeySetSummary]) {
-        let dbs = dbs
+        let (dbs, codec) = (dbs, codec)
         return try environment.read { (txn) throws(StoreError) in
             var stored: [[UInt8]: KeySetSummary] = [:]
             let buckets = try txn.cursor(dbs.syncBuckets)
@@ -89,15 +89,21 @@ extension EnvelopeStore {
                 entry = try buckets.get(MDB_NEXT)
             }
             var recomputed: [[UInt8]: KeySetSummary] = [:]
-            let primary = try txn.cursor(dbs.envelopes)
-            entry = try primary.get(MDB_FIRST)
-            while let current = entry {
-                let key = try! EnvelopeKey(bytes: Array(current.key))
+            // Every stored envelope's key: its entry's sent time, its record's hash.
+            let snapshot = try ReadSnapshot(txn: txn, dbs: dbs)
+            let primary = try PrimaryIndex(txn: txn, dbi: dbs.primary).entries()
+            var position = try primary.first()
+            while let current = position {
+                let envelope = try snapshot.withRecord(at: current.location) { (record) throws(StoreError) in
+                    try codec.envelope(of: record, dictionaries: snapshot.dictionaries)
+                }
+                let key = EnvelopeKey(sent: current.sent, hash: envelope.hash)
+                #expect(envelope.sentTime == current.sent)
                 for (level, width) in [64, 4096, 262_144].enumerated() {
                     let bucket = [UInt8(level)] + BigEndian.bytes(key.sent / UInt32(width))
                     recomputed[bucket, default: .empty].add(KeySetSummary(key.hash))
                 }
-                entry = try primary.get(MDB_NEXT)
+                position = try primary.next()
             }
             return (stored, recomputed)
         }

@@ -44,7 +44,7 @@ struct SyncBucketReaderTests {
         let summaries = try store.read { (snapshot) throws(StoreError) in
             try ranges.map { (range) throws(StoreError) in
                 try (1...3).map { (levels) throws(StoreError) in
-                    try SyncBucketReader(snapshot: snapshot, levels: levels).summary(from: range.0, to: range.1)
+                    try SyncBucketReader(snapshot: snapshot, codec: store.codec, levels: levels).summary(from: range.0, to: range.1)
                 }
             }
         }

@@ -3,88 +3,81 @@ import MailvaultCore
 @testable import MailvaultStore
 import Testing
 
-@Suite("Topic index entries named by key prefix")
+@Suite("Index entries that share a sent time and a 32-bit hash prefix")
 struct TopicMergeTests {
-    @Test("resolving a prefix's candidates gives what filtering them by topic and range gives")
-    func resolveAgreesWithPlainFilter() throws {
-        var random = SplitMix64(seed: 61)
-        let topics = (0..<4).map { Topic(rawValue: UInt32($0)) }
-        for _ in 0..<3000 {
-            // Envelopes sharing one prefix (sent, hash[0..<8]); usually one, sometimes a collision.
-            let count = random.next() % 4 == 0 ? 1 + Int(random.next() % 4) : 1
-            var owners: [EnvelopeKey: Topic] = [:]
-            for _ in 0..<count {
-                let key = EnvelopeKey(sent: 7, hash: Hash256(w0: 42, w1: random.next() % 3, w2: random.next(), w3: 0))
-                owners[key] = topics[Int(random.next() % 4)]
+    /// Three envelopes of one second whose hashes share their first four bytes, found by
+    /// hashing (a birthday search over about 2^16 nonces): the index entries cannot order or
+    /// tell them apart, only their records' hashes can.
+    static func collision(topics: [Topic]) -> [Envelope] {
+        var seen: [UInt32: [Envelope]] = [:]
+        var nonce: UInt64 = 0
+        while true {
+            nonce += 1
+            let envelope = Envelope(expiry: 550, ttl: 50, topic: topics[Int(nonce % UInt64(topics.count))], data: [1, 2, 3],
+                                    nonce: nonce)
+            let prefix = UInt32(truncatingIfNeeded: envelope.hash.w0 >> 32)
+            seen[prefix, default: []].append(envelope)
+            if let found = seen[prefix], found.count == 2, Set(found.map(\.topic)).count == 1 {
+                // A third of the other topic with the same prefix would take 2^32 hashes: the
+                // pair shares a topic, and the other topic's envelope shares the second.
+                return found
             }
-            let candidates = owners.keys.sorted()
-            // The index names this prefix for exactly the topics some candidate has; a query asks for some topics.
-            let asked = Set(topics.filter { _ in random.next() % 2 == 0 })
-            let named = Set(owners.values).intersection(asked).sorted()
-            guard !named.isEmpty else { continue }
-            let bounds = [candidates[0], candidates[candidates.count - 1], EnvelopeKey.first(sent: 7), EnvelopeKey.last(sent: 7)]
-            let lower = bounds[Int(random.next() % 4)]
-            let upper = max(lower, bounds[Int(random.next() % 4)])
-            let resolved = try KeyResolver.resolve(topics: named, candidates: candidates, range: lower...upper) {
-                (index) throws(StoreError) -> Topic in owners[candidates[index]]!
-            }
-            let plain = candidates.filter { (lower...upper).contains($0) && asked.contains(owners[$0]!) }
-            #expect(resolved.map { candidates[$0.index] } == plain)
-            #expect(resolved.allSatisfy { owners[candidates[$0.index]] == $0.topic })
         }
     }
 
-    @Test("envelopes whose keys share 12 bytes are told apart by topic, in queries and in removal")
-    func forgedPrefixCollision() async throws {
+    @Test("keys sharing (sent, hash[0..<4]) come out in hash order in every kind of query, and removal keeps the other")
+    func prefixCollision() async throws {
         let directory = TemporaryDirectory("collision")
         defer { directory.remove() }
         let store = try EnvelopeStore.open(at: directory.path)
         defer { store.close() }
+        let topics = [Topic(rawValue: 0x1234_5678), Topic(rawValue: 0x9ABC_DEF0)]
+        let pair = TopicMergeTests.collision(topics: topics)
+        #expect(pair[0].storeKey.sent == pair[1].storeKey.sent)
+        #expect(pair[0].hash.w0 >> 32 == pair[1].hash.w0 >> 32)
         var factory = EnvelopeFactory(seed: 62, topicCount: 2)
-        let (topicA, topicB) = (factory.topics[0], factory.topics[1])
-        let a = factory.envelope(sent: 500, topic: topicA)
-        let sameTopic = factory.envelope(sent: 500, topic: topicA)
-        let otherTopic = factory.envelope(sent: 500, topic: topicB)
-        _ = try await store.ingest([a, sameTopic, otherTopic])
-        // Re-key the two others so that their keys start with a's 12 bytes, as a 64-bit hash-prefix
-        // collision within one second would (found on purpose, at a cost of about 2^32 hashes).
-        func forged(_ envelope: Envelope) -> EnvelopeKey {
-            EnvelopeKey(sent: 500, hash: Hash256(w0: a.hash.w0, w1: envelope.hash.w1, w2: envelope.hash.w2, w3: envelope.hash.w3))
-        }
-        let dbs = store.dbs
-        try store.environment.write { (txn) throws(StoreError) in
-            for envelope in [sameTopic, otherTopic] {
-                let location = Array(try txn.get(dbs.envelopes, envelope.storeKey.bytes)!)
-                try txn.delete(dbs.envelopes, envelope.storeKey.bytes)
-                try txn.put(dbs.envelopes, forged(envelope).bytes, location)
-                for run in try IndexRuns.runs(txn, dbs) {
-                    if try txn.delete(dbs.topics, IndexRuns.key(run: run.id),
-                                      value: TopicIndexEntry(topic: envelope.topic, key: envelope.storeKey).bytes) {
-                        _ = try txn.put(dbs.topics, IndexRuns.key(run: run.id),
-                                        TopicIndexEntry(topic: envelope.topic, key: forged(envelope)).bytes)
-                    }
-                }
-            }
-        }
-        func keys(_ topics: [Topic]) throws -> [EnvelopeKey] {
-            try store.hashes(HistoryQuery(topics: topics, limit: 1000)).entries.map(\.key)
-        }
-        let keysA = [a.storeKey, forged(sameTopic)].sorted()
-        #expect(try keys([topicA]) == keysA)
-        #expect(try keys([topicB]) == [forged(otherTopic)])
-        #expect(try keys([topicA, topicB]) == (keysA + [forged(otherTopic)]).sorted())
-        // A page that ends inside the collision continues inside it.
-        let first = try store.hashes(HistoryQuery(topics: [topicA, topicB], limit: 1))
-        let rest = try store.hashes(HistoryQuery(topics: [topicA, topicB], limit: 1000, cursor: first.next))
-        #expect((first.entries + rest.entries).map(\.key) == (keysA + [forged(otherTopic)]).sorted())
-        #expect(try store.query(HistoryQuery(topics: [topicB])).envelopes == [otherTopic])
+        let neighbours = [factory.envelope(sent: 499, topic: pair[0].topic), factory.envelope(sent: 500, topic: topics[1]),
+                          factory.envelope(sent: 501, topic: pair[0].topic)]
+        // The larger key first, so that the records lie in the opposite order to the keys.
+        let ordered = pair.sorted { $0.storeKey < $1.storeKey }
+        _ = try await store.ingest([ordered[1]] + neighbours)
+        _ = try await store.ingest([ordered[0]])
+        let all = (pair + neighbours).map(\.storeKey).sorted()
+        let topic = pair[0].topic
+        let ofTopic = (pair + neighbours).filter { $0.topic == topic }.map(\.storeKey).sorted()
 
-        // Removing a keeps the entry the same-topic envelope still needs; removing that one drops it.
-        try removeDirectly(store, a.storeKey)
-        #expect(try keys([topicA]) == [forged(sameTopic)])
-        try removeDirectly(store, forged(sameTopic))
-        #expect(try keys([topicA]) == [])
-        #expect(try keys([topicB]) == [forged(otherTopic)])
+        #expect(try store.hashes(HistoryQuery(limit: 1000)).entries.map(\.key) == all)
+        #expect(try store.hashes(HistoryQuery(topics: [topic], limit: 1000)).entries.map(\.key) == ofTopic)
+        #expect(try store.query(HistoryQuery(topics: [topic], limit: 1000)).entries.map(\.key) == ofTopic)
+        #expect(try store.query(HistoryQuery(bloom: Bloom(topics: [topic]), limit: 1000)).envelopes
+            == ofTopic.compactMap { key in (pair + neighbours).first { $0.storeKey == key } })
+        // Pages of one, each continuing from the last one's cursor, step through the collision.
+        for filter in [nil, [topic]] as [[Topic]?] {
+            var keys: [EnvelopeKey] = []
+            var cursor: EnvelopeKey?
+            repeat {
+                let query = filter.map { HistoryQuery(topics: $0, limit: 1, cursor: cursor) } ?? HistoryQuery(limit: 1, cursor: cursor)
+                let page = try store.query(query)
+                keys += page.entries.map(\.key)
+                cursor = page.next
+            } while cursor != nil
+            #expect(keys == (filter == nil ? all : ofTopic))
+        }
+        #expect(try store.presence(of: pair.map(\.hash)) == [true, true])
+        for envelope in pair { #expect(try store.envelope(hash: envelope.hash) == envelope) }
+        #expect(try store.keys(from: EnvelopeKey.first(sent: 500), to: EnvelopeKey.first(sent: 501), limit: 10)
+            == all.filter { $0.sent == 500 })
+
+        // Removing one keeps the other findable: its hash entry (same sent and prefix) stays.
+        try removeDirectly(store, ordered[0].storeKey)
+        #expect(try store.presence(of: pair.map(\.hash)) == pair.map { $0 != ordered[0] })
+        #expect(try store.envelope(hash: ordered[1].hash) == ordered[1])
+        #expect(try store.hashes(HistoryQuery(topics: [topic], limit: 1000)).entries.map(\.key)
+            == ofTopic.filter { $0 != ordered[0].storeKey })
+        try removeDirectly(store, ordered[1].storeKey)
+        #expect(try store.presence(of: pair.map(\.hash)) == [false, false])
+        #expect(try store.hashes(HistoryQuery(limit: 1000)).entries.map(\.key) == neighbours.map(\.storeKey).sorted())
+        try store.expectSyncBucketsExact()
     }
 
     private func removeDirectly(_ store: EnvelopeStore, _ key: EnvelopeKey) throws {
