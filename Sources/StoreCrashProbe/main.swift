@@ -7,17 +7,20 @@ import MailvaultStore
 // after each `ingest` returned (the commit is durable), prints every stored hash on its own line.
 // The test kills it with SIGKILL at a random moment, reopens the store and checks that every
 // printed hash is present and intact. Batches are submitted by several tasks at once so that
-// group commit is exercised too.
+// group commit is exercised too. With MIGRATION_STEP, an older store in DIRECTORY is migrated at
+// open in steps of that many envelopes (the test kills the probe during the migration).
 
 let arguments = CommandLine.arguments
-guard arguments.count == 3, let seed = UInt64(arguments[2]) else {
-    FileHandle.standardError.write(Data("usage: StoreCrashProbe DIRECTORY SEED\n".utf8))
+guard arguments.count == 3 || arguments.count == 4, let seed = UInt64(arguments[2]),
+      let step = arguments.count == 4 ? Int(arguments[3]) : 500_000 else {
+    FileHandle.standardError.write(Data("usage: StoreCrashProbe DIRECTORY SEED [MIGRATION_STEP]\n".utf8))
     exit(2)
 }
 
 let store: EnvelopeStore
 do {
-    store = try EnvelopeStore.open(at: arguments[1], configuration: StoreConfiguration(initialMapBytes: 1 << 20))
+    store = try EnvelopeStore.open(at: arguments[1], configuration: StoreConfiguration(initialMapBytes: 1 << 20,
+                                                                                       migrationStep: step))
 } catch {
     FileHandle.standardError.write(Data("StoreCrashProbe: \(error)\n".utf8))
     exit(1)
