@@ -58,6 +58,25 @@ let package = Package(
             ],
             path: "Benchmarks/ServerReport"
         ),
+        // Bytes on disk per envelope for a payload size and a number of topics (issue 19).
+        .executableTarget(
+            name: "BytesReport",
+            dependencies: [
+                .product(name: "MailvaultStore", package: root),
+                .product(name: "MailvaultCore", package: root),
+            ],
+            path: "Benchmarks/BytesReport"
+        ),
+        // The import benchmark's C loop from a file, and the file (Benchmarks/import-bench).
+        .executableTarget(
+            name: "ImportBaseline",
+            dependencies: [
+                .product(name: "MailvaultStore", package: root),
+                .product(name: "MailvaultCore", package: root),
+                "StoreBaselines",
+            ],
+            path: "Benchmarks/ImportBaseline"
+        ),
         // The in-process half of the sync benchmark (Benchmarks/sync-bench runs the processes):
         // two stores that differ by d envelopes, Negentropy between them with every byte counted.
         .executableTarget(

@@ -127,11 +127,13 @@ struct QueryPlanner {
         keys.reserveCapacity(query.limit + 1)
         switch query.filter {
         case .all:
-            var cursor = try snapshot.keyCursor(codec: codec)
-            var entry = try cursor.seek(range.lowerBound)
-            while let current = entry, keys.count <= query.limit, current.key <= range.upperBound {
-                keys.append(SelectedKey(key: current.key, location: current.location, topic: nil, hashed: true))
-                entry = try cursor.next()
+            let cursor = try PrimaryIndex(txn: snapshot.txn, dbi: snapshot.dbs.primary).entries()
+            var first = true
+            try collect(range: range, limit: query.limit, into: &keys) { () throws(StoreError) -> Candidate? in
+                let entry = first ? try cursor.seek(sent: range.lowerBound.sent, prefix: PrimaryEntry.prefix(of: range.lowerBound.hash))
+                    : try cursor.next()
+                first = false
+                return entry.map { ($0.sent, $0.prefix, $0.location, nil) }
             }
         case .topics(let topics):
             try merge(topics: topics, range: range, limit: query.limit, into: &keys)
@@ -145,22 +147,34 @@ struct QueryPlanner {
         return (keys, true)
     }
 
-    /// The keys of the topics' envelopes in `range`, in order, until `limit` + 1 are found: the
-    /// merged topic entries are read a (sent, hash prefix) group at a time, each record hashed
-    /// for its key, so entries sharing a 32-bit prefix within one second come out in hash order.
+    /// An index entry a page may select: its sent time, hash prefix, record and, from the topic
+    /// index, its topic.
+    private typealias Candidate = (sent: UInt32, prefix: UInt32, location: Location, topic: Topic?)
+
+    /// The keys of the topics' envelopes in `range`, in order, until `limit` + 1 are found.
     private func merge(topics: Set<Topic>, range: ClosedRange<EnvelopeKey>, limit: Int,
                        into keys: inout [SelectedKey]) throws(StoreError) {
         guard !topics.isEmpty else { return }
         let (txn, dbs) = (snapshot.txn, snapshot.dbs)
         var merge = try TopicMerge(txn: txn, dbi: dbs.topics, runs: try snapshot.runs(), topics: topics, range: range)
-        // An entry whose (sent, prefix) lies strictly between the range's ends is in it
-        // whatever the rest of its hash: its key is completed when the page reads the record.
+        try collect(range: range, limit: limit, into: &keys) { () throws(StoreError) -> Candidate? in
+            try merge.next().map { ($0.sent, $0.prefix, $0.location, $0.topic) }
+        }
+    }
+
+    /// Selects keys from candidates in (sent, hash prefix) order until `limit` + 1 are found
+    /// or one lies past the range. Candidates are read a (sent, prefix) group at a time: a
+    /// lone one strictly inside the range's ends is in it whatever the rest of its hash, so
+    /// its key is completed when the page reads its record; any other group is hashed now,
+    /// sorted by hash (entries sharing a 32-bit prefix within one second) and cut to the range.
+    private func collect(range: ClosedRange<EnvelopeKey>, limit: Int, into keys: inout [SelectedKey],
+                         next: () throws(StoreError) -> Candidate?) throws(StoreError) {
         let lower = (range.lowerBound.sent, PrimaryEntry.prefix(of: range.lowerBound.hash))
         let upper = (range.upperBound.sent, PrimaryEntry.prefix(of: range.upperBound.hash))
         var group: [SelectedKey] = []
-        var pending = try merge.next()
-        while keys.count <= limit, let head = pending {
-            pending = try merge.next()
+        var pending = try next()
+        while keys.count <= limit, let head = pending, (head.sent, head.prefix) <= upper {
+            pending = try next()
             if pending.map({ $0.sent != head.sent || $0.prefix != head.prefix }) ?? true,
                (head.sent, head.prefix) > lower, (head.sent, head.prefix) < upper {
                 let partial = Hash256(w0: UInt64(head.prefix) << 32, w1: 0, w2: 0, w3: 0)
@@ -174,7 +188,7 @@ struct QueryPlanner {
             while let following = pending, following.sent == head.sent, following.prefix == head.prefix {
                 group.append(SelectedKey(key: EnvelopeKey(sent: following.sent, hash: try hash(at: following.location)),
                                          location: following.location, topic: following.topic, hashed: true))
-                pending = try merge.next()
+                pending = try next()
             }
             if group.count > 1 { group.sort { $0.key < $1.key } }
             for selected in group where range.contains(selected.key) { keys.append(selected) }

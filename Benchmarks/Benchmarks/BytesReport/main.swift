@@ -1,0 +1,84 @@
+import Foundation
+import MailvaultCore
+import MailvaultStore
+
+// Bytes on disk per envelope (issue 19), one store per run:
+//   BytesReport COUNT PAYLOAD TOPICS [DIR]
+// ingests COUNT envelopes with random payloads of PAYLOAD bytes (or "LOW-HIGH", uniform), sent
+// times spread evenly over 30 days and arriving in that order, in durable batches of 1000 (a
+// provider's commits), each with one of TOPICS random topics (0: a topic of its own each), into
+// DIR (default: a temporary directory, removed afterwards). Prints one line per figure:
+// `name value unit`: the envelopes' RLP bytes, the file's bytes and the pages in use (file less
+// LMDB's free list), each also per envelope and as a ratio to the RLP.
+
+func fail(_ message: String) -> Never {
+    FileHandle.standardError.write(Data("BytesReport: \(message)\n".utf8))
+    exit(1)
+}
+
+let arguments = CommandLine.arguments
+guard arguments.count >= 4, let count = Int(arguments[1]), count > 0, let topicCount = Int(arguments[3]) else {
+    fail("usage: BytesReport COUNT PAYLOAD|LOW-HIGH TOPICS [DIR]")
+}
+let sizes = arguments[2].split(separator: "-").compactMap { Int($0) }
+guard sizes.count == 1 || (sizes.count == 2 && sizes[0] <= sizes[1]) else { fail("PAYLOAD is a size or LOW-HIGH") }
+let (low, high) = (sizes[0], sizes.last!)
+let keep = arguments.count > 4
+let directory = keep ? arguments[4] : NSTemporaryDirectory() + "mailvault-bytes-report-\(getpid())"
+try? FileManager.default.removeItem(atPath: directory)
+defer { if !keep { try? FileManager.default.removeItem(atPath: directory) } }
+
+struct Random {
+    var state: UInt64 = 0x1234_5678_9ABC_DEF0
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+    mutating func bytes(_ count: Int) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(count + 8)
+        while out.count < count { withUnsafeBytes(of: next()) { out.append(contentsOf: $0) } }
+        return Array(out.prefix(count))
+    }
+}
+var random = Random()
+
+let base: UInt32 = 1_700_000_000
+let span: UInt32 = 30 * 86_400
+let topics = (0..<max(topicCount, 1)).map { _ in Topic(rawValue: UInt32(truncatingIfNeeded: random.next())) }
+do {
+    let store = try EnvelopeStore.open(at: directory, configuration: StoreConfiguration(
+        retention: RetentionPolicy(maximumAge: 100 * 365 * 86_400)))
+    var rlp = 0
+    for first in stride(from: 0, to: count, by: 1000) {
+        var batch: [Envelope] = []
+        for index in first..<min(first + 1000, count) {
+            let sent = base + UInt32(UInt64(index) * UInt64(span) / UInt64(count))
+            let topic = topicCount == 0 ? Topic(rawValue: UInt32(truncatingIfNeeded: random.next())) : topics[Int(random.next() % UInt64(topicCount))]
+            let length = low + Int(random.next() % UInt64(high - low + 1))
+            let envelope = Envelope(expiry: sent + 86_400, ttl: 86_400, topic: topic, data: random.bytes(length), nonce: random.next())
+            rlp += envelope.encoded.count
+            batch.append(envelope)
+        }
+        _ = try store.ingestAndWait(batch)
+    }
+    let stats = try store.stats()
+    store.close()
+    let file = (try FileManager.default.attributesOfItem(atPath: directory + "/data.mdb")[.size] as? NSNumber)?.intValue ?? 0
+    func report(_ name: String, _ value: Double, _ unit: String) { print("\(name) \(value) \(unit)") }
+    report("schema", Double(stats.schemaVersion), "version")
+    report("envelopes", Double(stats.envelopes), "envelopes")
+    report("rlp", Double(rlp), "bytes")
+    report("rlp_per_envelope", Double(rlp) / Double(count), "bytes")
+    report("file", Double(file), "bytes")
+    report("file_per_envelope_over_rlp", Double(file - rlp) / Double(count), "bytes")
+    report("file_ratio", Double(file) / Double(rlp), "x")
+    report("used", Double(stats.usedBytes), "bytes")
+    report("used_ratio", Double(stats.usedBytes) / Double(rlp), "x")
+    report("stored_records", Double(stats.storedBytes), "bytes")
+} catch {
+    fail("\(error)")
+}
