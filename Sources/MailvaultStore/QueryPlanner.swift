@@ -17,51 +17,89 @@ struct QueryPlanner {
     /// One page of `query` with its envelopes, cut short by the query's byte budget.
     func page(_ query: HistoryQuery) throws(StoreError) -> HistoryPage {
         let (keys, more) = try selectKeys(query)
-        var entries: [HistoryEntry] = []
-        entries.reserveCapacity(keys.count)
         var budget = query.maximumBytes ?? .max
-        let dictionaries = snapshot.dictionaries
-        var cut = false
-        for (index, selected) in keys.enumerated() {
-            let found = try snapshot.withRecord(at: selected.location) { (record) throws(StoreError) -> (Envelope, Hash256)? in
-                // The budget is checked on the record's raw length, before decoding it.
-                let length = RecordCodec.rawLength(of: record)
-                guard length <= budget || index == 0 else { return nil }
-                budget -= min(length, budget)
-                if record.kind == .raw {
-                    let hash = selected.hashed ? selected.key.hash : Keccak256.hash(record.payload)
-                    return (try RecordCodec.envelope(ofRLP: record.payload), hash)
-                }
-                let rlp = try codec.rlp(of: record, dictionaries: dictionaries)
-                return (try RecordCodec.envelope(ofRLP: rlp), selected.hashed ? selected.key.hash : Keccak256.hash(rlp))
-            }
-            guard let (envelope, hash) = found else {
-                cut = true
-                break
-            }
-            entries.append(HistoryEntry(key: EnvelopeKey(sent: selected.key.sent, hash: hash), topic: envelope.topic,
-                                        envelope: envelope))
+        var rlps: [UnsafeRawBufferPointer] = []
+        rlps.reserveCapacity(keys.count)
+        var inflated = Inflated()
+        defer { inflated.free() }
+        for (index, record) in try snapshot.records(at: keys.map(\.location)).enumerated() {
+            // The budget is checked on the record's raw length, before decoding it.
+            let length = RecordCodec.rawLength(of: record)
+            guard length <= budget || index == 0 else { break }
+            budget -= min(length, budget)
+            rlps.append(try rlp(of: record, into: &inflated))
         }
-        return HistoryPage(entries: entries, next: more || cut ? entries.last?.key : nil)
+        let hashes = completeKeys(keys.prefix(rlps.count), rlps: rlps)
+        var entries: [HistoryEntry] = []
+        entries.reserveCapacity(rlps.count)
+        for (index, rlp) in rlps.enumerated() {
+            let envelope = try RecordCodec.envelope(ofRLP: rlp)
+            entries.append(HistoryEntry(key: EnvelopeKey(sent: keys[index].key.sent, hash: hashes[index]),
+                                        topic: envelope.topic, envelope: envelope))
+        }
+        return HistoryPage(entries: entries, next: more || rlps.count < keys.count ? entries.last?.key : nil)
     }
 
     /// One page of `query` as keys and topics only: no envelope is decoded.
     func keyPage(_ query: HistoryQuery) throws(StoreError) -> HistoryPage {
         let (keys, more) = try selectKeys(query)
+        var rlps: [UnsafeRawBufferPointer] = []
+        rlps.reserveCapacity(keys.count)
+        var topics: [Topic] = []
+        topics.reserveCapacity(keys.count)
+        var inflated = Inflated()
+        defer { inflated.free() }
+        for selected in keys {
+            // A record is read only for what the index does not say: its hash or its topic.
+            guard !selected.hashed || selected.topic == nil else {
+                rlps.append(UnsafeRawBufferPointer(start: nil, count: 0))
+                topics.append(selected.topic!)
+                continue
+            }
+            let record = try snapshot.record(at: selected.location)
+            rlps.append(selected.hashed ? UnsafeRawBufferPointer(start: nil, count: 0) : try rlp(of: record, into: &inflated))
+            topics.append(selected.topic ?? record.topic)
+        }
+        let hashes = completeKeys(keys[...], rlps: rlps)
         var entries: [HistoryEntry] = []
         entries.reserveCapacity(keys.count)
-        for selected in keys {
-            var key = selected.key
-            if !selected.hashed { key = EnvelopeKey(sent: key.sent, hash: try hash(at: selected.location)) }
-            let topic: Topic
-            if let known = selected.topic {
-                topic = known
-            } else {
-                topic = try snapshot.withRecord(at: selected.location) { (record) throws(StoreError) in record.topic }
-            }
-            entries.append(HistoryEntry(key: key, topic: topic))
+        for (index, selected) in keys.enumerated() {
+            entries.append(HistoryEntry(key: EnvelopeKey(sent: selected.key.sent, hash: hashes[index]), topic: topics[index]))
         }
         return HistoryPage(entries: entries, next: more ? entries.last?.key : nil)
+    }
+
+    /// Decompressed RLPs a page holds until it is built.
+    private struct Inflated {
+        var buffers: [UnsafeMutableRawBufferPointer] = []
+        func free() { for buffer in buffers { buffer.deallocate() } }
+    }
+
+    /// A record's RLP: in place when raw (valid while the read lasts), else decompressed into a
+    /// buffer of `inflated`.
+    private func rlp(of record: Record, into inflated: inout Inflated) throws(StoreError) -> UnsafeRawBufferPointer {
+        guard record.kind != .raw else { return record.payload }
+        let rlp = try codec.rlp(of: record, dictionaries: snapshot.dictionaries)
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: rlp.count, alignment: 8)
+        rlp.withUnsafeBytes { buffer.copyMemory(from: $0) }
+        inflated.buffers.append(buffer)
+        return UnsafeRawBufferPointer(buffer)
+    }
+
+    /// The full hash of each selected key: as selected when it was hashed then, otherwise the
+    /// keccak256 of its RLP in `rlps` (same positions), all of them in one batch through the
+    /// SIMD lanes (`Keccak256.hash(batch:)`).
+    private func completeKeys(_ keys: ArraySlice<SelectedKey>, rlps: [UnsafeRawBufferPointer]) -> [Hash256] {
+        var hashes = keys.map(\.key.hash)
+        var pending: [Int] = []
+        var messages: [UnsafeRawBufferPointer] = []
+        for (offset, selected) in keys.enumerated() where !selected.hashed {
+            messages.append(rlps[offset])
+            pending.append(offset)
+        }
+        guard !pending.isEmpty else { return hashes }
+        for (offset, hash) in zip(pending, Keccak256.hash(batch: messages)) { hashes[offset] = hash }
+        return hashes
     }
 
     /// The envelope with this hash, or `nil`.

@@ -30,6 +30,40 @@ struct ReadSnapshot {
 
     // MARK: Records
 
+    /// The records at `locations`, in place (valid while this snapshot's transaction lasts): the
+    /// blocks are looked up first and the first bytes of every record prefetched, so that
+    /// their cache and TLB misses overlap instead of each waiting for the one before.
+    func records(at locations: some Collection<Location>) throws(StoreError) -> [Record] {
+        var blocks: [UnsafeRawBufferPointer] = []
+        blocks.reserveCapacity(locations.count)
+        for location in locations {
+            guard let block = try txn.get(dbs.blocks, BigEndian.bytes(location.block)) else {
+                throw .corrupt("block \(location.block) is missing")
+            }
+            if Int(location.offset) < block.count, let base = block.baseAddress {
+                mailvault_prefetch(base + Int(location.offset))
+                mailvault_prefetch(base + Int(location.offset) + 64)
+            }
+            blocks.append(block)
+        }
+        var records: [Record] = []
+        records.reserveCapacity(blocks.count)
+        for (block, location) in zip(blocks, locations) {
+            records.append(try Record.parse(block: block, at: Int(location.offset), format: blockFormats.format(of: location.block)))
+        }
+        return records
+    }
+
+    /// The record at `location` of a committed block, in place: its payload points into the
+    /// memory map and is valid while this snapshot's transaction lasts (a reader's whole read;
+    /// not for the writer's open block, see `withRecord(at:unwritten:_:)`).
+    func record(at location: Location) throws(StoreError) -> Record {
+        guard let block = try txn.get(dbs.blocks, BigEndian.bytes(location.block)) else {
+            throw .corrupt("block \(location.block) is missing")
+        }
+        return try Record.parse(block: block, at: Int(location.offset), format: blockFormats.format(of: location.block))
+    }
+
     /// Runs `body` on the record at `location`, in place. `unwritten` is a block the caller
     /// holds that the transaction does not have yet (the writer's open block): a record in it
     /// is read from those bytes.

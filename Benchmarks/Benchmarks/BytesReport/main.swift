@@ -9,7 +9,9 @@ import MailvaultStore
 // provider's commits), each with one of TOPICS random topics (0: a topic of its own each), into
 // DIR (default: a temporary directory, removed afterwards). Prints one line per figure:
 // `name value unit`: the envelopes' RLP bytes, the file's bytes and the pages in use (file less
-// LMDB's free list), each also per envelope and as a ratio to the RLP.
+// LMDB's free list), each also per envelope and as a ratio to the RLP; then the time of a
+// retention sweep that expires the oldest third (the store reopened with 20 days' retention, at
+// the end of the 30 days) and of a compacting copy of what is left (`compact(to:)`).
 
 func fail(_ message: String) -> Never {
     FileHandle.standardError.write(Data("BytesReport: \(message)\n".utf8))
@@ -79,6 +81,20 @@ do {
     report("used", Double(stats.usedBytes), "bytes")
     report("used_ratio", Double(stats.usedBytes) / Double(rlp), "x")
     report("stored_records", Double(stats.storedBytes), "bytes")
+    let clock = ContinuousClock()
+    let swept = try EnvelopeStore.open(at: directory, configuration: StoreConfiguration(
+        retention: RetentionPolicy(maximumAge: 20 * 86_400)))
+    var start = clock.now
+    let sweep = try await swept.sweep(now: base + span)
+    let sweepTime = clock.now - start
+    report("sweep_expired", Double(sweep.expired), "envelopes")
+    report("sweep_seconds", Double(sweepTime.components.seconds) + Double(sweepTime.components.attoseconds) / 1e18, "s")
+    start = clock.now
+    try swept.compact(to: directory + "-compacted")
+    let compactTime = clock.now - start
+    report("compact_seconds", Double(compactTime.components.seconds) + Double(compactTime.components.attoseconds) / 1e18, "s")
+    swept.close()
+    try? FileManager.default.removeItem(atPath: directory + "-compacted")
 } catch {
     fail("\(error)")
 }

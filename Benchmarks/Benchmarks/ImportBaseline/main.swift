@@ -49,7 +49,7 @@ case "generate":
         let length = low + Int(random.next() % UInt64(high - low + 1))
         var data: [UInt8] = []
         data.reserveCapacity(length + 8)
-        while data.count < length { withUnsafeBytes(of: next()) { data.append(contentsOf: $0) } }
+        while data.count < length { withUnsafeBytes(of: random.next()) { data.append(contentsOf: $0) } }
         envelopes.append(Envelope(expiry: sent + 86_400, ttl: 86_400, topic: topic, data: Array(data.prefix(length)),
                                   nonce: random.next()))
     }
