@@ -12,8 +12,9 @@ import MailvaultCore
 /// among entries that share their sent time and hash prefix; `KeyCursor` sorts those by hash.
 struct PrimaryEntry: Comparable, Hashable {
     static let valueByteCount = 11
-    /// log2 of a bucket's width in seconds.
+    /// log2 of a bucket's width in seconds (at most 8: the value keeps the rest in one byte).
     static let bucketShift: UInt32 = 6
+    static let lowMask: UInt32 = 1 << bucketShift - 1
 
     let sent: UInt32
     let prefix: UInt32
@@ -31,7 +32,7 @@ struct PrimaryEntry: Comparable, Hashable {
 
     /// Decodes a bucket key and one of its duplicates.
     init(bucket: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer) throws(StoreError) {
-        guard bucket.count == 4, value.count == PrimaryEntry.valueByteCount, value[0] < 64 else {
+        guard bucket.count == 4, value.count == PrimaryEntry.valueByteCount, UInt32(value[0]) <= PrimaryEntry.lowMask else {
             throw .corrupt("a primary entry of \(bucket.count)+\(value.count) bytes")
         }
         self.init(sent: BigEndian.uint32(bucket) << PrimaryEntry.bucketShift | UInt32(value[0]),
@@ -47,7 +48,7 @@ struct PrimaryEntry: Comparable, Hashable {
     var bucketKey: [UInt8] { PrimaryEntry.bucketKey(sent: sent) }
 
     var value: [UInt8] {
-        var out: [UInt8] = [UInt8(sent & 63)]
+        var out: [UInt8] = [UInt8(sent & PrimaryEntry.lowMask)]
         out.reserveCapacity(PrimaryEntry.valueByteCount)
         BigEndian.append(prefix, to: &out)
         BigEndian.append(location.block, to: &out)
