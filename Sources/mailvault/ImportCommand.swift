@@ -70,30 +70,41 @@ struct ImportCommand: AsyncParsableCommand {
         let pipeline = IngestPipeline(archive: store, policy: IngestPolicy(minimumPoW: minimumPoW, maximumSize: maximumSize),
                                       mode: .archive)
         var progress = ImportProgress(total: total, started: started)
+        // Two batches in flight: the next one is read, decoded and checked (its keccaks on every
+        // core) while the previous one's commit waits for the disk; the store's writer commits
+        // them in order, together when both wait.
+        var inFlight: (task: Task<[IngestOutcome], any Error>, count: Int)?
+        func settle(_ batch: (task: Task<[IngestOutcome], any Error>, count: Int)) async throws {
+            let outcomes: [IngestOutcome]
+            do {
+                outcomes = try await batch.task.value
+            } catch {
+                throw CLIError("storing failed after \(progress.stored) envelopes were stored: \(error)")
+            }
+            for outcome in outcomes {
+                switch outcome.status {
+                case .stored: progress.stored += 1
+                case .duplicate: progress.duplicates += 1
+                case .rejected: progress.rejected[outcome.reason?.code ?? "unknown", default: 0] += 1
+                }
+            }
+            progress.read += batch.count
+            progress.report()
+        }
         for input in inputs {
             let reader = try input.reader()
-            var batch: [Envelope] = []
             repeat {
-                batch.removeAll(keepingCapacity: true)
+                var batch: [Envelope] = []
+                batch.reserveCapacity(1000)
                 while batch.count < 1000, let envelope = try reader.next() { batch.append(envelope) }
                 guard !batch.isEmpty else { break }
-                let outcomes: [IngestOutcome]
-                do {
-                    outcomes = try await pipeline.ingest(batch, now: 0)
-                } catch {
-                    throw CLIError("storing failed after \(progress.stored) envelopes were stored: \(error)")
-                }
-                for outcome in outcomes {
-                    switch outcome.status {
-                    case .stored: progress.stored += 1
-                    case .duplicate: progress.duplicates += 1
-                    case .rejected: progress.rejected[outcome.reason?.code ?? "unknown", default: 0] += 1
-                    }
-                }
-                progress.read += batch.count
-                progress.report()
+                let submitted = batch
+                let task = Task { try await pipeline.ingest(submitted, now: 0) }
+                if let previous = inFlight { try await settle(previous) }
+                inFlight = (task, batch.count)
             } while true
         }
+        if let last = inFlight { try await settle(last) }
         store.close()
         print(progress.summary(files: inputs.count).text)
     }
