@@ -6,8 +6,9 @@ import MailvaultCore
 /// emptied.
 ///
 /// Entries of inserted envelopes wait in memory and are written at once, sorted, as a run
-/// whose puts all append (`MDB_MULTIPLE` per run key), by `flush` — at the commit, or before
-/// a removal that may need to delete one of them.
+/// whose puts all append (`MDB_MULTIPLE` per run key), by `flush` at the commit; a removal
+/// takes its entries out of the waiting ones as well as out of the runs, so a transaction
+/// writes one run however its inserts, removals and moves interleave.
 final class IndexRunWriter {
     private let txn: Transaction
     private let dbs: Databases
@@ -77,18 +78,20 @@ final class IndexRunWriter {
 
     // MARK: Removing
 
-    /// Deletes a topic entry from every run: it may lie in several, one per envelope that had
-    /// it when it was added. Call `flush` first.
+    /// Deletes a topic entry from every run, and from this transaction's entries not written
+    /// yet (a record moved earlier in the transaction).
     func remove(_ entry: TopicIndexEntry) throws(StoreError) {
+        if let pending = pendingTopics.lastIndex(of: entry) { pendingTopics.remove(at: pending) }
         let bytes = entry.bytes
         for run in try runs() {
             try txn.delete(dbs.topics, IndexRuns.key(run: run.id), value: bytes)
         }
     }
 
-    /// Deletes a hash entry from every run: several may hold this (prefix, sent) pair, one for
-    /// each envelope that had it. Call `flush` first.
+    /// Deletes a hash entry from every run (several may hold this (prefix, sent) pair, one for
+    /// each envelope that had it), and one of this transaction's entries not written yet.
     func remove(_ entry: HashIndexEntry) throws(StoreError) {
+        if let pending = pendingHashes.lastIndex(of: entry) { pendingHashes.remove(at: pending) }
         let bytes = entry.bytes
         for run in try runs() {
             try txn.delete(dbs.hashes, IndexRuns.key(run: run.id), value: bytes)

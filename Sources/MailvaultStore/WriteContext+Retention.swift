@@ -10,14 +10,19 @@ extension WriteContext {
         if tiers.isEmpty {
             guard now > retention.maximumAge else { return 0 }
             let cutoff = now - retention.maximumAge
-            var victims: [(key: EnvelopeKey, location: Location)] = []
-            var cursor = try keyCursor()
+            // Every entry before the cutoff goes, in whatever order within a second: read them
+            // in index order and hash their records together.
+            var victims: [PrimaryEntry] = []
+            let cursor = try primary.entries()
             var entry = try cursor.first()
-            while let current = entry, victims.count < budget, current.key.sent < cutoff {
+            while let current = entry, victims.count < budget, current.sent < cutoff {
                 victims.append(current)
                 entry = try cursor.next()
             }
-            for victim in victims { try remove(key: victim.key, at: victim.location) }
+            let hashes = try hashes(at: victims.map(\.location))
+            for (victim, hash) in zip(victims, hashes) {
+                try remove(key: EnvelopeKey(sent: victim.sent, hash: hash), at: victim.location)
+            }
             return victims.count
         }
         var victims: [EnvelopeKey] = []

@@ -96,6 +96,35 @@ final class WriteContext {
         return try withRecord(at: location) { (record) throws(StoreError) in try codec.hash(of: record, dictionaries: dictionaries) }
     }
 
+    /// The hashes of the envelopes whose records lie at `locations`, hashed together in the
+    /// keccak SIMD lanes (each RLP copied once into one buffer).
+    func hashes(at locations: [Location]) throws(StoreError) -> [Hash256] {
+        let dictionaries = DictionarySource(txn: txn, meta: dbs.meta)
+        var joined: [UInt8] = []
+        var ends: [Int] = []
+        ends.reserveCapacity(locations.count)
+        for location in locations {
+            try withRecord(at: location) { (record) throws(StoreError) in
+                if record.kind == .raw {
+                    joined.append(contentsOf: record.payload)
+                } else {
+                    joined.append(contentsOf: try codec.rlp(of: record, dictionaries: dictionaries))
+                }
+            }
+            ends.append(joined.count)
+        }
+        return joined.withUnsafeBytes { all in
+            var start = 0
+            var messages: [UnsafeRawBufferPointer] = []
+            messages.reserveCapacity(ends.count)
+            for end in ends {
+                messages.append(UnsafeRawBufferPointer(rebasing: all[start..<end]))
+                start = end
+            }
+            return Keccak256.hash(batch: messages)
+        }
+    }
+
     /// The stored keys in order, as this transaction sees them.
     func keyCursor() throws(StoreError) -> KeyCursor {
         try KeyCursor(primary) { (location) throws(StoreError) in try self.hash(at: location) }
@@ -124,8 +153,8 @@ final class WriteContext {
     /// Removes the envelope `key` whose record lies at `location`, and every index entry that
     /// names it.
     func remove(key: EnvelopeKey, at location: Location) throws(StoreError) {
-        // The entries to delete may still be waiting to be written as this transaction's run.
-        try indexRuns.flush(into: directory)
+        // Entries still waiting to be written as this transaction's run are removed in memory
+        // (`IndexRunWriter.remove`), so a removal never writes a run of its own.
         let (topic, pow, length, rawLength, kind) = try withRecord(at: location) { (record) throws(StoreError) in
             (record.topic, tiers.isEmpty ? record.pow : try self.pow(of: record), record.length,
              RecordCodec.rawLength(of: record), record.kind)
@@ -153,7 +182,6 @@ final class WriteContext {
 
     /// Re-points the indexes at a record that compaction moved (`BlockWriter.relocate`).
     func moved(_ key: EnvelopeKey, topic: Topic, from old: Location, to new: Location) throws(StoreError) {
-        try indexRuns.flush(into: directory)
         guard try primary.delete(PrimaryEntry(key: key, location: old)) else {
             throw .corrupt("a moved record had no primary entry")
         }

@@ -41,6 +41,41 @@ struct EnvelopeStoreTests {
         #expect(try tiered.stats().envelopes == 0)
     }
 
+    @Test("a sweep that moves many records out of sparse blocks writes one index run per transaction, and every moved envelope stays findable")
+    func relocationKeepsOneRunPerTransaction() async throws {
+        let directory = TemporaryDirectory("relocate-runs")
+        defer { directory.remove() }
+        var factory = EnvelopeFactory(seed: 91, topicCount: 9)
+        let store = try EnvelopeStore.open(at: directory.path, configuration: StoreConfiguration(
+            retention: RetentionPolicy(maximumAge: 1000)))
+        defer { store.close() }
+        // Old and new envelopes interleaved in every block: expiring the old ones leaves each
+        // block a quarter full or less, so its survivors move.
+        var envelopes: [Envelope] = []
+        for batch in 0..<6 {
+            let more = (0..<400).map { index in
+                factory.envelope(sent: UInt32(index % 5 == 0 ? 50_000 + batch * 400 + index : 10_000 + batch * 400 + index),
+                                 maximumLength: 700, compressible: false)
+            }
+            _ = try await store.ingest(more)
+            envelopes += more
+        }
+        let runsBefore = try store.runDirectory().count
+        let report = try await store.sweep(now: 30_000 + 1000, batch: 500)
+        let kept = envelopes.filter { $0.storeKey.sent >= 30_000 }
+        #expect(report.expired == envelopes.count - kept.count)
+        #expect(report.relocated > 100)
+        // At most one new run per sweep transaction (with a run per moved record there were
+        // hundreds).
+        #expect(try store.runDirectory().count <= runsBefore + report.transactions)
+        #expect(try store.presence(of: kept.map(\.hash)).allSatisfy { $0 })
+        for topic in factory.topics {
+            #expect(try store.hashes(HistoryQuery(topics: [topic], limit: 1000)).entries.map(\.key)
+                == kept.filter { $0.topic == topic }.map(\.storeKey).sorted())
+        }
+        try store.expectSyncBucketsExact()
+    }
+
     @Test("random payloads are stored raw, compressible ones compressed; both read back intact")
     func compressionPays() async throws {
         let directory = TemporaryDirectory("zstd")

@@ -68,7 +68,7 @@ extension EnvelopeStore {
 
     /// The runs of the topic and hash indexes, oldest first.
     func runDirectory() throws -> [IndexRuns.Run] {
-        let (dbs, codec) = (dbs, codec)
+        let dbs = dbs
         return try environment.read { (txn) throws(StoreError) in try IndexRuns.runs(txn, dbs) }
     }
 }
