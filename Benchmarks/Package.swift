@@ -62,6 +62,7 @@ let package = Package(
         .executableTarget(
             name: "BytesReport",
             dependencies: [
+                .product(name: "MailvaultBench", package: root),
                 .product(name: "MailvaultStore", package: root),
                 .product(name: "MailvaultCore", package: root),
             ],
@@ -71,6 +72,7 @@ let package = Package(
         .executableTarget(
             name: "ImportBaseline",
             dependencies: [
+                .product(name: "MailvaultBench", package: root),
                 .product(name: "MailvaultStore", package: root),
                 .product(name: "MailvaultCore", package: root),
                 "StoreBaselines",

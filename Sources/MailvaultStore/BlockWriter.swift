@@ -150,29 +150,29 @@ final class BlockWriter {
         return moved
     }
 
-    // MARK: Schema 7
+    // MARK: Migrations
 
-    /// Closes the open block and marks every block written so far as holding records of
-    /// schemas 4-6 (with a PoW), so that new records go to blocks of the current format.
-    func markWrittenBlocksVersion6() throws(StoreError) {
-        try closeOpenBlock()
-        var formats = snapshot.blockFormats
-        formats.firstVersion7Block = nextBlock
-        snapshot = ReadSnapshot(txn: txn, dbs: dbs, blockFormats: formats)
-        try txn.put(dbs.meta, Schema.Meta.version7Blocks, BigEndian.bytes(nextBlock))
+    /// The blocks every block written so far is marked as, when a migration changes the record
+    /// format: schema 3's records (the migration to schema 4) or schemas 4-6's, with a PoW (the
+    /// migration to schema 7).
+    enum WrittenFormat {
+        case version3
+        case version6
     }
 
-    // MARK: Schema 4
-
-    /// Closes the open block and marks every block written so far as holding schema 3's
-    /// records, so that new records go to blocks of the current format (the migration to
-    /// schema 4 leaves old blocks as they are).
-    func markWrittenBlocksVersion3() throws(StoreError) {
+    /// Closes the open block and marks every block written so far as holding records of the
+    /// older `format`, so that new records go to blocks of the current format (migrations
+    /// leave old blocks as they are; compaction re-encodes the records it moves).
+    func markWrittenBlocks(as format: WrittenFormat) throws(StoreError) {
         try closeOpenBlock()
         var formats = snapshot.blockFormats
-        formats.firstVersion4Block = nextBlock
+        switch format {
+        case .version3: formats.firstVersion4Block = nextBlock
+        case .version6: formats.firstVersion7Block = nextBlock
+        }
         snapshot = ReadSnapshot(txn: txn, dbs: dbs, blockFormats: formats)
-        try txn.put(dbs.meta, Schema.Meta.version3Blocks, BigEndian.bytes(nextBlock))
+        try txn.put(dbs.meta, format == .version3 ? Schema.Meta.version3Blocks : Schema.Meta.version7Blocks,
+                    BigEndian.bytes(nextBlock))
     }
 
     // MARK: Bookkeeping

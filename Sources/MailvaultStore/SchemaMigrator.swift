@@ -105,7 +105,7 @@ struct SchemaMigrator {
             let cut = IndexRuns.sortedDistinct(entries.map { Version6TopicIndexEntry(topic: $0.topic, key: $0.key) })
             try IndexRuns.write(cut, run: run.id, into: dbs.topics, txn, appending: false)
         }
-        try context.blocks.markWrittenBlocksVersion3()
+        try context.blocks.markWrittenBlocks(as: .version3)
     }
 
     /// Rewrites version 1's or 2's indexes in version 3's layout, then drops them.
@@ -219,7 +219,7 @@ struct Version7Migration {
         var progress = try txn.get(dbs.meta, Schema.Meta.migration).map { Array($0) }
         if progress == nil {
             let writer = try context(txn, dbs)
-            try writer.blocks.markWrittenBlocksVersion6()
+            try writer.blocks.markWrittenBlocks(as: .version6)
             try writer.blocks.finish()
             try txn.put(dbs.meta, Schema.Meta.schema, BigEndian.bytes(Schema.version))
             progress = []

@@ -40,7 +40,7 @@ struct SyncBucketReader {
         var keys: [EnvelopeKey] = []
         guard limit > 0 else { return keys }
         var cursor = try snapshot.keyCursor(codec: codec)
-        var entry = try cursor.seek(lower)
+        var entry = try cursor.seek(lower, before: upper)
         while let current = entry, keys.count < limit {
             if let upper, current.key >= upper { break }
             keys.append(current.key)
@@ -220,7 +220,7 @@ struct SyncBucketReader {
     private func scanned(from lower: EnvelopeKey, to upper: EnvelopeKey?) throws(StoreError) -> Segment {
         var summary = KeySetSummary.empty
         var cursor = try snapshot.keyCursor(codec: codec)
-        var entry = try cursor.seek(lower)
+        var entry = try cursor.seek(lower, before: upper)
         while let current = entry {
             if let upper, current.key >= upper { break }
             summary.add(current.key.hash)

@@ -1,4 +1,5 @@
 import Foundation
+import MailvaultBench
 import MailvaultCore
 import MailvaultStore
 
@@ -30,23 +31,7 @@ let directory = keep ? arguments[4] : NSTemporaryDirectory() + "mailvault-bytes-
 try? FileManager.default.removeItem(atPath: directory)
 defer { if !keep { try? FileManager.default.removeItem(atPath: directory) } }
 
-struct Random {
-    var state: UInt64 = 0x1234_5678_9ABC_DEF0
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func bytes(_ count: Int) -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(count + 8)
-        while out.count < count { withUnsafeBytes(of: next()) { out.append(contentsOf: $0) } }
-        return Array(out.prefix(count))
-    }
-}
-var random = Random()
+var random = SplitMix64(seed: 0x1234_5678_9ABC_DEF0)
 
 let base: UInt32 = 1_700_000_000
 let span: UInt32 = 30 * 86_400

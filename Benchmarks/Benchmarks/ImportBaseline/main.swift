@@ -1,4 +1,5 @@
 import Foundation
+import MailvaultBench
 import MailvaultCore
 import MailvaultStore
 import StoreBaselines
@@ -18,17 +19,7 @@ func fail(_ message: String) -> Never {
     exit(1)
 }
 
-struct Random {
-    var state: UInt64 = 0x0DDB_A11C_0FFE_E000
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-var random = Random()
+var random = SplitMix64(seed: 0x0DDB_A11C_0FFE_E000)
 
 let arguments = CommandLine.arguments
 switch arguments.count > 1 ? arguments[1] : "" {
