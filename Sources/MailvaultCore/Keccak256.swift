@@ -25,6 +25,7 @@ public struct Keccak256: Sendable {
     }
 
     /// Absorbs `bytes`.
+    @_optimize(speed)
     public mutating func update(_ bytes: UnsafeRawBufferPointer) {
         let count = bytes.count
         guard count > 0 else { return }
@@ -65,6 +66,7 @@ public struct Keccak256: Sendable {
     }
 
     /// The digest of everything absorbed so far. The hasher itself is left unchanged.
+    @_optimize(speed)
     public func finalize() -> Hash256 {
         var state = self.state
         let pending = self.pending
@@ -78,6 +80,7 @@ public struct Keccak256: Sendable {
     }
 
     /// Keccak-256 of `bytes`.
+    @_optimize(speed)
     public static func hash(_ bytes: UnsafeRawBufferPointer) -> Hash256 {
         var hasher = Keccak256()
         hasher.update(bytes)

@@ -71,6 +71,7 @@ extension Keccak256 {
     /// Each lane walks its own message block by block; when a message ends, its lane takes the
     /// next one, so messages of different lengths keep every lane busy. Results are in input
     /// order and bit-identical to `Keccak256.hash` of each message.
+    @_optimize(speed)
     public static func hash(batch messages: [UnsafeRawBufferPointer], kernel: KeccakKernel = .best) -> [Hash256] {
         var results = [Hash256](repeating: .zero, count: messages.count)
         guard !messages.isEmpty else { return results }

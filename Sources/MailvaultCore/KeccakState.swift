@@ -44,7 +44,7 @@ public struct KeccakState: Sendable {
     ///
     /// Each round keeps the whole state in locals so the optimizer can hold it in registers,
     /// and fuses rho and pi into one step (the `b` words) instead of moving lanes twice.
-    @inlinable
+    @inlinable @_optimize(speed)
     public static func permute(_ lanes: UnsafeMutableBufferPointer<UInt64>) {
         precondition(lanes.count >= 25)
         roundConstants.withUnsafeBufferPointer { roundConstants in

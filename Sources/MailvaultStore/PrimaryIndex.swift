@@ -164,40 +164,35 @@ struct PrimaryCursor {
 /// The stored keys in exact order, with where each record lies.
 ///
 /// The primary index orders entries by (sent, hash prefix, location); a key's full hash is the
-/// keccak256 of its record's RLP (`hashesOf`, which hashes many records at once in the SIMD
-/// lanes). The cursor reads entries ahead in chunks (8, doubling up to 64, so that a short
-/// walk hashes little) that never split a run of entries sharing a sent time and hash prefix
-/// (a 32-bit collision within one second); such runs are sorted by hash, so the cursor yields
-/// keys in the archive's (sent, hash) order whatever the locations.
+/// keccak256 of its record's RLP (`hashOf`). Entries that share a sent time and hash prefix (a
+/// 32-bit collision within one second) are read together, hashed and sorted, so the cursor
+/// yields keys in the archive's (sent, hash) order whatever the locations. A walk bounded by
+/// `seek(_:before:)` reads and hashes no record past its end.
 struct KeyCursor {
     private let entries: PrimaryCursor
-    private let hashesOf: ([Location]) throws(StoreError) -> [Hash256]
-    /// The chunk being yielded, sorted, and the entry after it (already read).
-    private var chunk: [(key: EnvelopeKey, location: Location)] = []
+    private let hashOf: (Location) throws(StoreError) -> Hash256
+    /// The group being yielded, sorted, and the entry after it (already read).
+    private var group: [(key: EnvelopeKey, location: Location)] = []
     private var position = 0
     private var lookahead: PrimaryEntry?
-    private var chunkSize = 8
-    /// No entry past this (sent, prefix) is read (`seek(_:before:)`).
+    /// No entry past this (sent, prefix) is yielded (`seek(_:before:)`).
     private var last: (UInt32, UInt32) = (.max, .max)
 
-    init(_ index: PrimaryIndex, hashesOf: @escaping ([Location]) throws(StoreError) -> [Hash256]) throws(StoreError) {
+    init(_ index: PrimaryIndex, hashOf: @escaping (Location) throws(StoreError) -> Hash256) throws(StoreError) {
         entries = try index.entries()
-        self.hashesOf = hashesOf
+        self.hashOf = hashOf
     }
 
     /// Positions at the first key at or after `lower` and returns it. With `upper`, the walk
-    /// ends before it: no record past it is read or hashed (the caller stops at `upper` too).
+    /// ends before it: no record past it is hashed (the caller stops at `upper` too).
     mutating func seek(_ lower: EnvelopeKey, before upper: EnvelopeKey? = nil) throws(StoreError)
         -> (key: EnvelopeKey, location: Location)?
     {
-        if let upper {
-            last = (upper.sent, PrimaryEntry.prefix(of: upper.hash))
-            chunkSize = 64
-        }
+        if let upper { last = (upper.sent, PrimaryEntry.prefix(of: upper.hash)) }
         lookahead = try entries.seek(sent: lower.sent, prefix: PrimaryEntry.prefix(of: lower.hash))
         try fill()
         // Only keys sharing `lower`'s sent time and prefix can sort before it.
-        while position < chunk.count, chunk[position].key < lower { position += 1 }
+        while position < group.count, group[position].key < lower { position += 1 }
         return try next()
     }
 
@@ -210,35 +205,23 @@ struct KeyCursor {
 
     /// The next key in order, or `nil` at the end.
     mutating func next() throws(StoreError) -> (key: EnvelopeKey, location: Location)? {
-        if position == chunk.count { try fill() }
-        guard position < chunk.count else { return nil }
+        if position == group.count { try fill() }
+        guard position < group.count else { return nil }
         defer { position += 1 }
-        return chunk[position]
+        return group[position]
     }
 
-    /// Reads the next chunk of entries from `lookahead` on, hashes their records together and
-    /// sorts each run of entries that share (sent, prefix).
+    /// Reads the next group of entries sharing (sent, prefix) from `lookahead` on.
     private mutating func fill() throws(StoreError) {
-        chunk.removeAll(keepingCapacity: true)
+        group.removeAll(keepingCapacity: true)
         position = 0
-        var read: [PrimaryEntry] = []
-        read.reserveCapacity(chunkSize)
-        while let entry = lookahead, (entry.sent, entry.prefix) <= last {
-            if read.count >= chunkSize, let previous = read.last,
-               (previous.sent, previous.prefix) != (entry.sent, entry.prefix) { break }
-            read.append(entry)
+        guard let head = lookahead, (head.sent, head.prefix) <= last else { return }
+        group.append((EnvelopeKey(sent: head.sent, hash: try hashOf(head.location)), head.location))
+        lookahead = try entries.next()
+        while let following = lookahead, following.sent == head.sent, following.prefix == head.prefix {
+            group.append((EnvelopeKey(sent: following.sent, hash: try hashOf(following.location)), following.location))
             lookahead = try entries.next()
         }
-        guard !read.isEmpty else { return }
-        chunkSize = min(chunkSize * 2, 64)
-        let hashes = try hashesOf(read.map(\.location))
-        for (entry, hash) in zip(read, hashes) { chunk.append((EnvelopeKey(sent: entry.sent, hash: hash), entry.location)) }
-        var start = 0
-        while start < read.count {
-            var end = start + 1
-            while end < read.count, read[end].sent == read[start].sent, read[end].prefix == read[start].prefix { end += 1 }
-            if end - start > 1 { chunk[start..<end].sort { $0.key < $1.key } }
-            start = end
-        }
+        if group.count > 1 { group.sort { $0.key < $1.key } }
     }
 }

@@ -103,28 +103,10 @@ struct ReadSnapshot {
         return try withRecord(at: location) { (record) throws(StoreError) in try codec.hash(of: record, dictionaries: dictionaries) }
     }
 
-    /// The hashes of the envelopes whose records lie at `locations` (committed blocks), read
-    /// together (`records(at:)`) and hashed together in the keccak SIMD lanes.
-    func hashes(at locations: [Location], codec: RecordCodec) throws(StoreError) -> [Hash256] {
-        let records = try records(at: locations)
-        var inflated: [[UInt8]] = []
-        for record in records where record.kind != .raw { inflated.append(try codec.rlp(of: record, dictionaries: dictionaries)) }
-        guard inflated.isEmpty else {
-            // Compressed records (rare in encrypted traffic): one at a time from their RLPs.
-            var next = 0
-            return records.map { record in
-                guard record.kind != .raw else { return Keccak256.hash(record.payload) }
-                defer { next += 1 }
-                return Keccak256.hash(inflated[next])
-            }
-        }
-        return Keccak256.hash(batch: records.map(\.payload))
-    }
-
     /// The stored keys in order, each hashed from its record.
     func keyCursor(codec: RecordCodec) throws(StoreError) -> KeyCursor {
-        try KeyCursor(PrimaryIndex(txn: txn, dbi: dbs.primary)) { (locations) throws(StoreError) in
-            try hashes(at: locations, codec: codec)
+        try KeyCursor(PrimaryIndex(txn: txn, dbi: dbs.primary)) { (location) throws(StoreError) in
+            try hash(at: location, codec: codec)
         }
     }
 

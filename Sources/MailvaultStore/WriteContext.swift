@@ -127,7 +127,7 @@ final class WriteContext {
 
     /// The stored keys in order, as this transaction sees them.
     func keyCursor() throws(StoreError) -> KeyCursor {
-        try KeyCursor(primary) { (locations) throws(StoreError) in try self.hashes(at: locations) }
+        try KeyCursor(primary) { (location) throws(StoreError) in try self.hash(at: location) }
     }
 
     /// Adds a sorted duplicate, with MDB_APPENDDUP when it sorts after the key's last one, so

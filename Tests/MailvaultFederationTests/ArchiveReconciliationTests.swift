@@ -7,7 +7,7 @@ import Testing
 
 /// Negentropy between two real stores through `ArchiveSyncIndex` (the store's bucket summaries
 /// and splits): whatever the two sets, one side's have and need are exactly the difference.
-@Suite("Reconciliation over the store")
+@Suite("Reconciliation over the store", .serialized)
 struct ArchiveReconciliationTests {
     static func store() throws -> (EnvelopeStore, String) {
         let directory = NSTemporaryDirectory() + "mailvault-reconcile-\(UUID().uuidString)"

@@ -195,8 +195,10 @@ final class Socket: @unchecked Sendable {
         }
     }
 
-    /// Bytes as they arrive; empty at end of stream, `nil` on timeout.
-    func readSome(timeout: Double = 10) throws -> [UInt8]? {
+    /// Bytes as they arrive; empty at end of stream, `nil` on timeout. The default is generous:
+    /// the server answers from Swift's cooperative pool, which the other suites running in
+    /// parallel can keep busy for a while on a 2-core machine.
+    func readSome(timeout: Double = 60) throws -> [UInt8]? {
         var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
         let ready = poll(&poller, 1, Int32(max(0, timeout) * 1000))
         if ready == 0 { return nil }

@@ -5,7 +5,7 @@ import MailvaultCore
 @testable import MailvaultStore
 import Testing
 
-@Suite("Schema migration at open (SchemaMigrator)")
+@Suite("Schema migration at open (SchemaMigrator)", .serialized)
 struct SchemaMigratorTests {
     @Test("a version 1 store is migrated at open: its indexes become one run of version 7, every lookup still works")
     func migratesVersion1() async throws {

@@ -94,11 +94,12 @@ extension EnvelopeStore {
             let primary = try PrimaryIndex(txn: txn, dbi: dbs.primary).entries()
             var position = try primary.first()
             while let current = position {
-                let envelope = try snapshot.withRecord(at: current.location) { (record) throws(StoreError) in
-                    try codec.envelope(of: record, dictionaries: snapshot.dictionaries)
+                // The RLP's keccak256, computed here from the record's bytes (in place when raw).
+                let hash = try snapshot.withRecord(at: current.location) { (record) throws(StoreError) -> Hash256 in
+                    record.kind == .raw ? Keccak256.hash(record.payload)
+                        : Keccak256.hash(try codec.rlp(of: record, dictionaries: snapshot.dictionaries))
                 }
-                let key = EnvelopeKey(sent: current.sent, hash: envelope.hash)
-                #expect(envelope.sentTime == current.sent)
+                let key = EnvelopeKey(sent: current.sent, hash: hash)
                 for (level, width) in [64, 4096, 262_144].enumerated() {
                     let bucket = [UInt8(level)] + BigEndian.bytes(key.sent / UInt32(width))
                     recomputed[bucket, default: .empty].add(KeySetSummary(key.hash))

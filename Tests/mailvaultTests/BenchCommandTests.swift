@@ -1,11 +1,16 @@
 import Foundation
+import MailvaultTestSupport
 import Testing
 
 /// `mailvault bench` at the hidden test sizes: the document's shape, never a speed.
 @Suite("mailvault bench")
 struct BenchCommandTests {
     /// Runs the built binary with `environment` added to (or replacing) this process's.
-    static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> CLI.Output {
+    static func run(_ arguments: [String], environment: [String: String] = [:]) async throws -> CLI.Output {
+        try await OffPool.run { Result { try runBlocking(arguments, environment: environment) } }.get()
+    }
+
+    private static func runBlocking(_ arguments: [String], environment: [String: String]) throws -> CLI.Output {
         let process = Process()
         process.executableURL = CLI.binary
         process.arguments = arguments
@@ -43,13 +48,13 @@ struct BenchCommandTests {
     }
 
     @Test("--quick --json: every section, the machine, positive finite figures and ratios, an SVG, no store left")
-    func fullDocument() throws {
+    func fullDocument() async throws {
         let directory = try Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let plot = directory + "/bench.svg"
         let storeParent = directory + "/stores"
         try FileManager.default.createDirectory(atPath: storeParent, withIntermediateDirectories: true)
-        let output = try Self.run(["bench", "--quick", "--json", "--test-sizes", "--data-dir", storeParent, "--plot", plot])
+        let output = try await Self.run(["bench", "--quick", "--json", "--test-sizes", "--data-dir", storeParent, "--plot", plot])
         #expect(output.status == 0, "stderr: \(output.stderr)")
         #expect(output.stderr.contains("ingest"), "a plain progress log on stderr")
         let document = try CLI.json(output)
@@ -118,8 +123,8 @@ struct BenchCommandTests {
     }
 
     @Test("Without openssl the baseline is skipped with a note; the table goes to stdout")
-    func withoutOpenSSL() throws {
-        let output = try Self.run(["bench", "--test-sizes", "--only", "seal,keccak"], environment: ["PATH": "/nonexistent"])
+    func withoutOpenSSL() async throws {
+        let output = try await Self.run(["bench", "--test-sizes", "--only", "seal,keccak"], environment: ["PATH": "/nonexistent"])
         #expect(output.status == 0, "stderr: \(output.stderr)")
         #expect(output.stdout.contains("[keccak]") && output.stdout.contains("[seal]"))
         #expect(!output.stdout.contains("[verify]"))
@@ -129,10 +134,10 @@ struct BenchCommandTests {
     }
 
     @Test("Bad options fail with one line on stderr")
-    func badOptions() throws {
+    func badOptions() async throws {
         for arguments in [["bench", "--only", "keccak,disk"], ["bench", "--plot", "chart.png"],
                           ["bench", "--test-sizes", "--only", "ingest", "--data-dir", "/nonexistent/mailvault"]] {
-            let output = try Self.run(arguments)
+            let output = try await Self.run(arguments)
             #expect(output.status != 0, "\(arguments)")
             #expect(output.stdout.isEmpty, "\(arguments)")
             #expect(output.stderr.split(separator: "\n").count == 1, "\(arguments): \(output.stderr)")
@@ -140,7 +145,7 @@ struct BenchCommandTests {
     }
 
     @Test("Ctrl-C (SIGINT) removes the temporary store and exits with 130")
-    func interrupt() throws {
+    func interrupt() async throws {
         let parent = try Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: parent) }
         let process = Process()
@@ -152,20 +157,25 @@ struct BenchCommandTests {
         process.standardError = err
         try process.run()
 
-        // Wait until a store exists inside the bench's temporary directory.
-        let deadline = Date().addingTimeInterval(60)
-        var storeSeen = false
-        while Date() < deadline, process.isRunning, !storeSeen {
-            let scratch = (try? FileManager.default.contentsOfDirectory(atPath: parent)) ?? []
-            storeSeen = scratch.contains { name in
-                !((try? FileManager.default.contentsOfDirectory(atPath: parent + "/" + name)) ?? []).isEmpty
+        // Wait until a store exists inside the bench's temporary directory, then interrupt it:
+        // on a thread of its own, so that a busy cooperative pool cannot delay the SIGINT
+        // until the bench has finished by itself.
+        let (storeSeen, stderr) = await OffPool.run {
+            let deadline = Date().addingTimeInterval(60)
+            var storeSeen = false
+            while Date() < deadline, process.isRunning, !storeSeen {
+                let scratch = (try? FileManager.default.contentsOfDirectory(atPath: parent)) ?? []
+                storeSeen = scratch.contains { name in
+                    !((try? FileManager.default.contentsOfDirectory(atPath: parent + "/" + name)) ?? []).isEmpty
+                }
+                if !storeSeen { usleep(10_000) }
             }
-            if !storeSeen { usleep(10_000) }
+            kill(process.processIdentifier, SIGINT)
+            let stderr = err.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            return (storeSeen, stderr)
         }
         #expect(storeSeen, "a temporary store was created")
-        kill(process.processIdentifier, SIGINT)
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
         #expect(process.terminationReason == .exit)
         #expect(process.terminationStatus == 130)
         #expect(String(decoding: stderr, as: UTF8.self).contains("interrupted"))

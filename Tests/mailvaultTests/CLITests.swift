@@ -13,7 +13,13 @@ struct CLI {
 
     static let binary = MailvaultExecutable.url
 
-    static func run(_ arguments: [String], stdin: String? = nil) throws -> Output {
+    /// Runs the binary on a thread of its own (not one of the cooperative pool's, which the
+    /// in-process servers of other suites need meanwhile) and returns what it printed.
+    static func run(_ arguments: [String], stdin: String? = nil) async throws -> Output {
+        try await OffPool.run { Result { try runBlocking(arguments, stdin: stdin) } }.get()
+    }
+
+    private static func runBlocking(_ arguments: [String], stdin: String?) throws -> Output {
         let process = Process()
         process.executableURL = binary
         process.arguments = arguments
@@ -51,17 +57,17 @@ struct CLITests {
     static let vectorHex = "0xcf8001840000000084deadbeef820114"
 
     @Test("encode prints the envelope as hex")
-    func encode() throws {
-        let output = try CLI.run(["envelope", "encode", "--expiry", "0", "--ttl", "1", "--topic", "0x00000000",
+    func encode() async throws {
+        let output = try await CLI.run(["envelope", "encode", "--expiry", "0", "--ttl", "1", "--topic", "0x00000000",
                                   "--data", "deadbeef", "--nonce", "276"])
         #expect(output.status == 0)
         #expect(output.stdout == Self.vectorHex + "\n")
     }
 
     @Test("decode prints every field, hash over the input, and a round-tripping PoW")
-    func decode() throws {
+    func decode() async throws {
         for arguments in [["envelope", "decode", Self.vectorHex], ["envelope", "decode", String(Self.vectorHex.dropFirst(2))]] {
-            let output = try CLI.run(arguments)
+            let output = try await CLI.run(arguments)
             #expect(output.status == 0)
             #expect(output.stderr.isEmpty)
             let json = try CLI.json(output)
@@ -79,9 +85,9 @@ struct CLITests {
     }
 
     @Test("decode reads standard input for '-' or no argument")
-    func decodeStdin() throws {
+    func decodeStdin() async throws {
         for arguments in [["envelope", "decode", "-"], ["envelope", "decode"]] {
-            let output = try CLI.run(arguments, stdin: Self.vectorHex + "\n")
+            let output = try await CLI.run(arguments, stdin: Self.vectorHex + "\n")
             #expect(output.status == 0)
             #expect(try CLI.json(output)["nonce"] as? Int == 276)
         }
@@ -95,8 +101,8 @@ struct CLITests {
         ("0xzz", "invalid hex"),
         ("", "beyond the input"),
     ])
-    func decodeInvalid(hex: String, reason: String) throws {
-        let output = try CLI.run(["envelope", "decode", hex])
+    func decodeInvalid(hex: String, reason: String) async throws {
+        let output = try await CLI.run(["envelope", "decode", hex])
         #expect(output.status != 0)
         #expect(output.stdout.isEmpty)
         #expect(output.stderr.split(separator: "\n").count == 1)
@@ -104,8 +110,8 @@ struct CLITests {
     }
 
     @Test("seal reaches the PoW and the envelope decodes to it")
-    func seal() throws {
-        let output = try CLI.run(["envelope", "seal", "--ttl", "50", "--topic", "0x01020304", "--data", "0xcafe",
+    func seal() async throws {
+        let output = try await CLI.run(["envelope", "seal", "--ttl", "50", "--topic", "0x01020304", "--data", "0xcafe",
                                   "--pow", "0.5", "--expiry", "1700000050"])
         #expect(output.status == 0, "\(output.stderr)")
         let json = try CLI.json(output)
@@ -121,10 +127,10 @@ struct CLITests {
     }
 
     @Test("seal --packet writes the sealed envelope as a one-envelope messages packet")
-    func sealPacket() throws {
+    func sealPacket() async throws {
         let file = NSTemporaryDirectory() + "mailvault-seal-\(UUID().uuidString).rlp"
         defer { try? FileManager.default.removeItem(atPath: file) }
-        let output = try CLI.run(["envelope", "seal", "--ttl", "50", "--topic", "0x01020304", "--data", "0xcafe",
+        let output = try await CLI.run(["envelope", "seal", "--ttl", "50", "--topic", "0x01020304", "--data", "0xcafe",
                                   "--pow", "0.1", "--expiry", "1700000050", "--packet", file])
         #expect(output.status == 0, "\(output.stderr)")
         let packet = try Envelope.decodePacket(Array(try Data(contentsOf: URL(fileURLWithPath: file))))
@@ -133,8 +139,8 @@ struct CLITests {
     }
 
     @Test("seal --threads runs that many searches and reports the kernel", arguments: [1, 3])
-    func sealThreads(threads: Int) throws {
-        let output = try CLI.run(["envelope", "seal", "--ttl", "50", "--topic", "0x01020304", "--data", "0xcafe",
+    func sealThreads(threads: Int) async throws {
+        let output = try await CLI.run(["envelope", "seal", "--ttl", "50", "--topic", "0x01020304", "--data", "0xcafe",
                                   "--pow", "1", "--expiry", "1700000050", "--threads", String(threads)])
         #expect(output.status == 0, "\(output.stderr)")
         let json = try CLI.json(output)
@@ -145,9 +151,9 @@ struct CLITests {
     }
 
     @Test("seal without --expiry uses now + TTL")
-    func sealDefaultExpiry() throws {
+    func sealDefaultExpiry() async throws {
         let before = UInt32(Date().timeIntervalSince1970)
-        let output = try CLI.run(["envelope", "seal", "--ttl", "60", "--topic", "01020304", "--data", "", "--pow", "0.01"])
+        let output = try await CLI.run(["envelope", "seal", "--ttl", "60", "--topic", "01020304", "--data", "", "--pow", "0.01"])
         let after = UInt32(Date().timeIntervalSince1970)
         #expect(output.status == 0, "\(output.stderr)")
         let envelope = try Envelope(decoding: try Hex.decode(try #require(try CLI.json(output)["envelope"] as? String)))
@@ -155,8 +161,8 @@ struct CLITests {
     }
 
     @Test("seal that cannot finish in the work time fails with one line")
-    func sealTimeout() throws {
-        let output = try CLI.run(["envelope", "seal", "--ttl", "50", "--topic", "01020304", "--data", "00",
+    func sealTimeout() async throws {
+        let output = try await CLI.run(["envelope", "seal", "--ttl", "50", "--topic", "01020304", "--data", "00",
                                   "--pow", "1e9", "--work-time", "0.2"])
         #expect(output.status != 0)
         #expect(output.stdout.isEmpty)
@@ -172,8 +178,8 @@ struct CLITests {
         ["envelope", "seal", "--ttl", "5", "--topic", "00000000", "--data", "", "--pow", "1", "--threads", "0"],
         ["envelope", "frobnicate"],
     ])
-    func badOptions(arguments: [String]) throws {
-        let output = try CLI.run(arguments)
+    func badOptions(arguments: [String]) async throws {
+        let output = try await CLI.run(arguments)
         #expect(output.status != 0)
         #expect(output.stdout.isEmpty)
         #expect(output.stderr.split(separator: "\n").count == 1, "\(output.stderr)")
@@ -182,8 +188,8 @@ struct CLITests {
     @Test("--help on every command says what it does, with an example", arguments: [
         [], ["envelope"], ["envelope", "decode"], ["envelope", "encode"], ["envelope", "seal"],
     ])
-    func help(command: [String]) throws {
-        let output = try CLI.run(command + ["--help"])
+    func help(command: [String]) async throws {
+        let output = try await CLI.run(command + ["--help"])
         #expect(output.status == 0)
         #expect(output.stdout.contains("OVERVIEW:"))
         #expect(output.stdout.contains("mailvault "))

@@ -38,7 +38,7 @@ struct DiscoveryCommandTests {
         // A node without a public URL has no record to give.
         let bare = try ServeCommandTests.serve(directory: "\(directory)/bare")
         nodes.append((bare.process, "http://127.0.0.1:\(try #require(bare.port))"))
-        let refused = try CLI.run(["directory", "tree", "--key", "\(directory)/curator.key", "--domain", "a.test",
+        let refused = try await CLI.run(["directory", "tree", "--key", "\(directory)/curator.key", "--domain", "a.test",
                                    "--provider", nodes[2].url])
         #expect(refused.status != 0)
         #expect(refused.stderr.contains("404") && refused.stderr.contains("noPublicURL"), "\(refused.stderr)")
@@ -46,14 +46,14 @@ struct DiscoveryCommandTests {
         // A record a stranger signed for node 0's URL: its descriptor is not signed by that key.
         let strangerKey = "\(directory)/stranger.key"
         _ = try ProviderKey.load(path: strangerKey, create: true)
-        let stranger = try CLI.run(["provider", "record", "--key", strangerKey, "--endpoint", nodes[0].url, "--seq", "5"])
+        let stranger = try await CLI.run(["provider", "record", "--key", strangerKey, "--endpoint", nodes[0].url, "--seq", "5"])
         #expect(stranger.status == 0, "\(stranger.stderr)")
         let strangerRecord = try NodeRecord(text: stranger.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
         #expect(strangerRecord.sequence == 5)
         #expect(try ProviderEndpoints(record: strangerRecord)?.urls == [nodes[0].url])
 
         let zone = "\(directory)/tree.zone"
-        let tree = try CLI.run(["directory", "tree", "--key", "\(directory)/curator.key", "--domain", "providers.mailvault.test",
+        let tree = try await CLI.run(["directory", "tree", "--key", "\(directory)/curator.key", "--domain", "providers.mailvault.test",
                                 "--provider", nodes[0].url, "--provider", nodes[1].url, "--record", strangerRecord.text,
                                 "--seq", "3", "--out", zone])
         #expect(tree.status == 0, "\(tree.stderr)")
@@ -61,7 +61,7 @@ struct DiscoveryCommandTests {
         let server = try NSDServer(zones: [("providers.mailvault.test", try String(contentsOfFile: zone, encoding: .utf8))])
         defer { server.stop() }
 
-        let discovered = try CLI.run(["providers", "discover", url, "--dns-server", "127.0.0.1:\(server.port)", "--json"])
+        let discovered = try await CLI.run(["providers", "discover", url, "--dns-server", "127.0.0.1:\(server.port)", "--json"])
         #expect(discovered.status == 0, "\(discovered.stderr)")
         struct Output: Decodable {
             struct Kept: Decodable { let url: String; let address: String }
@@ -84,7 +84,7 @@ struct DiscoveryCommandTests {
         post.httpBody = Data(Envelope.encodePacket([Cluster.envelope(1)]))
         let (_, posted) = try await URLSession.shared.data(for: post)
         #expect((posted as? HTTPURLResponse)?.statusCode == 200)
-        let synced = try CLI.run(["client", "sync", "--enrtree", url, "--dns-server", "127.0.0.1:\(server.port)",
+        let synced = try await CLI.run(["client", "sync", "--enrtree", url, "--dns-server", "127.0.0.1:\(server.port)",
                                   "--data-dir", "\(directory)/client", "--json"])
         #expect(synced.status == 0, "\(synced.stderr)")
         struct Summary: Decodable {
@@ -96,13 +96,13 @@ struct DiscoveryCommandTests {
         #expect(summary.fetched == 1)
         #expect(Set(summary.providers.map(\.url)) == Set(nodes[..<2].map(\.url)))
         #expect(summary.providers.first { $0.url == nodes[1].url }?.evidenceWritten == 1)
-        let badTree = try CLI.run(["client", "sync", "--enrtree", url.replacingOccurrences(of: "providers.", with: "absent."),
+        let badTree = try await CLI.run(["client", "sync", "--enrtree", url.replacingOccurrences(of: "providers.", with: "absent."),
                                    "--dns-server", "127.0.0.1:\(server.port)", "--data-dir", "\(directory)/client2"])
         #expect(badTree.status != 0)
         #expect(badTree.stderr.split(separator: "\n").count == 1, "\(badTree.stderr)")
 
         // The table form, and one line on standard error for bad input.
-        let table = try CLI.run(["providers", "discover", url, "--dns-server", "127.0.0.1:\(server.port)"])
+        let table = try await CLI.run(["providers", "discover", url, "--dns-server", "127.0.0.1:\(server.port)"])
         #expect(table.status == 0)
         #expect(table.stdout.contains("dropped \(strangerRecord.address)"))
         for arguments in [["providers", "discover", "enrtree://nokey@x.test", "--dns-server", "127.0.0.1:\(server.port)"],
@@ -112,7 +112,7 @@ struct DiscoveryCommandTests {
                           ["provider", "record", "--key", strangerKey, "--endpoint", "ftp://x"],
                           ["directory", "tree", "--key", "\(directory)/curator.key", "--domain", "bad domain", "--record", strangerRecord.text],
                           ["directory", "tree", "--key", "\(directory)/curator.key", "--domain", "a.test", "--record", "enr:AAAA"]] {
-            let failed = try CLI.run(arguments)
+            let failed = try await CLI.run(arguments)
             #expect(failed.status != 0, "\(arguments)")
             #expect(failed.stderr.split(separator: "\n").count == 1, "\(arguments): \(failed.stderr)")
         }

@@ -38,48 +38,48 @@ struct EvidenceCommandTests {
         return directory
     }
 
-    @Test func oneFileProvenExitsZeroWithTheVerdict() throws {
+    @Test func oneFileProvenExitsZeroWithTheVerdict() async throws {
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let evidence = EvidenceCommandTests.evidence()
         let path = try write(evidence.json, "evidence.json", in: directory)
-        let output = try CLI.run(["evidence", "check", path])
+        let output = try await CLI.run(["evidence", "check", path])
         #expect(output.status == 0, "\(output.stderr)")
         let verdict = try JSONDecoder().decode(EvidenceVerdict.self, from: Data(output.stdout.utf8))
         #expect(verdict == evidence.check() && verdict.proven)
         #expect(verdict.provider == EvidenceCommandTests.key.address.description)
     }
 
-    @Test func threeFilesAreTheSameEvidence() throws {
+    @Test func threeFilesAreTheSameEvidence() async throws {
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let evidence = EvidenceCommandTests.evidence()
         let receipt = try write(evidence.receipt.json, "receipt.json", in: directory)
         let keys = try write(Array(evidence.keys.map(\.description).joined(separator: "\n").utf8) + [10], "keys.txt", in: directory)
         let envelope = try write(Array(Hex.encode(evidence.envelope.encoded).utf8) + [10], "envelope.hex", in: directory)
-        let output = try CLI.run(["evidence", "check", receipt, keys, envelope])
+        let output = try await CLI.run(["evidence", "check", receipt, keys, envelope])
         #expect(output.status == 0, "\(output.stderr)")
         #expect(try CLI.json(output)["proven"] as? Bool == true)
         // Dropping a key breaks the commitment: a verdict, exit 1.
         let shorter = try write(Array(evidence.keys.dropFirst().map(\.description).joined(separator: "\n").utf8),
                                 "short.txt", in: directory)
-        let refused = try CLI.run(["evidence", "check", receipt, shorter, envelope])
+        let refused = try await CLI.run(["evidence", "check", receipt, shorter, envelope])
         #expect(refused.status == 1)
         #expect((try CLI.json(refused)["reason"] as? String)?.contains("commitment") == true)
     }
 
-    @Test func unprovenEvidenceExitsOne() throws {
+    @Test func unprovenEvidenceExitsOne() async throws {
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         for evidence in [EvidenceCommandTests.evidence(minimumPoW: 1e9), EvidenceCommandTests.evidence(omitting: false)] {
             let path = try write(evidence.json, "evidence.json", in: directory)
-            let output = try CLI.run(["evidence", "check", path])
+            let output = try await CLI.run(["evidence", "check", path])
             #expect(output.status == 1)
             #expect(try CLI.json(output)["proven"] as? Bool == false)
         }
     }
 
-    @Test func unreadableInputExitsTwoWithOneLine() throws {
+    @Test func unreadableInputExitsTwoWithOneLine() async throws {
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let garbage = try write(Array("not json".utf8), "garbage.json", in: directory)
@@ -92,24 +92,24 @@ struct EvidenceCommandTests {
             [garbage, badKeys, envelope], [receipt, badKeys, garbage],
         ]
         for files in cases {
-            let output = try CLI.run(["evidence", "check"] + files)
+            let output = try await CLI.run(["evidence", "check"] + files)
             #expect(output.status == 2, "\(files)")
             #expect(output.stdout.isEmpty)
             #expect(output.stderr.hasPrefix("mailvault: ") && output.stderr.filter { $0 == "\n" }.count == 1, "\(output.stderr)")
         }
-        let usage = try CLI.run(["evidence", "check", receipt, badKeys])
+        let usage = try await CLI.run(["evidence", "check", receipt, badKeys])
         #expect(usage.status != 0 && usage.status != 1 && usage.status != 2)
     }
 
     @Test(arguments: [["evidence", "check"], ["audit"], ["providers", "rank"]])
-    func helpShowsAnExample(command: [String]) throws {
-        let output = try CLI.run(command + ["--help"])
+    func helpShowsAnExample(command: [String]) async throws {
+        let output = try await CLI.run(command + ["--help"])
         #expect(output.status == 0)
         #expect(output.stdout.contains("Example"))
         #expect(output.stdout.contains("mailvault " + command.joined(separator: " ")))
     }
 
-    @Test func auditAndRankRefuseBadOptionsInOneLine() throws {
+    @Test func auditAndRankRefuseBadOptionsInOneLine() async throws {
         let cases: [[String]] = [
             ["audit", "--from", "1", "--to", "2"],
             ["audit", "--provider", "ftp://x", "--from", "1", "--to", "2"],
@@ -120,7 +120,7 @@ struct EvidenceCommandTests {
             ["providers", "rank"],
         ]
         for arguments in cases {
-            let output = try CLI.run(arguments)
+            let output = try await CLI.run(arguments)
             #expect(output.status != 0, "\(arguments)")
             #expect(output.stderr.hasPrefix("mailvault: ") && output.stderr.filter { $0 == "\n" }.count == 1,
                     "\(arguments): \(output.stderr)")

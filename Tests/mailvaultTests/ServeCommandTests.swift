@@ -125,7 +125,7 @@ struct ServeCommandTests {
         (["serve"], ["MAILVAULT_MIN_POW": "lots"]),
         (["serve", "--log-level", "loud"], [:]),
     ] as [([String], [String: String])])
-    func badConfigurationIsOneLineOnStderr(arguments: [String], environment: [String: String]) throws {
+    func badConfigurationIsOneLineOnStderr(arguments: [String], environment: [String: String]) async throws {
         let process = Process()
         process.executableURL = CLI.binary
         process.arguments = arguments + ["--data-dir", NSTemporaryDirectory() + "mailvault-never-\(UUID().uuidString)"]
@@ -134,8 +134,11 @@ struct ServeCommandTests {
         process.standardOutput = Pipe()
         process.standardError = err
         try process.run()
-        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
+        let stderr = await OffPool.run {
+            let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            return stderr
+        }
         #expect(process.terminationStatus != 0)
         #expect(stderr.split(separator: "\n").count == 1, "\(stderr)")
     }
