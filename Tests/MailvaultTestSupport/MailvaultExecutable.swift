@@ -24,9 +24,12 @@ public enum MailvaultExecutable {
         public var stderr: String
     }
 
-    /// Runs the binary with `arguments`, its output in files (no pipe to fill up), waiting
-    /// without holding a thread of the cooperative pool, which in-process servers it talks to need.
-    public static func run(_ arguments: [String]) async throws -> Output {
+    /// Runs the binary with `arguments`, `environment` added to (or replacing) this process's and
+    /// `stdin` as its standard input (none: end of file), its output in files (no pipe to fill
+    /// up), waiting without holding a thread of the cooperative pool, which in-process servers
+    /// it talks to need.
+    public static func run(_ arguments: [String], stdin: String? = nil,
+                           environment: [String: String] = [:]) async throws -> Output {
         let directory = NSTemporaryDirectory() + "mailvault-run-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
@@ -34,14 +37,24 @@ public enum MailvaultExecutable {
         let process = Process()
         process.executableURL = url
         process.arguments = arguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
+        if let stdin {
+            FileManager.default.createFile(atPath: directory + "/in", contents: Data(stdin.utf8))
+            process.standardInput = FileHandle(forReadingAtPath: directory + "/in")
+        } else {
+            process.standardInput = FileHandle.nullDevice
+        }
         process.standardOutput = FileHandle(forWritingAtPath: directory + "/out")
         process.standardError = FileHandle(forWritingAtPath: directory + "/err")
         let (exited, exit) = AsyncStream<Void>.makeStream()
         process.terminationHandler = { _ in exit.finish() }
         try process.run()
         for await _ in exited {}
-        return Output(status: process.terminationStatus,
-                      stdout: (try? String(contentsOfFile: directory + "/out", encoding: .utf8)) ?? "",
-                      stderr: (try? String(contentsOfFile: directory + "/err", encoding: .utf8)) ?? "")
+        func text(_ name: String) -> String {
+            String(decoding: FileManager.default.contents(atPath: directory + "/" + name) ?? Data(), as: UTF8.self)
+        }
+        return Output(status: process.terminationStatus, stdout: text("out"), stderr: text("err"))
     }
 }

@@ -7,24 +7,8 @@ import Testing
 struct BenchCommandTests {
     /// Runs the built binary with `environment` added to (or replacing) this process's.
     static func run(_ arguments: [String], environment: [String: String] = [:]) async throws -> CLI.Output {
-        try await OffPool.run { Result { try runBlocking(arguments, environment: environment) } }.get()
-    }
-
-    private static func runBlocking(_ arguments: [String], environment: [String: String]) throws -> CLI.Output {
-        let process = Process()
-        process.executableURL = CLI.binary
-        process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return CLI.Output(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                          stderr: String(decoding: stderr, as: UTF8.self))
+        let output = try await MailvaultExecutable.run(arguments, environment: environment)
+        return CLI.Output(status: output.status, stdout: output.stdout, stderr: output.stderr)
     }
 
     static func temporaryDirectory() throws -> String {

@@ -13,29 +13,11 @@ struct CLI {
 
     static let binary = MailvaultExecutable.url
 
-    /// Runs the binary on a thread of its own (not one of the cooperative pool's, which the
-    /// in-process servers of other suites need meanwhile) and returns what it printed.
+    /// Runs the binary and returns what it printed (`MailvaultExecutable.run`: it waits without
+    /// holding a thread of the cooperative pool, which other suites' in-process servers need).
     static func run(_ arguments: [String], stdin: String? = nil) async throws -> Output {
-        try await OffPool.run { Result { try runBlocking(arguments, stdin: stdin) } }.get()
-    }
-
-    private static func runBlocking(_ arguments: [String], stdin: String?) throws -> Output {
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = arguments
-        let out = Pipe(), err = Pipe(), input = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = input
-        try process.run()
-        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
-        try input.fileHandleForWriting.close()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Output(status: process.terminationStatus,
-                      stdout: String(decoding: stdout, as: UTF8.self),
-                      stderr: String(decoding: stderr, as: UTF8.self))
+        let output = try await MailvaultExecutable.run(arguments, stdin: stdin)
+        return Output(status: output.status, stdout: output.stdout, stderr: output.stderr)
     }
 
     /// The `pow` field, parsed with JSONDecoder (JSONSerialization rounds some doubles).
