@@ -19,12 +19,55 @@ extension IndexEntry {
     }
 }
 
-/// A topic index entry (schema 7): `BE32(topic) ++ BE32(sent) ++ hash[0..<4] ++ BE32(block) ++
-/// BE16(offset)`, 18 bytes. A run's entries sort by topic, then by sent time, hash prefix and
-/// location, so one topic's envelopes are contiguous and in the archive's order (bar a 32-bit
-/// prefix collision within one second, which the reader sorts by the full hash). The entry
-/// names where the record lies, so a page reads each envelope once: no primary lookup.
+/// A topic index entry (schema 8): `BE32(topic) ++ BE32(sent) ++ BE32(block) ++ BE16(offset)`,
+/// 14 bytes. A run's entries sort by topic, then by sent time and location, so one topic's
+/// envelopes are contiguous and in sent order; within one second the reader orders them by
+/// their records' hashes (`QueryPlanner.collect`). The entry names where the record lies, so a
+/// page reads each envelope once: no primary lookup, and no hash bytes in the entry.
 struct TopicIndexEntry: IndexEntry, Hashable {
+    static let byteCount = 14
+
+    let topic: Topic
+    let sent: UInt32
+    let location: Location
+
+    init(topic: Topic, sent: UInt32, location: Location) {
+        self.topic = topic
+        self.sent = sent
+        self.location = location
+    }
+
+    init(topic: Topic, key: EnvelopeKey, location: Location) {
+        self.init(topic: topic, sent: key.sent, location: location)
+    }
+
+    init(raw: UnsafeRawBufferPointer) {
+        topic = Topic(rawValue: BigEndian.uint32(raw))
+        sent = BigEndian.uint32(raw, at: 4)
+        location = Location(block: BigEndian.uint32(raw, at: 8), offset: BigEndian.uint16(raw, at: 12))
+    }
+
+    /// The smallest possible entry of `topic` at `sent`.
+    static func first(topic: Topic, sent: UInt32) -> TopicIndexEntry {
+        TopicIndexEntry(topic: topic, sent: sent, location: Location(block: 0, offset: 0))
+    }
+
+    func write(to out: UnsafeMutableRawPointer) {
+        out.storeBytes(of: topic.rawValue.bigEndian, toByteOffset: 0, as: UInt32.self)
+        out.storeBytes(of: sent.bigEndian, toByteOffset: 4, as: UInt32.self)
+        out.storeBytes(of: location.block.bigEndian, toByteOffset: 8, as: UInt32.self)
+        out.storeBytes(of: location.offset.bigEndian, toByteOffset: 12, as: UInt16.self)
+    }
+
+    static func < (lhs: TopicIndexEntry, rhs: TopicIndexEntry) -> Bool {
+        (lhs.topic.rawValue, lhs.sent, lhs.location.block, lhs.location.offset)
+            < (rhs.topic.rawValue, rhs.sent, rhs.location.block, rhs.location.offset)
+    }
+}
+
+/// Schema 7's topic index entry, `BE32(topic) ++ BE32(sent) ++ hash[0..<4] ++ BE32(block) ++
+/// BE16(offset)` (18 bytes): read by the migration to schema 8.
+struct Version7TopicIndexEntry: IndexEntry, Hashable {
     static let byteCount = 18
 
     let topic: Topic
@@ -33,15 +76,11 @@ struct TopicIndexEntry: IndexEntry, Hashable {
     let prefix: UInt32
     let location: Location
 
-    init(topic: Topic, sent: UInt32, prefix: UInt32, location: Location) {
-        self.topic = topic
-        self.sent = sent
-        self.prefix = prefix
-        self.location = location
-    }
-
     init(topic: Topic, key: EnvelopeKey, location: Location) {
-        self.init(topic: topic, sent: key.sent, prefix: PrimaryEntry.prefix(of: key.hash), location: location)
+        self.topic = topic
+        sent = key.sent
+        prefix = PrimaryEntry.prefix(of: key.hash)
+        self.location = location
     }
 
     init(raw: UnsafeRawBufferPointer) {
@@ -49,11 +88,6 @@ struct TopicIndexEntry: IndexEntry, Hashable {
         sent = BigEndian.uint32(raw, at: 4)
         prefix = BigEndian.uint32(raw, at: 8)
         location = Location(block: BigEndian.uint32(raw, at: 12), offset: BigEndian.uint16(raw, at: 16))
-    }
-
-    /// The smallest possible entry of `topic` at (sent, prefix).
-    static func first(topic: Topic, sent: UInt32, prefix: UInt32) -> TopicIndexEntry {
-        TopicIndexEntry(topic: topic, sent: sent, prefix: prefix, location: Location(block: 0, offset: 0))
     }
 
     func write(to out: UnsafeMutableRawPointer) {
@@ -64,7 +98,10 @@ struct TopicIndexEntry: IndexEntry, Hashable {
         out.storeBytes(of: location.offset.bigEndian, toByteOffset: 16, as: UInt16.self)
     }
 
-    static func < (lhs: TopicIndexEntry, rhs: TopicIndexEntry) -> Bool {
+    /// The schema 8 entry of the same envelope.
+    var current: TopicIndexEntry { TopicIndexEntry(topic: topic, sent: sent, location: location) }
+
+    static func < (lhs: Version7TopicIndexEntry, rhs: Version7TopicIndexEntry) -> Bool {
         (lhs.topic.rawValue, lhs.sent, lhs.prefix, lhs.location.block, lhs.location.offset)
             < (rhs.topic.rawValue, rhs.sent, rhs.prefix, rhs.location.block, rhs.location.offset)
     }
@@ -138,21 +175,58 @@ struct Version3TopicIndexEntry: IndexEntry, Hashable {
     }
 }
 
-/// A hash index entry: `hash[0..<4] ++ BE32(sent)`, held as one integer (prefix in the high
-/// half) whose order is the bytes' order. The prefix gives candidate sent times; each is
-/// confirmed against the primary index and the record's hash, so prefix collisions cost a
-/// lookup, never a wrong answer.
+/// A hash index entry (schema 8): the hash's first 22 bits and the envelope's 64-second
+/// primary bucket (`sent >> 6`, 26 bits), packed big-endian into 6 bytes, prefix first, so that
+/// a run's entries with one prefix are contiguous. The prefix gives candidate buckets; each is
+/// searched in the primary index for the full 32-bit prefix and confirmed by the record's hash,
+/// so prefix collisions cost a lookup, never a wrong answer.
 struct HashIndexEntry: IndexEntry, Hashable {
+    static let byteCount = 6
+    static let bucketBits = 32 - Int(PrimaryEntry.bucketShift)
+    static let prefixBits = 8 * byteCount - bucketBits
+
+    /// `prefix << bucketBits | bucket`, in the low 48 bits.
+    let value: UInt64
+
+    /// The entry of a hash whose first four bytes are `prefix`, sent at `sent`.
+    init(prefix: UInt32, sent: UInt32) {
+        value = UInt64(prefix >> UInt32(32 - HashIndexEntry.prefixBits)) << UInt64(HashIndexEntry.bucketBits)
+            | UInt64(sent >> PrimaryEntry.bucketShift)
+    }
+
+    init(key: EnvelopeKey) {
+        self.init(prefix: PrimaryEntry.prefix(of: key.hash), sent: key.sent)
+    }
+
+    init(raw: UnsafeRawBufferPointer) {
+        value = UInt64(BigEndian.uint16(raw)) << 32 | UInt64(BigEndian.uint32(raw, at: 2))
+    }
+
+    /// The hash's first `prefixBits` bits.
+    var prefix: UInt32 { UInt32(truncatingIfNeeded: value >> UInt64(HashIndexEntry.bucketBits)) }
+    /// The primary bucket, `sent >> PrimaryEntry.bucketShift`.
+    var bucket: UInt32 { UInt32(truncatingIfNeeded: value & (1 << UInt64(HashIndexEntry.bucketBits) - 1)) }
+
+    /// Whether a hash with these first four bytes has this entry's prefix.
+    func matches(prefix full: UInt32) -> Bool { full >> UInt32(32 - HashIndexEntry.prefixBits) == prefix }
+
+    func write(to out: UnsafeMutableRawPointer) {
+        out.storeBytes(of: UInt16(truncatingIfNeeded: value >> 32).bigEndian, toByteOffset: 0, as: UInt16.self)
+        out.storeBytes(of: UInt32(truncatingIfNeeded: value).bigEndian, toByteOffset: 2, as: UInt32.self)
+    }
+
+    static func < (lhs: HashIndexEntry, rhs: HashIndexEntry) -> Bool { lhs.value < rhs.value }
+}
+
+/// Schema 3-7's hash index entry, `hash[0..<4] ++ BE32(sent)` (8 bytes), held as one integer
+/// (prefix in the high half): read by the migration to schema 8.
+struct Version7HashIndexEntry: IndexEntry, Hashable {
     static let byteCount = 8
 
     let value: UInt64
 
-    init(prefix: UInt32, sent: UInt32) {
-        value = UInt64(prefix) << 32 | UInt64(sent)
-    }
-
     init(key: EnvelopeKey) {
-        self.init(prefix: UInt32(truncatingIfNeeded: key.hash.w0 >> 32), sent: key.sent)
+        value = UInt64(PrimaryEntry.prefix(of: key.hash)) << 32 | UInt64(key.sent)
     }
 
     init(raw: UnsafeRawBufferPointer) {
@@ -162,9 +236,12 @@ struct HashIndexEntry: IndexEntry, Hashable {
     var prefix: UInt32 { UInt32(truncatingIfNeeded: value >> 32) }
     var sent: UInt32 { UInt32(truncatingIfNeeded: value) }
 
+    /// The schema 8 entry of the same envelope.
+    var current: HashIndexEntry { HashIndexEntry(prefix: prefix, sent: sent) }
+
     func write(to out: UnsafeMutableRawPointer) {
         out.storeBytes(of: value.bigEndian, toByteOffset: 0, as: UInt64.self)
     }
 
-    static func < (lhs: HashIndexEntry, rhs: HashIndexEntry) -> Bool { lhs.value < rhs.value }
+    static func < (lhs: Version7HashIndexEntry, rhs: Version7HashIndexEntry) -> Bool { lhs.value < rhs.value }
 }

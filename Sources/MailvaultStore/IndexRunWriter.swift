@@ -88,8 +88,8 @@ final class IndexRunWriter {
         }
     }
 
-    /// Deletes a hash entry from every run (several may hold this (prefix, sent) pair, one for
-    /// each envelope that had it), and one of this transaction's entries not written yet.
+    /// Deletes a hash entry from every run (several may hold this (prefix, bucket) pair, one
+    /// for each envelope that had it), and one of this transaction's entries not written yet.
     func remove(_ entry: HashIndexEntry) throws(StoreError) {
         if let pending = pendingHashes.lastIndex(of: entry) { pendingHashes.remove(at: pending) }
         let bytes = entry.bytes

@@ -1,7 +1,7 @@
 import CLMDB
 import MailvaultCore
 
-/// One entry of the primary index (schema 7): an envelope's sent time, the first four bytes of
+/// One entry of the primary index (schemas 7 and 8): an envelope's sent time, the first four bytes of
 /// its hash and where its record lies. The rest of the hash is not stored anywhere: it is the
 /// keccak256 of the record's RLP, computed when a key is needed (`KeyCursor`).
 ///
@@ -84,6 +84,21 @@ struct PrimaryIndex {
             let stored = try PrimaryEntry(bucket: current.key, value: current.value)
             guard stored.sent == sent, stored.prefix == prefix else { break }
             found.append(stored.location)
+            entry = try cursor.get(MDB_NEXT_DUP)
+        }
+        return found
+    }
+
+    /// The entries of one 64-second bucket (`sent >> PrimaryEntry.bucketShift`) whose hash
+    /// prefix passes `matches`: the whole bucket is read (about 25 entries at a million
+    /// envelopes a month), as a hash entry names only the bucket.
+    func entries(inBucket bucket: UInt32, where matches: (UInt32) -> Bool) throws(StoreError) -> [PrimaryEntry] {
+        var found: [PrimaryEntry] = []
+        let cursor = try txn.cursor(dbi)
+        var entry = try cursor.get(MDB_SET_KEY, key: BigEndian.bytes(bucket))
+        while let current = entry {
+            let stored = try PrimaryEntry(bucket: current.key, value: current.value)
+            if matches(stored.prefix) { found.append(stored) }
             entry = try cursor.get(MDB_NEXT_DUP)
         }
         return found

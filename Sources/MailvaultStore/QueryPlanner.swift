@@ -7,9 +7,10 @@ import MailvaultCore
 /// A page is planned from the query's filter: `.all` walks the primary index; `.topics` merges
 /// the topic index's runs for those topics (`TopicMerge`); `.bloom` first reads from the topic
 /// directory the stored topics the filter accepts, then merges theirs. Index entries name where
-/// each record lies, and a key's hash is its record's keccak256: a topic page reads each
-/// envelope once, hashing it while it decodes it, unless the entry's 32-bit prefix alone cannot
-/// place it (the page's first and last seconds, or a prefix shared within one second).
+/// each record lies, and a key's hash is its record's keccak256: a page reads each envelope
+/// once, hashing it while it decodes it, unless what the entry holds cannot place it (the
+/// page's first and last seconds; in the primary index a 32-bit prefix shared within one
+/// second; in the topic index, which holds no hash bytes, another envelope of its second).
 struct QueryPlanner {
     let snapshot: ReadSnapshot
     let codec: RecordCodec
@@ -121,21 +122,27 @@ struct QueryPlanner {
     }
 
     /// The key and record of the envelope with this hash: each run of the hash index gives
-    /// candidate sent times for the hash's first four bytes; the primary index gives the records
-    /// with that sent time and prefix, and the one whose RLP hashes to `hash` is it.
+    /// candidate 64-second buckets for the hash's first 22 bits; in each, the primary index's
+    /// entries with the hash's first four bytes name records, and the one whose RLP hashes to
+    /// `hash` is it.
     private func locate(hash: Hash256, runs: [IndexRuns.Run]) throws(StoreError) -> (EnvelopeKey, Location)? {
         let (txn, dbs) = (snapshot.txn, snapshot.dbs)
-        let start = HashIndexEntry(key: EnvelopeKey(sent: 0, hash: hash))
+        let prefix = PrimaryEntry.prefix(of: hash)
+        let start = HashIndexEntry(prefix: prefix, sent: 0)
         let cursor = try txn.cursor(dbs.hashes)
         let primary = PrimaryIndex(txn: txn, dbi: dbs.primary)
+        var searched: Set<UInt32> = []
         // Newest first: a lookup is most often for something recent.
         for run in runs.reversed() {
             var entry = try cursor.get(MDB_GET_BOTH_RANGE, key: IndexRuns.key(run: run.id), value: start.bytes)
             while let current = entry, current.value.count == HashIndexEntry.byteCount,
                   case let found = HashIndexEntry(raw: current.value), found.prefix == start.prefix {
-                for location in try primary.candidates(sent: found.sent, prefix: found.prefix)
-                where try self.hash(at: location) == hash {
-                    return (EnvelopeKey(sent: found.sent, hash: hash), location)
+                // Several runs may name one bucket (envelopes of one bucket sharing 22 bits).
+                if searched.insert(found.bucket).inserted {
+                    for stored in try primary.entries(inBucket: found.bucket, where: { $0 == prefix })
+                    where try self.hash(at: stored.location) == hash {
+                        return (EnvelopeKey(sent: stored.sent, hash: hash), stored.location)
+                    }
                 }
                 entry = try cursor.get(MDB_NEXT_DUP)
             }
@@ -185,8 +192,8 @@ struct QueryPlanner {
         return (keys, true)
     }
 
-    /// An index entry a page may select: its sent time, hash prefix, record and, from the topic
-    /// index, its topic.
+    /// An index entry a page may select: its sent time, hash prefix (0 from the topic index,
+    /// which holds none), record and, from the topic index, its topic.
     private typealias Candidate = (sent: UInt32, prefix: UInt32, location: Location, topic: Topic?)
 
     /// The keys of the topics' envelopes in `range`, in order, until `limit` + 1 are found.
@@ -195,8 +202,8 @@ struct QueryPlanner {
         guard !topics.isEmpty else { return }
         let (txn, dbs) = (snapshot.txn, snapshot.dbs)
         var merge = try TopicMerge(txn: txn, dbi: dbs.topics, runs: try snapshot.runs(), topics: topics, range: range)
-        try collect(range: range, limit: limit, into: &keys) { () throws(StoreError) -> Candidate? in
-            try merge.next().map { ($0.sent, $0.prefix, $0.location, $0.topic) }
+        try collect(range: range, limit: limit, prefixed: false, into: &keys) { () throws(StoreError) -> Candidate? in
+            try merge.next().map { ($0.sent, 0, $0.location, $0.topic) }
         }
     }
 
@@ -205,10 +212,12 @@ struct QueryPlanner {
     /// lone one strictly inside the range's ends is in it whatever the rest of its hash, so
     /// its key is completed when the page reads its record; any other group is hashed now,
     /// sorted by hash (entries sharing a 32-bit prefix within one second) and cut to the range.
-    private func collect(range: ClosedRange<EnvelopeKey>, limit: Int, into keys: inout [SelectedKey],
-                         next: () throws(StoreError) -> Candidate?) throws(StoreError) {
-        let lower = (range.lowerBound.sent, PrimaryEntry.prefix(of: range.lowerBound.hash))
-        let upper = (range.upperBound.sent, PrimaryEntry.prefix(of: range.upperBound.hash))
+    /// Without prefixes (`prefixed` false: the topic index, whose candidates all say 0) a
+    /// group is a second, and the range's first and last seconds are never "strictly inside".
+    private func collect(range: ClosedRange<EnvelopeKey>, limit: Int, prefixed: Bool = true,
+                         into keys: inout [SelectedKey], next: () throws(StoreError) -> Candidate?) throws(StoreError) {
+        let lower = (range.lowerBound.sent, prefixed ? PrimaryEntry.prefix(of: range.lowerBound.hash) : .max)
+        let upper = (range.upperBound.sent, prefixed ? PrimaryEntry.prefix(of: range.upperBound.hash) : 0)
         var group: [SelectedKey] = []
         var pending = try next()
         while keys.count <= limit, let head = pending, (head.sent, head.prefix) <= upper {

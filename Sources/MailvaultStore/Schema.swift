@@ -2,7 +2,7 @@ import CLMDB
 
 /// The database layout: names, flags and the version recorded in `meta` (see Docs/Storage.md).
 enum Schema {
-    /// Version 6: the layout described in Docs/Storage.md. Version 1 kept the topic and hash
+    /// Version 8: the layout described in Docs/Storage.md. Version 1 kept the topic and hash
     /// indexes as single random-keyed trees; version 2 kept them as runs keyed by
     /// `BE32(run) ++ subkey`; version 3 keeps each run as one key whose sorted duplicates are
     /// fixed-size entries (see `IndexRuns`); version 4 shortens topic entries to 16 bytes and
@@ -11,9 +11,11 @@ enum Schema {
     /// `level u8 ++ BE32(bucket)` -> the bucket's 40-byte `KeySetSummary`); version 7 stores no
     /// full hash (the primary index keeps 11-byte entries in 64-second buckets, the hash is the
     /// record's keccak256), names records by their location in topic entries, and drops the PoW
-    /// from new records. A build refuses newer versions; it migrates versions 1-5 to 6 in one
-    /// write transaction and 6 to 7 in steps that resume after a crash (`SchemaMigrator`).
-    static let version: UInt32 = 7
+    /// from new records; version 8 drops the hash bytes from topic entries (14 bytes) and
+    /// shortens hash entries to 22 bits of hash and a 64-second bucket (6 bytes). A build
+    /// refuses newer versions; it migrates versions 1-5 to 6 in one write transaction, then 6
+    /// to 7 and 7 to 8 in steps that resume after a crash (`SchemaMigrator`).
+    static let version: UInt32 = 8
 
     /// Blocks are sized to fill whole LMDB overflow pages: 16 pages of 4096 bytes, less the
     /// 16-byte page header LMDB puts in front of an overflow value.
@@ -59,6 +61,9 @@ enum Schema {
         /// The migration to schema 7 is under way: the last version 6 primary key it moved (36
         /// bytes), or empty before the first step. Absent once it is done.
         static let migration = Array("migration".utf8)
+        /// The migration to schema 8 is under way (empty value): some index runs may still hold
+        /// schema 7's entries. Absent once it is done.
+        static let runMigration = Array("runMigration".utf8)
         /// BE32: the newest zstd dictionary's id (absent: none was trained).
         static let dictionaries = Array("dictionaries".utf8)
 
@@ -122,9 +127,10 @@ struct Databases: Sendable {
     let meta: MDB_dbi
     /// `BE32(sent >> 6)` -> sorted 11-byte `PrimaryEntry` values.
     let primary: MDB_dbi
-    /// `BE32(run)` -> sorted 18-byte `TopicIndexEntry` values.
+    /// `BE32(run)` -> sorted 14-byte `TopicIndexEntry` values.
     let topics: MDB_dbi
-    /// `BE32(run)` -> sorted `hash[0..<4] ++ BE32(sent)` (8 bytes each; confirmed against `primary` and the record).
+    /// `BE32(run)` -> sorted 6-byte `HashIndexEntry` values (22 bits of hash and a primary
+    /// bucket; confirmed against `primary` and the record).
     let hashes: MDB_dbi
     /// `tier u8` -> sorted 36-byte keys (only when PoW tiers are configured).
     let tiers: MDB_dbi

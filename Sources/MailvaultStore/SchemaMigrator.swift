@@ -7,7 +7,8 @@ import MailvaultCore
 /// under way, is refused rather than misread. A writer migrates versions 1-5 to version 6 in one
 /// write transaction (a crash leaves them intact), then version 6 to 7 in steps of
 /// `StoreConfiguration.migrationStep` envelopes, each a transaction that records how far it
-/// got (`meta/migration`), so a crash at any point leaves a store that the next read-write
+/// got (`meta/migration`), then version 7 to 8 a few index runs per transaction
+/// (`meta/runMigration`), so a crash at any point leaves a store that the next read-write
 /// open finishes migrating. The tier index is rebuilt when the configured retention tiers
 /// differ from those it was built with.
 struct SchemaMigrator {
@@ -18,11 +19,14 @@ struct SchemaMigrator {
     static func prepare(_ environment: Environment, _ dbs: Databases, codec: RecordCodec, blockCapacity: Int,
                         configuration: StoreConfiguration, directory: String) throws(StoreError) {
         let retention = configuration.retention
-        let (version, tiersChanged, migrating) = try environment.read {
-            (txn) throws(StoreError) -> (UInt32?, Bool, Bool) in
+        let (version, tiersChanged, migratingFrom) = try environment.read {
+            (txn) throws(StoreError) -> (UInt32?, Bool, UInt32?) in
             let version = try txn.get(dbs.meta, Schema.Meta.schema).map { BigEndian.uint32($0) }
             let tiers = try txn.get(dbs.meta, Schema.Meta.tiers).map { Array($0) } ?? []
-            return (version, tiers != retention.tierSignature, try txn.get(dbs.meta, Schema.Meta.migration) != nil)
+            // The version a migration under way started from.
+            let migratingFrom: UInt32? = try txn.get(dbs.meta, Schema.Meta.migration) != nil ? 6
+                : try txn.get(dbs.meta, Schema.Meta.runMigration) != nil ? 7 : nil
+            return (version, tiers != retention.tierSignature, migratingFrom)
         }
         if let version, version > Schema.version {
             throw .unsupportedSchema(found: version, supported: Schema.version)
@@ -30,8 +34,8 @@ struct SchemaMigrator {
         guard !configuration.readOnly else {
             guard let version else { throw .corrupt("\(directory) holds no Mailvault store") }
             // An older layout is migrated only by a writer; reading it as this one would be wrong.
-            guard version == Schema.version, !migrating else {
-                throw .needsMigration(directory: directory, version: migrating ? 6 : version)
+            guard version == Schema.version, migratingFrom == nil else {
+                throw .needsMigration(directory: directory, version: migratingFrom ?? version)
             }
             return
         }
@@ -60,9 +64,12 @@ struct SchemaMigrator {
                 try txn.put(dbs.meta, Schema.Meta.schema, BigEndian.bytes(UInt32(6)))
             }
         }
-        if version < Schema.version || migrating {
+        if version < 7 || migratingFrom == 6 {
             try Version7Migration(environment: environment, dbs: dbs, codec: codec, blockCapacity: blockCapacity,
                                   step: configuration.migrationStep).run(context: context)
+        }
+        if version < Schema.version || migratingFrom != nil {
+            try Version8Migration(environment: environment, dbs: dbs, step: configuration.migrationStep).run()
         }
         guard tiersChanged else { return }
         try environment.write { (txn) throws(StoreError) in
@@ -178,13 +185,14 @@ enum Version6Databases {
 /// write transaction:
 ///
 /// 1. The first step marks every block written so far as holding version 6's records (they
-///    keep their PoW; new records go to new blocks, `meta/version7Blocks`), records version 7
-///    with `meta/migration` empty (a version 6 build then refuses the store instead of
-///    writing records in the old format into it), and starts moving.
+///    keep their PoW; new records go to new blocks, `meta/version7Blocks`), records this
+///    build's version with `meta/migration` empty (a version 6 build then refuses the store
+///    instead of writing records in the old format into it), and starts moving.
 /// 2. Each step reads the next envelopes of version 6's primary index (36-byte keys, in key
 ///    order), after the key recorded in `meta/migration`; puts each one's 11-byte entry into
 ///    the new primary index (appends, as the keys come in order); writes their topic entries
-///    (topic from the record, with its location) and hash entries as one new index run of
+///    (topic from the record, with its location) and hash entries, in schema 8's formats (so
+///    `Version8Migration` finds nothing to rewrite in them), as one new index run of
 ///    level 3 (the level of 512 commits: 8 such runs merge into the top level like any
 ///    other); and records the last key it moved.
 /// 3. The step that finds no key left drops version 6's four databases and `meta/migration`.
@@ -261,5 +269,58 @@ struct Version7Migration {
         for dbi in [legacy.primary, legacy.topics, legacy.hashes, legacy.runs] { try txn.dropDatabase(dbi) }
         try txn.delete(dbs.meta, Schema.Meta.migration)
         return true
+    }
+}
+
+/// The migration of a version 7 store to version 8, whole index runs at a time, at least
+/// `step` entries per write transaction (a run is never split):
+///
+/// 1. The first step records version 8 and `meta/runMigration` (a version 7 build then
+///    refuses the store, and a read-only open of this build asks for a read-write one).
+/// 2. Each step rewrites runs in place, oldest first: a run whose topic entries are still
+///    schema 7's 18 bytes is read, deleted and written back under the same key as 14-byte
+///    entries (the hash prefix dropped, re-sorted: within one topic and second the order was
+///    by prefix, now by location), and likewise its 8-byte hash entries as 6-byte ones (the
+///    prefix cut to 22 bits, the sent time to its 64-second bucket; entries that become equal
+///    are one). A run's size tells whether it is done, so a step needs no other bookkeeping.
+/// 3. The step that finds no run left to rewrite deletes `meta/runMigration`.
+///
+/// Blocks, the primary index, the sync buckets, the topic directory and the tier index do not
+/// change. A crash loses at most the step under way. Disk: each step's transaction holds the
+/// rewritten runs beside the old ones' pages (at most about 20 bytes per envelope it moves).
+struct Version8Migration {
+    let environment: Environment
+    let dbs: Databases
+    let step: Int
+
+    func run() throws(StoreError) {
+        while try !environment.write({ (txn) throws(StoreError) -> Bool in try self.step(txn) }) {}
+    }
+
+    /// One step; returns true when the migration is complete.
+    func step(_ txn: Transaction) throws(StoreError) -> Bool {
+        if try txn.get(dbs.meta, Schema.Meta.runMigration) == nil {
+            try txn.put(dbs.meta, Schema.Meta.schema, BigEndian.bytes(Schema.version))
+            try txn.put(dbs.meta, Schema.Meta.runMigration, [])
+        }
+        var moved = 0
+        for run in try IndexRuns.runs(txn, dbs) {
+            guard moved < step else { return false }
+            moved += try rewrite(run.id, in: dbs.topics, txn) { (old: Version7TopicIndexEntry) in old.current }
+            moved += try rewrite(run.id, in: dbs.hashes, txn) { (old: Version7HashIndexEntry) in old.current }
+        }
+        try txn.delete(dbs.meta, Schema.Meta.runMigration)
+        return true
+    }
+
+    /// Rewrites run `id` of `dbi` in the current format when it still holds `Old` entries;
+    /// returns how many it read.
+    private func rewrite<Old: IndexEntry, New: IndexEntry>(_ id: UInt32, in dbi: MDB_dbi, _ txn: Transaction,
+                                                          _ convert: (Old) -> New) throws(StoreError) -> Int {
+        guard let first = try txn.get(dbi, IndexRuns.key(run: id)), first.count == Old.byteCount else { return 0 }
+        let entries: [Old] = try IndexRuns.entries(of: id, in: dbi, txn)
+        try IndexRuns.delete(run: id, from: dbi, txn)
+        try IndexRuns.write(IndexRuns.sortedDistinct(entries.map(convert)), run: id, into: dbi, txn, appending: false)
+        return entries.count
     }
 }

@@ -12,8 +12,10 @@ public struct StoreConfiguration: Hashable, Sendable {
     /// (the default) compresses each record on its own. Records compressed with a dictionary
     /// read back whatever this says.
     public var dictionary: DictionaryPolicy?
-    /// Envelopes moved per write transaction when a schema 6 store is migrated to 7 at open
-    /// (each transaction commits its progress, so an interrupted migration resumes there).
+    /// Envelopes moved per write transaction when a schema 6 store is migrated to 7 at open,
+    /// and index entries rewritten per transaction (whole runs) when a schema 7 store is
+    /// migrated to 8 (each transaction commits its progress, so an interrupted migration
+    /// resumes there).
     public var migrationStep: Int
 
     /// A configuration; the defaults are zstd level 3 without a dictionary, 30-day retention,

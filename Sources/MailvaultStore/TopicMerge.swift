@@ -3,13 +3,14 @@ import MailvaultCore
 
 /// Merges the topic index's per-topic lists into one ascending stream of entries.
 ///
-/// Each run holds its entries sorted by (topic, sent, hash prefix, location), so one topic's
+/// Each run holds its entries sorted by (topic, sent, location), so one topic's
 /// entries are contiguous and sorted: a query for k topics over r runs opens up to k·r cursors,
-/// positions each at (topic, the page's first sent time and hash prefix) with
+/// positions each at (topic, the page's first sent time) with
 /// MDB_GET_BOTH_RANGE (O(log n)), and pops the smallest head from a binary heap:
 /// O(k·r log n + results log(k·r)) in all, however many envelopes of other topics the time
-/// range holds. Entries come out in (sent, hash prefix, location) order; each names where its
-/// record lies, so the reader reads each envelope once (`QueryPlanner`).
+/// range holds. Entries come out in (sent, location) order; each names where its record lies,
+/// so the reader reads each envelope once, and orders the envelopes of one second by their
+/// hashes (`QueryPlanner`).
 struct TopicMerge {
     private struct Head {
         let entry: TopicIndexEntry
@@ -17,8 +18,7 @@ struct TopicMerge {
 
         static func < (lhs: Head, rhs: Head) -> Bool {
             let (l, r) = (lhs.entry, rhs.entry)
-            return (l.sent, l.prefix, l.location.block, l.location.offset)
-                < (r.sent, r.prefix, r.location.block, r.location.offset)
+            return (l.sent, l.location.block, l.location.offset) < (r.sent, r.location.block, r.location.offset)
         }
     }
 
@@ -38,7 +38,7 @@ struct TopicMerge {
         for run in runs {
             for topic in ordered {
                 let cursor = try txn.cursor(dbi)
-                let start = TopicIndexEntry.first(topic: topic, sent: lower.sent, prefix: PrimaryEntry.prefix(of: lower.hash))
+                let start = TopicIndexEntry.first(topic: topic, sent: lower.sent)
                 guard let first = try cursor.get(MDB_GET_BOTH_RANGE, key: IndexRuns.key(run: run.id), value: start.bytes),
                       let entry = TopicMerge.entry(first.value, topic: topic, upperSent: upperSent) else { continue }
                 heap.append(Head(entry: entry, slot: cursors.count))

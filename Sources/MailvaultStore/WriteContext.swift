@@ -169,9 +169,11 @@ final class WriteContext {
         if !tiers.isEmpty {
             try txn.delete(dbs.tiers, [retention.tier(forPoW: Double(pow), sorted: tiers)], value: key.bytes)
         }
-        // A hash entry (sent, hash[0..<4]) also serves any other envelope with that pair.
-        if try primary.candidates(sent: key.sent, prefix: entry.prefix).isEmpty {
-            try indexRuns.remove(HashIndexEntry(key: key))
+        // A hash entry (22 bits of prefix, bucket) also serves any other envelope of the
+        // bucket whose prefix starts with those bits.
+        let hashEntry = HashIndexEntry(key: key)
+        if try primary.entries(inBucket: hashEntry.bucket, where: hashEntry.matches(prefix:)).isEmpty {
+            try indexRuns.remove(hashEntry)
         }
         counters.count -= 1
         counters.rawBytes -= UInt64(rawLength)

@@ -13,7 +13,7 @@ struct IndexRunsTests {
         for _ in 0..<50 {
             let lists = (0..<Int(random.next() % 6)).map { _ in
                 (0..<Int(random.next() % 40)).map { _ in
-                    HashIndexEntry(prefix: UInt32(random.next() % 5), sent: UInt32(random.next() % 4))
+                    HashIndexEntry(prefix: UInt32(random.next() % 5) << 10, sent: UInt32(random.next() % 4) << 6)
                 }.sorted()
             }
             var plain: [HashIndexEntry] = []
@@ -36,12 +36,20 @@ struct IndexRunsTests {
         }
         #expect(topics.sorted().map(\.bytes) == topics.map(\.bytes).sorted { $0.lexicographicallyPrecedes($1) })
         for entry in topics {
-            #expect(entry.bytes == [UInt8](entry.topic.bytes) + BigEndian.bytes(entry.sent) + BigEndian.bytes(entry.prefix)
-                + entry.location.bytes)
+            #expect(entry.bytes == [UInt8](entry.topic.bytes) + BigEndian.bytes(entry.sent) + entry.location.bytes)
             #expect(entry.bytes.withUnsafeBytes { TopicIndexEntry(raw: $0) } == entry)
         }
         let version3 = topics.map { Version3TopicIndexEntry(topic: $0.topic, key: EnvelopeKey(sent: $0.sent, hash: Hash256(
-            w0: UInt64($0.prefix) << 32 | (random.next() & 0xFFFF_FFFF), w1: random.next(), w2: random.next(), w3: random.next()))) }
+            w0: (random.next() % 2) << 63 | random.next() >> 1, w1: random.next(), w2: random.next(), w3: random.next()))) }
+        let version7 = version3.map { Version7TopicIndexEntry(topic: $0.topic, key: $0.key, location: Location(
+            block: UInt32(random.next() % 2) << 31, offset: UInt16(random.next() % 2))) }
+        #expect(version7.sorted().map(\.bytes) == version7.map(\.bytes).sorted { $0.lexicographicallyPrecedes($1) })
+        for entry in version7 {
+            #expect(entry.bytes == [UInt8](entry.topic.bytes) + BigEndian.bytes(entry.sent) + BigEndian.bytes(entry.prefix)
+                + entry.location.bytes)
+            #expect(entry.bytes.withUnsafeBytes { Version7TopicIndexEntry(raw: $0) } == entry)
+            #expect(entry.current == TopicIndexEntry(topic: entry.topic, sent: entry.sent, location: entry.location))
+        }
         #expect(version3.sorted().map(\.bytes) == version3.map(\.bytes).sorted { $0.lexicographicallyPrecedes($1) })
         for entry in version3 {
             #expect(entry.bytes == [UInt8](entry.topic.bytes) + entry.key.bytes)
@@ -70,9 +78,16 @@ struct IndexRunsTests {
         }
         #expect(hashes.sorted().map(\.bytes) == hashes.map(\.bytes).sorted { $0.lexicographicallyPrecedes($1) })
         for entry in hashes {
-            #expect(entry.bytes == BigEndian.bytes(entry.prefix) + BigEndian.bytes(entry.sent))
             #expect(entry.bytes.withUnsafeBytes { HashIndexEntry(raw: $0) } == entry)
         }
+        // 22 bits of prefix, then the 26-bit bucket (`sent >> 6`); worked out by hand.
+        let example = HashIndexEntry(prefix: 0xABCD_EF12, sent: 0x1234_5678)
+        #expect(example.bytes == [0xAB, 0xCD, 0xEC, 0x48, 0xD1, 0x59])
+        #expect(example.prefix == 0x2A_F37B && example.bucket == 0x48_D159)
+        #expect(example.matches(prefix: 0xABCD_EC00) && example.matches(prefix: 0xABCD_EFFF) && !example.matches(prefix: 0xABCD_F000))
+        let key = EnvelopeKey(sent: 0x1234_5678, hash: Hash256(w0: 0xABCD_EF12_0000_0000, w1: 0, w2: 0, w3: 0))
+        #expect(Version7HashIndexEntry(key: key).bytes == [0xAB, 0xCD, 0xEF, 0x12, 0x12, 0x34, 0x56, 0x78])
+        #expect(Version7HashIndexEntry(key: key).current == example)
     }
 
     @Test("lookups, presence, dedupe and topic queries hold after every commit, merge, reopen and sweep")

@@ -67,11 +67,12 @@ enum LegacyStores {
                 }
                 block = try blocks.get(MDB_NEXT)
             }
-            // The runs, their topic entries cut to version 6's and their hash entries as they are.
+            // The runs, with version 6's topic entries and 8-byte hash entries of the keys
+            // their topic entries name.
             for run in try IndexRuns.runs(txn, dbs) {
                 let topics: [TopicIndexEntry] = try IndexRuns.entries(of: run.id, in: dbs.topics, txn)
-                let hashes: [HashIndexEntry] = try IndexRuns.entries(of: run.id, in: dbs.hashes, txn)
                 let cut = IndexRuns.sortedDistinct(topics.map { Version6TopicIndexEntry(topic: $0.topic, key: keys[$0.location]!) })
+                let hashes = IndexRuns.sortedDistinct(topics.map { Version7HashIndexEntry(key: keys[$0.location]!) })
                 try IndexRuns.write(cut, run: run.id, into: legacy.topics, txn)
                 try IndexRuns.write(hashes, run: run.id, into: legacy.hashes, txn)
                 try txn.put(legacy.runs, BigEndian.bytes(run.id), [run.level])
@@ -81,6 +82,36 @@ enum LegacyStores {
             try txn.delete(dbs.meta, Schema.Meta.version7Blocks)
             try txn.delete(dbs.meta, Schema.Meta.version3Blocks)
             try txn.put(dbs.meta, Schema.Meta.schema, BigEndian.bytes(UInt32(6)))
+        }
+    }
+
+    /// Puts the store into schema 7's layout: each run rewritten in place with 18-byte topic
+    /// entries (`BE32(topic) ++ BE32(sent) ++ hash[0..<4] ++ location`) and 8-byte hash
+    /// entries (`hash[0..<4] ++ BE32(sent)`) of the keys its topic entries name. Blocks and the
+    /// primary index are schema 7's already.
+    static func rewriteAsVersion7(_ store: EnvelopeStore) throws {
+        let (dbs, codec) = (store.dbs, store.codec)
+        try store.environment.write { (txn) throws(StoreError) in
+            let snapshot = try ReadSnapshot(txn: txn, dbs: dbs)
+            var keys: [Location: EnvelopeKey] = [:]
+            var cursor = try snapshot.keyCursor(codec: codec)
+            var entry = try cursor.first()
+            while let current = entry {
+                keys[current.location] = current.key
+                entry = try cursor.next()
+            }
+            for run in try IndexRuns.runs(txn, dbs) {
+                let topics: [TopicIndexEntry] = try IndexRuns.entries(of: run.id, in: dbs.topics, txn)
+                let old = IndexRuns.sortedDistinct(topics.map {
+                    Version7TopicIndexEntry(topic: $0.topic, key: keys[$0.location]!, location: $0.location)
+                })
+                let hashes = IndexRuns.sortedDistinct(topics.map { Version7HashIndexEntry(key: keys[$0.location]!) })
+                try IndexRuns.delete(run: run.id, from: dbs.topics, txn)
+                try IndexRuns.delete(run: run.id, from: dbs.hashes, txn)
+                try IndexRuns.write(old, run: run.id, into: dbs.topics, txn, appending: false)
+                try IndexRuns.write(hashes, run: run.id, into: dbs.hashes, txn, appending: false)
+            }
+            try txn.put(dbs.meta, Schema.Meta.schema, BigEndian.bytes(UInt32(7)))
         }
     }
 

@@ -287,6 +287,73 @@ struct SchemaMigratorTests {
         store.close()
     }
 
+    @Test("a version 7 store is migrated at open a few runs per step, resuming after a crash between steps")
+    func migratesVersion7() async throws {
+        let directory = TemporaryDirectory("migrate7")
+        defer { directory.remove() }
+        var factory = EnvelopeFactory(seed: 71, topicCount: 5)
+        // Two envelopes a second over five topics: topics share seconds, so pages must order
+        // envelopes of one second by hash.
+        let envelopes = (0..<600).map { factory.envelope(sent: UInt32(80_000 + $0 / 2)) }
+        do {
+            let store = try EnvelopeStore.open(at: directory.path)
+            for batch in stride(from: 0, to: envelopes.count, by: 100) {
+                _ = try await store.ingest(Array(envelopes[batch..<(batch + 100)]))
+            }
+            #expect(try store.runDirectory().count == 6)
+            try LegacyStores.rewriteAsVersion7(store)
+            // One step of the migration commits, then the process "dies": version 8 and the
+            // marker are recorded, the first run is rewritten, the others are not.
+            let migration = Version8Migration(environment: store.environment, dbs: store.dbs, step: 1)
+            let done = try store.environment.write { (txn) throws(StoreError) -> Bool in try migration.step(txn) }
+            #expect(!done)
+            let runs = try store.runDirectory()
+            let sizes = try store.environment.read { (txn) throws(StoreError) -> [Int] in
+                var sizes: [Int] = []
+                for run in runs { sizes.append(try txn.get(store.dbs.topics, IndexRuns.key(run: run.id))?.count ?? 0) }
+                return sizes
+            }
+            #expect(sizes == [14] + Array(repeating: 18, count: 5))
+            store.close()
+        }
+        #expect(throws: StoreError.needsMigration(directory: directory.path, version: 7)) {
+            _ = try EnvelopeStore.open(at: directory.path, configuration: StoreConfiguration(readOnly: true))
+        }
+        let store = try EnvelopeStore.open(at: directory.path, configuration: StoreConfiguration(migrationStep: 150))
+        defer { store.close() }
+        #expect(try store.stats().schemaVersion == 8)
+        let (dbs, runs) = (store.dbs, try store.runDirectory())
+        try store.environment.read { (txn) throws(StoreError) in
+            #expect(try txn.get(dbs.meta, Schema.Meta.runMigration) == nil)
+            for run in runs {
+                #expect(try txn.get(dbs.topics, IndexRuns.key(run: run.id))?.count == TopicIndexEntry.byteCount)
+                #expect(try txn.get(dbs.hashes, IndexRuns.key(run: run.id))?.count == HashIndexEntry.byteCount)
+            }
+            #expect(try txn.count(dbs.topics) == envelopes.count)
+        }
+        #expect(try store.presence(of: envelopes.map(\.hash)).allSatisfy { $0 })
+        for envelope in envelopes.prefix(50) { #expect(try store.envelope(hash: envelope.hash) == envelope) }
+        for topic in factory.topics {
+            let expected = envelopes.filter { $0.topic == topic }.map(\.storeKey).sorted()
+            #expect(try store.query(HistoryQuery(topics: [topic], limit: 1000)).envelopes.map(\.storeKey) == expected)
+            // Pages of 7 cut inside seconds: their cursors resume exactly.
+            var keys: [EnvelopeKey] = []
+            var query = HistoryQuery(topics: [topic], limit: 7)
+            while true {
+                let page = try store.hashes(query)
+                keys += page.entries.map(\.key)
+                guard let next = page.next else { break }
+                query.cursor = next
+            }
+            #expect(keys == expected)
+        }
+        try store.expectSyncBucketsExact()
+        // Removing half keeps the others findable (hash entries shared within a bucket stay).
+        let report = try await store.sweep(now: 80_150 + RetentionPolicy().maximumAge)
+        #expect(report.expired == 300)
+        #expect(try store.presence(of: envelopes.map(\.hash)) == envelopes.map { $0.sentTime >= 80_150 })
+    }
+
     /// After a migration: each topic's page holds exactly its envelopes, the topic index has an
     /// entry per envelope, and the legacy index databases are gone.
     func expectMigrated(_ store: EnvelopeStore, _ envelopes: [Envelope], topics: [Topic],

@@ -80,7 +80,7 @@ struct StoreCrashTests {
         #expect(acknowledged.count > 1000, "the probe should have acknowledged plenty in \(rounds) rounds")
     }
 
-    @Test("SIGKILL during the migration to schema 7 leaves a store that refuses readers and finishes migrating at the next open")
+    @Test("SIGKILL during the migration from schema 6 leaves a store that refuses readers and finishes migrating at the next open")
     func killedMigrationResumes() async throws {
         let probe = try #require(StoreCrashTests.probe, "build the StoreCrashProbe product first")
         let source = TemporaryDirectory("crash-migrate-source")
@@ -97,7 +97,7 @@ struct StoreCrashTests {
             store.close()
         }
         // Steps of 40 envelopes: 100 durable commits. Kill the probe at growing delays until a
-        // kill lands inside the migration (schema 7 recorded, meta/migration still there).
+        // kill lands inside the migration (schema 8 recorded, meta/migration still there).
         var interrupted = false
         for delay in [5, 10, 20, 30, 45, 60, 80, 110, 150, 200, 260] where !interrupted {
             directory.remove()
