@@ -19,6 +19,9 @@ import Synchronization
 //                                          and again: microseconds per page (the API's own cost)
 //   ServerReport ingest DIR SECONDS TASKS  durable ingest of batches of 100 1 KiB envelopes from
 //                                          TASKS concurrent callers: envelopes/s
+//   ServerReport presence DIR SECONDS      lookups by hash on one thread: `presence(of:)` of
+//                                          batches of 50 stored and 50 unknown hashes, and
+//                                          `envelope(hash:)` of stored ones: microseconds each
 // Every figure is one line `name value unit`.
 
 /// The store's time span and topics, shared with Benchmarks/wrk/query.lua.
@@ -166,8 +169,48 @@ func measureIngest(_ directory: String, duration: Double, tasks: Int) async thro
     report("inprocess_ingest_rate", Double(stored) / elapsed, "envelopes/s")
 }
 
+func measureLookups(_ directory: String, duration: Double) throws {
+    let store = try EnvelopeStore.open(at: directory, configuration: StoreConfiguration(readOnly: true))
+    defer { store.close() }
+    // 10,000 stored hashes: 100 pages of 100 keys from random times; as many random unknown ones.
+    var generator = SplitMix64(seed: 11)
+    var stored: [Hash256] = []
+    for _ in 0..<100 {
+        let from = Layout.base + UInt32(generator.next() % UInt64(Layout.span - 86_400))
+        stored += try store.hashes(HistoryQuery(from: from, to: Layout.base + Layout.span, limit: 100)).entries.map(\.key.hash)
+    }
+    let unknown = (0..<stored.count).map { _ in
+        Hash256(w0: generator.next(), w1: generator.next(), w2: generator.next(), w3: generator.next())
+    }
+    func timed(_ body: (Int) throws -> Int) throws -> Double {
+        var done = 0
+        var round = 0
+        let start = ContinuousClock.now
+        while seconds(ContinuousClock.now - start) < duration {
+            done += try body(round)
+            round += 1
+        }
+        return seconds(ContinuousClock.now - start) * 1e6 / Double(done)
+    }
+    let presence = try timed { round in
+        let offset = round * 50 % (stored.count - 50)
+        let batch = Array(stored[offset..<(offset + 50)] + unknown[offset..<(offset + 50)])
+        let found = try store.presence(of: batch)
+        guard found == Array(repeating: true, count: 50) + Array(repeating: false, count: 50) else {
+            fail("presence answered wrongly")
+        }
+        return batch.count
+    }
+    report("presence", presence, "us/hash")
+    let lookup = try timed { round in
+        guard try store.envelope(hash: stored[round % stored.count]) != nil else { fail("a stored hash was not found") }
+        return 1
+    }
+    report("envelope_by_hash", lookup, "us/lookup")
+}
+
 let arguments = CommandLine.arguments
-guard arguments.count >= 4 else { fail("usage: ServerReport populate DIR COUNT | query DIR SECONDS THREADS | encode DIR SECONDS | ingest DIR SECONDS TASKS") }
+guard arguments.count >= 4 else { fail("usage: ServerReport populate DIR COUNT | query DIR SECONDS THREADS | encode DIR SECONDS | ingest DIR SECONDS TASKS | presence DIR SECONDS") }
 let directory = arguments[2]
 switch arguments[1] {
 case "populate":
@@ -182,6 +225,8 @@ case "encode":
 case "ingest":
     guard arguments.count >= 5 else { fail("ingest DIR SECONDS TASKS") }
     try await measureIngest(directory, duration: Double(arguments[3]) ?? 10, tasks: Int(arguments[4]) ?? 16)
+case "presence":
+    try measureLookups(directory, duration: Double(arguments[3]) ?? 5)
 default:
     fail("unknown mode \(arguments[1])")
 }
