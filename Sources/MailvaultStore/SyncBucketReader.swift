@@ -216,16 +216,31 @@ struct SyncBucketReader {
         return pieces
     }
 
-    /// The keys of `[lower, upper)` read from the primary index.
+    /// The count and hash sum of the keys of `[lower, upper)`, read from the primary index. A
+    /// sum needs no order: an entry whose (sent, prefix) lies strictly between the bounds' is in
+    /// the range whatever the rest of its hash, and those records are hashed together in the
+    /// SIMD lanes; only entries that share a bound's (sent, prefix) are hashed one by one, to
+    /// compare them with it.
     private func scanned(from lower: EnvelopeKey, to upper: EnvelopeKey?) throws(StoreError) -> Segment {
         var summary = KeySetSummary.empty
-        var cursor = try snapshot.keyCursor(codec: codec)
-        var entry = try cursor.seek(lower, before: upper)
+        let low = (lower.sent, PrimaryEntry.prefix(of: lower.hash))
+        let high = upper.map { ($0.sent, PrimaryEntry.prefix(of: $0.hash)) }
+        let cursor = try PrimaryIndex(txn: snapshot.txn, dbi: snapshot.dbs.primary).entries()
+        var inside: [Location] = []
+        var entry = try cursor.seek(sent: low.0, prefix: low.1)
         while let current = entry {
-            if let upper, current.key >= upper { break }
-            summary.add(current.key.hash)
+            let position = (current.sent, current.prefix)
+            let atUpper = high.map { position == $0 } ?? false
+            if let high, position > high { break }
+            if position == low || atUpper {
+                let key = EnvelopeKey(sent: current.sent, hash: try snapshot.hash(at: current.location, codec: codec))
+                if key >= lower, upper.map({ key < $0 }) ?? true { summary.add(key.hash) }
+            } else {
+                inside.append(current.location)
+            }
             entry = try cursor.next()
         }
+        for hash in try snapshot.hashes(at: inside, codec: codec) { summary.add(hash) }
         return Segment(lower: lower, upper: upper, summary: summary, level: nil)
     }
 

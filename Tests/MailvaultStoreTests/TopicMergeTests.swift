@@ -60,6 +60,12 @@ struct TopicMergeTests {
         #expect(try store.keys(from: EnvelopeKey.first(sent: 500), to: EnvelopeKey.first(sent: 501), limit: 10)
             == all.filter { $0.sent == 500 })
 
+        // A range summary bounded between the two counts each on its own side.
+        let middle = ordered[1].storeKey
+        #expect(try store.keySummary(from: middle, to: nil) == expectedSummary(all.filter { $0 >= middle }))
+        #expect(try store.keySummary(from: .first(sent: 0), to: middle) == expectedSummary(all.filter { $0 < middle }))
+        #expect(try store.keySummary(from: ordered[0].storeKey, to: middle) == expectedSummary([ordered[0].storeKey]))
+
         // Removing one keeps the other findable: its hash entry (same sent and prefix) stays.
         try removeDirectly(store, ordered[0].storeKey)
         #expect(try store.presence(of: pair.map(\.hash)) == pair.map { $0 != ordered[0] })
