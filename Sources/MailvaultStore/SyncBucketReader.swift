@@ -36,17 +36,32 @@ struct SyncBucketReader {
     // MARK: Keys
 
     /// The stored keys in `[lower, upper)`, ascending, at most `limit`.
+    ///
+    /// The primary index's entries come in (sent, prefix) order, which is the keys' order but
+    /// for ties: the walk collects `limit` entries past `lower`'s (sent, prefix), and the ones
+    /// tying with the last, without reading a record; then hashes them all together in the
+    /// SIMD lanes, sorts (only ties move) and cuts the keys to the range.
     func keys(from lower: EnvelopeKey, to upper: EnvelopeKey?, limit: Int) throws(StoreError) -> [EnvelopeKey] {
-        var keys: [EnvelopeKey] = []
-        guard limit > 0 else { return keys }
-        var cursor = try snapshot.keyCursor(codec: codec)
-        var entry = try cursor.seek(lower, before: upper)
-        while let current = entry, keys.count < limit {
-            if let upper, current.key >= upper { break }
-            keys.append(current.key)
+        guard limit > 0 else { return [] }
+        let low = (lower.sent, PrimaryEntry.prefix(of: lower.hash))
+        let high = upper.map { ($0.sent, PrimaryEntry.prefix(of: $0.hash)) }
+        let cursor = try PrimaryIndex(txn: snapshot.txn, dbi: snapshot.dbs.primary).entries()
+        var entries: [PrimaryEntry] = []
+        // Entries at `lower`'s own (sent, prefix) may sort before it: they do not count.
+        var atLower = 0
+        var entry = try cursor.seek(sent: low.0, prefix: low.1)
+        while let current = entry {
+            let position = (current.sent, current.prefix)
+            if let high, position > high { break }
+            if entries.count - atLower >= limit, let last = entries.last, (last.sent, last.prefix) != position { break }
+            if position == low { atLower += 1 }
+            entries.append(current)
             entry = try cursor.next()
         }
-        return keys
+        let hashes = try snapshot.hashes(at: entries.map(\.location), codec: codec)
+        var keys = zip(entries, hashes).map { EnvelopeKey(sent: $0.sent, hash: $1) }
+        keys.sort()
+        return Array(keys.lazy.filter { key in key >= lower && upper.map({ key < $0 }) ?? true }.prefix(limit))
     }
 
     // MARK: Split

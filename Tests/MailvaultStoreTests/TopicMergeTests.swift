@@ -60,6 +60,14 @@ struct TopicMergeTests {
         #expect(try store.keys(from: EnvelopeKey.first(sent: 500), to: EnvelopeKey.first(sent: 501), limit: 10)
             == all.filter { $0.sent == 500 })
 
+        // Key lists starting inside the collision, or just past both of its keys.
+        let pairSent = ordered[0].storeKey.sent
+        let past = EnvelopeKey(sent: pairSent, hash: Hash256(w0: 0x9B67_6B9B_FFFF_FFFF, w1: .max, w2: .max, w3: .max))
+        for (start, limit) in [(ordered[0].storeKey, 1), (ordered[1].storeKey, 1), (ordered[0].storeKey, 2), (past, 1), (past, 3)] {
+            #expect(try store.keys(from: start, to: nil, limit: limit) == Array(all.filter { $0 >= start }.prefix(limit)))
+        }
+        #expect(try store.keys(from: .first(sent: 0), to: ordered[1].storeKey, limit: 10) == all.filter { $0 < ordered[1].storeKey })
+
         // A range summary bounded between the two counts each on its own side.
         let middle = ordered[1].storeKey
         #expect(try store.keySummary(from: middle, to: nil) == expectedSummary(all.filter { $0 >= middle }))
