@@ -36,10 +36,12 @@ struct ReadSnapshot {
     func records(at locations: some Collection<Location>) throws(StoreError) -> [Record] {
         var blocks: [UnsafeRawBufferPointer] = []
         blocks.reserveCapacity(locations.count)
+        // Records in time order mostly share a block: one lookup for each run of them.
+        var previous: (id: UInt32, block: UnsafeRawBufferPointer)?
         for location in locations {
-            guard let block = try txn.get(dbs.blocks, BigEndian.bytes(location.block)) else {
-                throw .corrupt("block \(location.block) is missing")
-            }
+            let found = previous?.id == location.block ? previous?.block : try txn.get(dbs.blocks, BigEndian.bytes(location.block))
+            guard let block = found else { throw .corrupt("block \(location.block) is missing") }
+            previous = (location.block, block)
             if Int(location.offset) < block.count, let base = block.baseAddress {
                 mailvault_prefetch(base + Int(location.offset))
                 mailvault_prefetch(base + Int(location.offset) + 64)
