@@ -90,16 +90,28 @@ struct PrimaryIndex {
     }
 
     /// The entries of one 64-second bucket (`sent >> PrimaryEntry.bucketShift`) whose hash
-    /// prefix passes `matches`: the whole bucket is read (about 25 entries at a million
-    /// envelopes a month), as a hash entry names only the bucket.
+    /// prefix passes `matches`: the whole bucket is scanned (about 25 entries at a million
+    /// envelopes a month), as a hash entry names only the bucket, a page of packed values at
+    /// a time (`MDB_GET_MULTIPLE`), decoding only the entries that match.
     func entries(inBucket bucket: UInt32, where matches: (UInt32) -> Bool) throws(StoreError) -> [PrimaryEntry] {
         var found: [PrimaryEntry] = []
         let cursor = try txn.cursor(dbi)
-        var entry = try cursor.get(MDB_SET_KEY, key: BigEndian.bytes(bucket))
-        while let current = entry {
-            let stored = try PrimaryEntry(bucket: current.key, value: current.value)
-            if matches(stored.prefix) { found.append(stored) }
-            entry = try cursor.get(MDB_NEXT_DUP)
+        guard let first = try cursor.get(MDB_SET_KEY, key: BigEndian.bytes(bucket)) else { return found }
+        // A lone value has no duplicate page: MDB_GET_MULTIPLE returns nothing for it.
+        let lone = try cursor.duplicateCount() == 1
+        var chunk = lone ? first.value : try cursor.get(MDB_GET_MULTIPLE)?.value
+        let size = PrimaryEntry.valueByteCount
+        while let values = chunk {
+            guard values.count % size == 0 else { throw .corrupt("a primary value page of \(values.count) bytes") }
+            for offset in stride(from: 0, to: values.count, by: size) where matches(BigEndian.uint32(values, at: offset + 1)) {
+                let low = UInt32(values[offset])
+                guard low <= PrimaryEntry.lowMask else { throw .corrupt("a primary entry's second \(low) is out of its bucket") }
+                found.append(PrimaryEntry(sent: bucket << PrimaryEntry.bucketShift | low,
+                                          prefix: BigEndian.uint32(values, at: offset + 1),
+                                          location: Location(block: BigEndian.uint32(values, at: offset + 5),
+                                                             offset: BigEndian.uint16(values, at: offset + 9))))
+            }
+            chunk = lone ? nil : try cursor.get(MDB_NEXT_MULTIPLE)?.value
         }
         return found
     }

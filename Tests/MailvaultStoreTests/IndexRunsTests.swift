@@ -90,6 +90,33 @@ struct IndexRunsTests {
         #expect(Version7HashIndexEntry(key: key).current == example)
     }
 
+    @Test("a bucket's scan reads every duplicate page of a crowded bucket, and a lone entry; lookups find them all")
+    func bucketScan() async throws {
+        let directory = TemporaryDirectory("bucket-scan")
+        defer { directory.remove() }
+        let store = try EnvelopeStore.open(at: directory.path)
+        defer { store.close() }
+        var factory = EnvelopeFactory(seed: 17, topicCount: 3)
+        // 700 envelopes in one 64-second bucket (7.7 KB of entries: a sub-database of several
+        // pages) and one alone in the next.
+        let crowded = (0..<700).map { factory.envelope(sent: UInt32(6400 + $0 % 64), maximumLength: 40) }
+        let lone = factory.envelope(sent: 6464 + 5, maximumLength: 40)
+        _ = try await store.ingest(crowded + [lone])
+        let entries = try store.environment.read { (txn) throws(StoreError) -> ([PrimaryEntry], [PrimaryEntry], [PrimaryEntry]) in
+            let primary = PrimaryIndex(txn: txn, dbi: store.dbs.primary)
+            return (try primary.entries(inBucket: 100, where: { _ in true }),
+                    try primary.entries(inBucket: 101, where: { _ in true }),
+                    try primary.entries(inBucket: 100, where: { $0 >> 31 == 1 }))
+        }
+        let keys = crowded.map(\.storeKey).sorted()
+        #expect(entries.0.map(\.sent) == keys.map(\.sent))
+        #expect(entries.0.map(\.prefix) == keys.map { PrimaryEntry.prefix(of: $0.hash) })
+        #expect(entries.1.map(\.sent) == [lone.sentTime])
+        #expect(entries.2.map(\.prefix) == keys.map { PrimaryEntry.prefix(of: $0.hash) }.filter { $0 >> 31 == 1 })
+        #expect(try store.presence(of: (crowded + [lone]).map(\.hash)).allSatisfy { $0 })
+        for envelope in crowded.prefix(20) + [lone] { #expect(try store.envelope(hash: envelope.hash) == envelope) }
+    }
+
     @Test("lookups, presence, dedupe and topic queries hold after every commit, merge, reopen and sweep")
     func lookupsAcrossMerges() async throws {
         let directory = TemporaryDirectory("runs")
