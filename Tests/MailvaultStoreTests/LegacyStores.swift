@@ -44,13 +44,7 @@ enum LegacyStores {
             let snapshot = try ReadSnapshot(txn: txn, dbs: dbs)
             let legacy = try Version6Databases.open(txn, dbs, create: true)
             // Every live record in block order, with its key.
-            var keys: [Location: EnvelopeKey] = [:]
-            var cursor = try snapshot.keyCursor(codec: codec)
-            var entry = try cursor.first()
-            while let current = entry {
-                keys[current.location] = current.key
-                entry = try cursor.next()
-            }
+            let keys = try storedKeys(snapshot, codec: codec)
             var live: [(key: EnvelopeKey, record: [UInt8])] = []
             let blocks = try txn.cursor(dbs.blocks)
             var block = try blocks.get(MDB_FIRST)
@@ -85,6 +79,18 @@ enum LegacyStores {
         }
     }
 
+    /// The key of every stored envelope, by where its record lies.
+    static func storedKeys(_ snapshot: ReadSnapshot, codec: RecordCodec) throws(StoreError) -> [Location: EnvelopeKey] {
+        var keys: [Location: EnvelopeKey] = [:]
+        var cursor = try snapshot.keyCursor(codec: codec)
+        var entry = try cursor.first()
+        while let current = entry {
+            keys[current.location] = current.key
+            entry = try cursor.next()
+        }
+        return keys
+    }
+
     /// Puts the store into schema 7's layout: each run rewritten in place with 18-byte topic
     /// entries (`BE32(topic) ++ BE32(sent) ++ hash[0..<4] ++ location`) and 8-byte hash
     /// entries (`hash[0..<4] ++ BE32(sent)`) of the keys its topic entries name. Blocks and the
@@ -92,14 +98,7 @@ enum LegacyStores {
     static func rewriteAsVersion7(_ store: EnvelopeStore) throws {
         let (dbs, codec) = (store.dbs, store.codec)
         try store.environment.write { (txn) throws(StoreError) in
-            let snapshot = try ReadSnapshot(txn: txn, dbs: dbs)
-            var keys: [Location: EnvelopeKey] = [:]
-            var cursor = try snapshot.keyCursor(codec: codec)
-            var entry = try cursor.first()
-            while let current = entry {
-                keys[current.location] = current.key
-                entry = try cursor.next()
-            }
+            let keys = try storedKeys(try ReadSnapshot(txn: txn, dbs: dbs), codec: codec)
             for run in try IndexRuns.runs(txn, dbs) {
                 let topics: [TopicIndexEntry] = try IndexRuns.entries(of: run.id, in: dbs.topics, txn)
                 let old = IndexRuns.sortedDistinct(topics.map {
