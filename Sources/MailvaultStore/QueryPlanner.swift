@@ -21,14 +21,14 @@ struct QueryPlanner {
         var budget = query.maximumBytes ?? .max
         var rlps: [UnsafeRawBufferPointer] = []
         rlps.reserveCapacity(keys.count)
-        var inflated = Inflated()
+        var inflated = InflatedRLPs(codec: codec, dictionaries: snapshot.dictionaries)
         defer { inflated.free() }
         for (index, record) in try snapshot.records(at: keys.map(\.location)).enumerated() {
             // The budget is checked on the record's raw length, before decoding it.
             let length = RecordCodec.rawLength(of: record)
             guard length <= budget || index == 0 else { break }
             budget -= min(length, budget)
-            rlps.append(try rlp(of: record, into: &inflated))
+            rlps.append(try inflated.rlp(of: record))
         }
         let hashes = completeKeys(keys.prefix(rlps.count), rlps: rlps)
         var entries: [HistoryEntry] = []
@@ -48,7 +48,7 @@ struct QueryPlanner {
         rlps.reserveCapacity(keys.count)
         var topics: [Topic] = []
         topics.reserveCapacity(keys.count)
-        var inflated = Inflated()
+        var inflated = InflatedRLPs(codec: codec, dictionaries: snapshot.dictionaries)
         defer { inflated.free() }
         for selected in keys {
             // A record is read only for what the index does not say: its hash or its topic.
@@ -58,7 +58,7 @@ struct QueryPlanner {
                 continue
             }
             let record = try snapshot.record(at: selected.location)
-            rlps.append(selected.hashed ? UnsafeRawBufferPointer(start: nil, count: 0) : try rlp(of: record, into: &inflated))
+            rlps.append(selected.hashed ? UnsafeRawBufferPointer(start: nil, count: 0) : try inflated.rlp(of: record))
             topics.append(selected.topic ?? record.topic)
         }
         let hashes = completeKeys(keys[...], rlps: rlps)
@@ -68,23 +68,6 @@ struct QueryPlanner {
             entries.append(HistoryEntry(key: EnvelopeKey(sent: selected.key.sent, hash: hashes[index]), topic: topics[index]))
         }
         return HistoryPage(entries: entries, next: more ? entries.last?.key : nil)
-    }
-
-    /// Decompressed RLPs a page holds until it is built.
-    private struct Inflated {
-        var buffers: [UnsafeMutableRawBufferPointer] = []
-        func free() { for buffer in buffers { buffer.deallocate() } }
-    }
-
-    /// A record's RLP: in place when raw (valid while the read lasts), else decompressed into a
-    /// buffer of `inflated`.
-    private func rlp(of record: Record, into inflated: inout Inflated) throws(StoreError) -> UnsafeRawBufferPointer {
-        guard record.kind != .raw else { return record.payload }
-        let rlp = try codec.rlp(of: record, dictionaries: snapshot.dictionaries)
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: rlp.count, alignment: 8)
-        rlp.withUnsafeBytes { buffer.copyMemory(from: $0) }
-        inflated.buffers.append(buffer)
-        return UnsafeRawBufferPointer(buffer)
     }
 
     /// The full hash of each selected key: as selected when it was hashed then, otherwise the
@@ -131,14 +114,16 @@ struct QueryPlanner {
         let start = HashIndexEntry(prefix: prefix, sent: 0)
         let cursor = try txn.cursor(dbs.hashes)
         let primary = PrimaryIndex(txn: txn, dbi: dbs.primary)
-        var searched: Set<UInt32> = []
+        // Buckets already searched: a handful at most, so a list.
+        var searched: [UInt32] = []
         // Newest first: a lookup is most often for something recent.
         for run in runs.reversed() {
             var entry = try cursor.get(MDB_GET_BOTH_RANGE, key: IndexRuns.key(run: run.id), value: start.bytes)
             while let current = entry, current.value.count == HashIndexEntry.byteCount,
                   case let found = HashIndexEntry(raw: current.value), found.prefix == start.prefix {
                 // Several runs may name one bucket (envelopes of one bucket sharing 22 bits).
-                if searched.insert(found.bucket).inserted {
+                if !searched.contains(found.bucket) {
+                    searched.append(found.bucket)
                     for stored in try primary.entries(inBucket: found.bucket, where: { $0 == prefix })
                     where try self.hash(at: stored.location) == hash {
                         return (EnvelopeKey(sent: stored.sent, hash: hash), stored.location)

@@ -109,21 +109,11 @@ struct ReadSnapshot {
     /// keccak SIMD lanes (`Keccak256.hash(batch:)`; a compressed record is decompressed first).
     func hashes(at locations: [Location], codec: RecordCodec) throws(StoreError) -> [Hash256] {
         guard locations.count > 1 else { return try locations.map { (location) throws(StoreError) in try hash(at: location, codec: codec) } }
-        var inflated: [UnsafeMutableRawBufferPointer] = []
-        defer { for buffer in inflated { buffer.deallocate() } }
+        var inflated = InflatedRLPs(codec: codec, dictionaries: dictionaries)
+        defer { inflated.free() }
         var messages: [UnsafeRawBufferPointer] = []
         messages.reserveCapacity(locations.count)
-        for record in try records(at: locations) {
-            guard record.kind != .raw else {
-                messages.append(record.payload)
-                continue
-            }
-            let rlp = try codec.rlp(of: record, dictionaries: dictionaries)
-            let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: rlp.count, alignment: 8)
-            rlp.withUnsafeBytes { buffer.copyMemory(from: $0) }
-            inflated.append(buffer)
-            messages.append(UnsafeRawBufferPointer(buffer))
-        }
+        for record in try records(at: locations) { messages.append(try inflated.rlp(of: record)) }
         return Keccak256.hash(batch: messages)
     }
 
@@ -173,4 +163,31 @@ struct ReadSnapshot {
         }
         return total
     }
+}
+
+/// The RLPs of records read together, held until the read that needs them is done: a raw
+/// record's in place (valid while its transaction lasts), a compressed one's decompressed into
+/// a buffer kept here until `free()`.
+struct InflatedRLPs {
+    let codec: RecordCodec
+    let dictionaries: DictionarySource
+    private var buffers: [UnsafeMutableRawBufferPointer] = []
+
+    init(codec: RecordCodec, dictionaries: DictionarySource) {
+        self.codec = codec
+        self.dictionaries = dictionaries
+    }
+
+    /// The record's RLP.
+    mutating func rlp(of record: Record) throws(StoreError) -> UnsafeRawBufferPointer {
+        guard record.kind != .raw else { return record.payload }
+        let rlp = try codec.rlp(of: record, dictionaries: dictionaries)
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: rlp.count, alignment: 8)
+        rlp.withUnsafeBytes { buffer.copyMemory(from: $0) }
+        buffers.append(buffer)
+        return UnsafeRawBufferPointer(buffer)
+    }
+
+    /// Releases the decompressed RLPs.
+    func free() { for buffer in buffers { buffer.deallocate() } }
 }
