@@ -198,6 +198,11 @@ struct HashIndexEntry: IndexEntry, Hashable {
         self.init(prefix: PrimaryEntry.prefix(of: key.hash), sent: key.sent)
     }
 
+    /// The entry whose 48-bit value (`prefix << bucketBits | bucket`) is `value`.
+    init(value: UInt64) {
+        self.value = value
+    }
+
     init(raw: UnsafeRawBufferPointer) {
         value = UInt64(BigEndian.uint16(raw)) << 32 | UInt64(BigEndian.uint32(raw, at: 2))
     }
@@ -244,4 +249,74 @@ struct Version7HashIndexEntry: IndexEntry, Hashable {
     }
 
     static func < (lhs: Version7HashIndexEntry, rhs: Version7HashIndexEntry) -> Bool { lhs.value < rhs.value }
+}
+
+/// A topic entry after the one before it in a packed run: `LEB128(Δsent << 1)` when the topic
+/// is the same (the sent time cannot fall), else `LEB128((Δtopic - 1) << 1 | 1) ++
+/// LEB128(zigzag(Δsent))`; then `LEB128(zigzag(Δblock)) ++ BE16(offset)`. One topic's entries
+/// of a large run take about 5 bytes each (a sent time a few thousand seconds on, the same or
+/// the next block, an offset).
+extension TopicIndexEntry: PackedEntry {
+    func appendDelta(after previous: TopicIndexEntry, to out: inout [UInt8]) {
+        if topic == previous.topic {
+            LEB128.append(UInt64(sent - previous.sent) << 1, to: &out)
+        } else {
+            LEB128.append(UInt64(topic.rawValue - previous.topic.rawValue - 1) << 1 | 1, to: &out)
+            LEB128.append(LEB128.zigzag(Int64(sent) - Int64(previous.sent)), to: &out)
+        }
+        LEB128.append(LEB128.zigzag(Int64(location.block) - Int64(previous.location.block)), to: &out)
+        BigEndian.append(location.offset, to: &out)
+    }
+
+    static func delta(after previous: TopicIndexEntry, in chunk: UnsafeRawBufferPointer, at offset: inout Int)
+        -> TopicIndexEntry?
+    {
+        guard let head = LEB128.read(chunk, at: &offset) else { return nil }
+        let topic: Int64
+        let sent: Int64
+        if head & 1 == 0 {
+            topic = Int64(previous.topic.rawValue)
+            sent = Int64(previous.sent) + Int64(head >> 1)
+        } else {
+            guard let change = LEB128.read(chunk, at: &offset) else { return nil }
+            topic = Int64(previous.topic.rawValue) + Int64(head >> 1) + 1
+            sent = Int64(previous.sent) + LEB128.unzigzag(change)
+        }
+        guard let blockChange = LEB128.read(chunk, at: &offset), offset + 2 <= chunk.count else { return nil }
+        let block = Int64(previous.location.block) + LEB128.unzigzag(blockChange)
+        let position = BigEndian.uint16(chunk, at: offset)
+        offset += 2
+        guard let topic = UInt32(exactly: topic), let sent = UInt32(exactly: sent), let block = UInt32(exactly: block) else {
+            return nil
+        }
+        return TopicIndexEntry(topic: Topic(rawValue: topic), sent: sent, location: Location(block: block, offset: position))
+    }
+}
+
+/// A hash entry after the one before it in a packed run: `LEB128(zigzag(Δbucket) << 4 |
+/// min(Δprefix, 15))`, then `LEB128(Δprefix - 15)` when Δprefix is 15 or more. A large run's
+/// prefixes are a few apart, so an entry takes about 3 bytes (the bucket's difference is
+/// random within the run's span of time).
+extension HashIndexEntry: PackedEntry {
+    func appendDelta(after previous: HashIndexEntry, to out: inout [UInt8]) {
+        let prefixChange = UInt64(prefix - previous.prefix)
+        let bucketChange = LEB128.zigzag(Int64(bucket) - Int64(previous.bucket))
+        LEB128.append(bucketChange << 4 | min(prefixChange, 15), to: &out)
+        if prefixChange >= 15 { LEB128.append(prefixChange - 15, to: &out) }
+    }
+
+    static func delta(after previous: HashIndexEntry, in chunk: UnsafeRawBufferPointer, at offset: inout Int)
+        -> HashIndexEntry?
+    {
+        guard let head = LEB128.read(chunk, at: &offset) else { return nil }
+        var prefixChange = head & 15
+        if prefixChange == 15 {
+            guard let rest = LEB128.read(chunk, at: &offset) else { return nil }
+            prefixChange += rest
+        }
+        let prefix = UInt64(previous.prefix) + prefixChange
+        let bucket = Int64(previous.bucket) + LEB128.unzigzag(head >> 4)
+        guard prefix < 1 << UInt64(prefixBits), bucket >= 0, bucket < 1 << Int64(bucketBits) else { return nil }
+        return HashIndexEntry(value: prefix << UInt64(bucketBits) | UInt64(bucket))
+    }
 }

@@ -69,8 +69,8 @@ final class IndexRunWriter {
             previous = entry.topic
             try directory.add(entry.topic)
         }
-        try IndexRuns.write(topicEntries, run: id, into: dbs.topics, txn)
-        try IndexRuns.write(IndexRuns.sortedDistinct(pendingHashes), run: id, into: dbs.hashes, txn)
+        try PackedRuns.write(topicEntries, run: id, into: dbs.topics, txn)
+        try PackedRuns.write(IndexRuns.sortedDistinct(pendingHashes), run: id, into: dbs.hashes, txn)
         try recordRun(IndexRuns.Run(id: id, level: 0))
         pendingTopics = []
         pendingHashes = []
@@ -82,9 +82,8 @@ final class IndexRunWriter {
     /// yet (a record moved earlier in the transaction).
     func remove(_ entry: TopicIndexEntry) throws(StoreError) {
         if let pending = pendingTopics.lastIndex(of: entry) { pendingTopics.remove(at: pending) }
-        let bytes = entry.bytes
         for run in try runs() {
-            try txn.delete(dbs.topics, IndexRuns.key(run: run.id), value: bytes)
+            _ = try PackedRuns.remove(entry, run: run.id, from: dbs.topics, txn)
         }
     }
 
@@ -92,9 +91,8 @@ final class IndexRunWriter {
     /// for each envelope that had it), and one of this transaction's entries not written yet.
     func remove(_ entry: HashIndexEntry) throws(StoreError) {
         if let pending = pendingHashes.lastIndex(of: entry) { pendingHashes.remove(at: pending) }
-        let bytes = entry.bytes
         for run in try runs() {
-            try txn.delete(dbs.hashes, IndexRuns.key(run: run.id), value: bytes)
+            _ = try PackedRuns.remove(entry, run: run.id, from: dbs.hashes, txn)
         }
     }
 
@@ -121,14 +119,14 @@ final class IndexRunWriter {
         loadedRuns = runs
     }
 
-    private func mergeRuns<Entry: IndexEntry>(_ group: [IndexRuns.Run], into merged: IndexRuns.Run, dbi: MDB_dbi,
+    private func mergeRuns<Entry: PackedEntry>(_ group: [IndexRuns.Run], into merged: IndexRuns.Run, dbi: MDB_dbi,
                                               as: Entry.Type) throws(StoreError) {
         var lists: [[Entry]] = []
         for run in group {
-            lists.append(try IndexRuns.entries(of: run.id, in: dbi, txn))
+            lists.append(try PackedRuns.entries(of: run.id, in: dbi, txn))
             try IndexRuns.delete(run: run.id, from: dbi, txn)
         }
-        try IndexRuns.write(IndexRuns.merge(lists), run: merged.id, into: dbi, txn)
+        try PackedRuns.write(IndexRuns.merge(lists), run: merged.id, into: dbi, txn)
     }
 
     /// Removes the oldest runs once retention has deleted every envelope they indexed (no

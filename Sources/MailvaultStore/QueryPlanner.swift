@@ -112,15 +112,14 @@ struct QueryPlanner {
         let (txn, dbs) = (snapshot.txn, snapshot.dbs)
         let prefix = PrimaryEntry.prefix(of: hash)
         let start = HashIndexEntry(prefix: prefix, sent: 0)
-        let cursor = try txn.cursor(dbs.hashes)
+        var cursor = try PackedRunCursor<HashIndexEntry>(txn: txn, dbi: dbs.hashes)
         let primary = PrimaryIndex(txn: txn, dbi: dbs.primary)
         // Buckets already searched: a handful at most, so a list.
         var searched: [UInt32] = []
         // Newest first: a lookup is most often for something recent.
         for run in runs.reversed() {
-            var entry = try cursor.get(MDB_GET_BOTH_RANGE, key: IndexRuns.key(run: run.id), value: start.bytes)
-            while let current = entry, current.value.count == HashIndexEntry.byteCount,
-                  case let found = HashIndexEntry(raw: current.value), found.prefix == start.prefix {
+            var entry = try cursor.seek(run: run.id, atLeast: start)
+            while let found = entry, found.prefix == start.prefix {
                 // Several runs may name one bucket (envelopes of one bucket sharing 22 bits).
                 if !searched.contains(found.bucket) {
                     searched.append(found.bucket)
@@ -129,7 +128,7 @@ struct QueryPlanner {
                         return (EnvelopeKey(sent: stored.sent, hash: hash), stored.location)
                     }
                 }
-                entry = try cursor.get(MDB_NEXT_DUP)
+                entry = try cursor.next()
             }
         }
         return nil

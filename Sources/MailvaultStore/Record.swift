@@ -131,25 +131,10 @@ struct Record {
         return Topic(rawValue: BigEndian.uint32(rlp, at: cursor + 1))
     }
 
-    private static func appendLEB128(_ value: UInt64, to out: inout [UInt8]) {
-        var rest = value
-        repeat {
-            let low = UInt8(rest & 0x7F)
-            rest >>= 7
-            out.append(rest == 0 ? low : low | 0x80)
-        } while rest != 0
-    }
+    private static func appendLEB128(_ value: UInt64, to out: inout [UInt8]) { LEB128.append(value, to: &out) }
 
     private static func readLEB128(_ block: UnsafeRawBufferPointer, _ cursor: inout Int) throws(StoreError) -> UInt64 {
-        var value: UInt64 = 0
-        var shift: UInt64 = 0
-        while true {
-            guard cursor < block.count, shift <= 35 else { throw .corrupt("record length runs past its block") }
-            let byte = block[cursor]
-            cursor += 1
-            value |= UInt64(byte & 0x7F) << shift
-            if byte & 0x80 == 0 { return value }
-            shift += 7
-        }
+        guard let value = LEB128.read(block, at: &cursor) else { throw .corrupt("record length runs past its block") }
+        return value
     }
 }

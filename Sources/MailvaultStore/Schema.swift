@@ -12,22 +12,27 @@ enum Schema {
     /// full hash (the primary index keeps 11-byte entries in 64-second buckets, the hash is the
     /// record's keccak256), names records by their location in topic entries, and drops the PoW
     /// from new records; version 8 drops the hash bytes from topic entries (14 bytes) and
-    /// shortens hash entries to 22 bits of hash and a 64-second bucket (6 bytes). A build
+    /// shortens hash entries to 22 bits of hash and a 64-second bucket (6 bytes); version 9
+    /// stores both indexes' runs as delta-coded chunks (`PackedRuns`) in new databases. A build
     /// refuses newer versions; it migrates versions 1-5 to 6 in one write transaction, then 6
-    /// to 7 and 7 to 8 in steps that resume after a crash (`SchemaMigrator`).
-    static let version: UInt32 = 8
+    /// to 7, 7 to 8 and 8 to 9 in steps that resume after a crash (`SchemaMigrator`).
+    static let version: UInt32 = 9
 
     /// Blocks are sized to fill whole LMDB overflow pages: 16 pages of 4096 bytes, less the
     /// 16-byte page header LMDB puts in front of an overflow value.
     static let blockPages = 16
 
     /// Every named database, in the order they are opened.
-    static let names = ["meta", "primary", "topicEntries", "hashEntries", "tiers", "blocks", "blockInfo", "indexRuns",
+    static let names = ["meta", "primary", "topicChunks", "hashChunks", "tiers", "blocks", "blockInfo", "indexRuns",
                         "topicDirectory", "syncBuckets"]
 
     /// Versions 3-6's primary index, topic and hash indexes and run directory, read and dropped
     /// by the migration to version 7.
     static let version6Names = (primary: "envelopes", topics: "topicIndex", hashes: "hashIndex", runs: "runs")
+
+    /// Versions 7-8's topic and hash indexes (runs of fixed-size entries), read and dropped by
+    /// the migration to version 9.
+    static let version8Names = (topics: "topicEntries", hashes: "hashEntries")
 
     /// Version 1's topic and hash indexes, read and dropped by the migration.
     static let version1IndexNames = (topics: "topics", hashes: "hashes")
@@ -38,6 +43,7 @@ enum Schema {
         switch name {
         case "primary", "topicEntries", "hashEntries", "topicIndex", "hashIndex", "tiers", "topicRuns", "hashRuns", "topics",
              "hashes": MDB_DUPSORT | MDB_DUPFIXED
+        case "topicChunks", "hashChunks": MDB_DUPSORT
         default: 0
         }
     }
@@ -64,6 +70,9 @@ enum Schema {
         /// The migration to schema 8 is under way (empty value): some index runs may still hold
         /// schema 7's entries. Absent once it is done.
         static let runMigration = Array("runMigration".utf8)
+        /// The migration to schema 9 is under way (empty value): some index runs may still be in
+        /// schema 8's databases. Absent once it is done.
+        static let chunkMigration = Array("chunkMigration".utf8)
         /// BE32: the newest zstd dictionary's id (absent: none was trained).
         static let dictionaries = Array("dictionaries".utf8)
 
@@ -127,9 +136,9 @@ struct Databases: Sendable {
     let meta: MDB_dbi
     /// `BE32(sent >> 6)` -> sorted 11-byte `PrimaryEntry` values.
     let primary: MDB_dbi
-    /// `BE32(run)` -> sorted 14-byte `TopicIndexEntry` values.
+    /// `BE32(run)` -> sorted chunks of `TopicIndexEntry` values (`PackedRuns`).
     let topics: MDB_dbi
-    /// `BE32(run)` -> sorted 6-byte `HashIndexEntry` values (22 bits of hash and a primary
+    /// `BE32(run)` -> sorted chunks of `HashIndexEntry` values (22 bits of hash and a primary
     /// bucket; confirmed against `primary` and the record).
     let hashes: MDB_dbi
     /// `tier u8` -> sorted 36-byte keys (only when PoW tiers are configured).

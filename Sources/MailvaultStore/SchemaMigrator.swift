@@ -7,8 +7,8 @@ import MailvaultCore
 /// under way, is refused rather than misread. A writer migrates versions 1-5 to version 6 in one
 /// write transaction (a crash leaves them intact), then version 6 to 7 in steps of
 /// `StoreConfiguration.migrationStep` envelopes, each a transaction that records how far it
-/// got (`meta/migration`), then version 7 to 8 a few index runs per transaction
-/// (`meta/runMigration`), so a crash at any point leaves a store that the next read-write
+/// got (`meta/migration`), then version 7 to 8 and 8 to 9 a few index runs per transaction
+/// (`meta/runMigration`, `meta/chunkMigration`), so a crash at any point leaves a store that the next read-write
 /// open finishes migrating. The tier index is rebuilt when the configured retention tiers
 /// differ from those it was built with.
 struct SchemaMigrator {
@@ -25,7 +25,8 @@ struct SchemaMigrator {
             let tiers = try txn.get(dbs.meta, Schema.Meta.tiers).map { Array($0) } ?? []
             // The version a migration under way started from.
             let migratingFrom: UInt32? = try txn.get(dbs.meta, Schema.Meta.migration) != nil ? 6
-                : try txn.get(dbs.meta, Schema.Meta.runMigration) != nil ? 7 : nil
+                : try txn.get(dbs.meta, Schema.Meta.runMigration) != nil ? 7
+                : try txn.get(dbs.meta, Schema.Meta.chunkMigration) != nil ? 8 : nil
             return (version, tiers != retention.tierSignature, migratingFrom)
         }
         if let version, version > Schema.version {
@@ -68,8 +69,13 @@ struct SchemaMigrator {
             try Version7Migration(environment: environment, dbs: dbs, codec: codec, blockCapacity: blockCapacity,
                                   step: configuration.migrationStep).run(context: context)
         }
-        if version < Schema.version || migratingFrom != nil {
+        // Only a store that was version 7 has runs of schema 7's entries; the migration from 6
+        // writes packed runs (and one begun by an older build, runs of schema 8's entries).
+        if version == 7 || migratingFrom == 7 {
             try Version8Migration(environment: environment, dbs: dbs, step: configuration.migrationStep).run()
+        }
+        if version < Schema.version || migratingFrom != nil {
+            try Version9Migration(environment: environment, dbs: dbs, step: configuration.migrationStep).run()
         }
         guard tiersChanged else { return }
         try environment.write { (txn) throws(StoreError) in
@@ -191,8 +197,8 @@ enum Version6Databases {
 /// 2. Each step reads the next envelopes of version 6's primary index (36-byte keys, in key
 ///    order), after the key recorded in `meta/migration`; puts each one's 11-byte entry into
 ///    the new primary index (appends, as the keys come in order); writes their topic entries
-///    (topic from the record, with its location) and hash entries, in schema 8's formats (so
-///    `Version8Migration` finds nothing to rewrite in them), as one new index run of
+///    (topic from the record, with its location) and hash entries, in schema 9's packed runs
+///    (so the later migrations find nothing to rewrite in them), as one new index run of
 ///    level 3 (the level of 512 commits: 8 such runs merge into the top level like any
 ///    other); and records the last key it moved.
 /// 3. The step that finds no key left drops version 6's four databases and `meta/migration`.
@@ -258,8 +264,8 @@ struct Version7Migration {
         }
         if !topics.isEmpty {
             let id = (try IndexRuns.runs(txn, dbs).last.map { $0.id + 1 }) ?? 0
-            try IndexRuns.write(IndexRuns.sortedDistinct(topics), run: id, into: dbs.topics, txn)
-            try IndexRuns.write(IndexRuns.sortedDistinct(hashes), run: id, into: dbs.hashes, txn)
+            try PackedRuns.write(IndexRuns.sortedDistinct(topics), run: id, into: dbs.topics, txn)
+            try PackedRuns.write(IndexRuns.sortedDistinct(hashes), run: id, into: dbs.hashes, txn)
             try txn.put(dbs.runs, BigEndian.bytes(id), [Version7Migration.runLevel], flags: MDB_APPEND)
         }
         guard entry == nil else {
@@ -273,7 +279,8 @@ struct Version7Migration {
 }
 
 /// The migration of a version 7 store to version 8, whole index runs at a time, at least
-/// `step` entries per write transaction (a run is never split):
+/// `step` entries per write transaction (a run is never split), in schema 8's databases
+/// (`Schema.version8Names`, runs of fixed-size entries), which `Version9Migration` then packs:
 ///
 /// 1. The first step records version 8 and `meta/runMigration` (a version 7 build then
 ///    refuses the store, and a read-only open of this build asks for a read-write one).
@@ -299,15 +306,21 @@ struct Version8Migration {
 
     /// One step; returns true when the migration is complete.
     func step(_ txn: Transaction) throws(StoreError) -> Bool {
+        let names = Schema.version8Names
+        guard let topics = try txn.openExisting(names.topics, flags: Schema.flags(of: names.topics)),
+              let hashes = try txn.openExisting(names.hashes, flags: Schema.flags(of: names.hashes)) else {
+            try txn.delete(dbs.meta, Schema.Meta.runMigration)
+            return true
+        }
         if try txn.get(dbs.meta, Schema.Meta.runMigration) == nil {
-            try txn.put(dbs.meta, Schema.Meta.schema, BigEndian.bytes(Schema.version))
+            try txn.put(dbs.meta, Schema.Meta.schema, BigEndian.bytes(UInt32(8)))
             try txn.put(dbs.meta, Schema.Meta.runMigration, [])
         }
         var moved = 0
         for run in try IndexRuns.runs(txn, dbs) {
             guard moved < step else { return false }
-            moved += try rewrite(run.id, in: dbs.topics, txn) { (old: Version7TopicIndexEntry) in old.current }
-            moved += try rewrite(run.id, in: dbs.hashes, txn) { (old: Version7HashIndexEntry) in old.current }
+            moved += try rewrite(run.id, in: topics, txn) { (old: Version7TopicIndexEntry) in old.current }
+            moved += try rewrite(run.id, in: hashes, txn) { (old: Version7HashIndexEntry) in old.current }
         }
         try txn.delete(dbs.meta, Schema.Meta.runMigration)
         return true
@@ -321,6 +334,61 @@ struct Version8Migration {
         let entries: [Old] = try IndexRuns.entries(of: id, in: dbi, txn)
         try IndexRuns.delete(run: id, from: dbi, txn)
         try IndexRuns.write(IndexRuns.sortedDistinct(entries.map(convert)), run: id, into: dbi, txn, appending: false)
+        return entries.count
+    }
+}
+
+/// The migration of a version 8 store to version 9, whole index runs at a time, at least
+/// `step` entries per write transaction (a run is never split):
+///
+/// 1. The first step records version 9 and `meta/chunkMigration` (a version 8 build then
+///    refuses the store, and a read-only open of this build asks for a read-write one).
+/// 2. Each step moves runs, oldest first, from schema 8's databases (`Schema.version8Names`:
+///    fixed-size entries) into this schema's packed ones under the same run number: read,
+///    written as chunks (`PackedRuns`), deleted from the old database in the same
+///    transaction, so a run is in exactly one of the two and needs no other bookkeeping.
+/// 3. The step that finds no run left to move drops schema 8's two databases and deletes
+///    `meta/chunkMigration`.
+///
+/// Nothing else changes. A crash loses at most the step under way. Disk: until the last step
+/// the moved runs' old pages are free pages of the file, reused by later writes.
+struct Version9Migration {
+    let environment: Environment
+    let dbs: Databases
+    let step: Int
+
+    func run() throws(StoreError) {
+        while try !environment.write({ (txn) throws(StoreError) -> Bool in try self.step(txn) }) {}
+    }
+
+    /// One step; returns true when the migration is complete.
+    func step(_ txn: Transaction) throws(StoreError) -> Bool {
+        if try txn.get(dbs.meta, Schema.Meta.chunkMigration) == nil {
+            try txn.put(dbs.meta, Schema.Meta.schema, BigEndian.bytes(Schema.version))
+            try txn.put(dbs.meta, Schema.Meta.chunkMigration, [])
+        }
+        let names = Schema.version8Names
+        let topics = try txn.openExisting(names.topics, flags: Schema.flags(of: names.topics))
+        let hashes = try txn.openExisting(names.hashes, flags: Schema.flags(of: names.hashes))
+        var moved = 0
+        for run in try IndexRuns.runs(txn, dbs) {
+            guard moved < step else { return false }
+            if let topics { moved += try move(run.id, from: topics, to: dbs.topics, txn, as: TopicIndexEntry.self) }
+            if let hashes { moved += try move(run.id, from: hashes, to: dbs.hashes, txn, as: HashIndexEntry.self) }
+        }
+        for dbi in [topics, hashes].compactMap({ $0 }) { try txn.dropDatabase(dbi) }
+        try txn.delete(dbs.meta, Schema.Meta.chunkMigration)
+        return true
+    }
+
+    /// Moves run `id` from `old` to `new` when `old` still holds it; returns how many entries.
+    private func move<Entry: PackedEntry>(_ id: UInt32, from old: MDB_dbi, to new: MDB_dbi, _ txn: Transaction,
+                                          as: Entry.Type) throws(StoreError) -> Int {
+        guard let first = try txn.get(old, IndexRuns.key(run: id)) else { return 0 }
+        guard first.count == Entry.byteCount else { throw .corrupt("a schema 8 index value of \(first.count) bytes") }
+        let entries: [Entry] = try IndexRuns.entries(of: id, in: old, txn)
+        try IndexRuns.delete(run: id, from: old, txn)
+        try PackedRuns.write(entries, run: id, into: new, txn, appending: false)
         return entries.count
     }
 }

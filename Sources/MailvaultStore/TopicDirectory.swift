@@ -69,13 +69,10 @@ enum TopicDirectory {
 
     /// Whether any run of the topic index still holds an entry for `topic`.
     static func isIndexed(_ topic: Topic, runs: [IndexRuns.Run], _ txn: Transaction, _ dbs: Databases) throws(StoreError) -> Bool {
-        let cursor = try txn.cursor(dbs.topics)
-        let first = TopicIndexEntry.first(topic: topic, sent: 0).bytes
-        for run in runs {
-            if let found = try cursor.get(MDB_GET_BOTH_RANGE, key: IndexRuns.key(run: run.id), value: first),
-               found.value.count == TopicIndexEntry.byteCount, BigEndian.uint32(found.value) == topic.rawValue {
-                return true
-            }
+        var cursor = try PackedRunCursor<TopicIndexEntry>(txn: txn, dbi: dbs.topics)
+        let first = TopicIndexEntry.first(topic: topic, sent: 0)
+        for run in runs where try cursor.seek(run: run.id, atLeast: first)?.topic == topic {
+            return true
         }
         return false
     }

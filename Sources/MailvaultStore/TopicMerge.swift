@@ -5,8 +5,8 @@ import MailvaultCore
 ///
 /// Each run holds its entries sorted by (topic, sent, location), so one topic's
 /// entries are contiguous and sorted: a query for k topics over r runs opens up to k·r cursors,
-/// positions each at (topic, the page's first sent time) with
-/// MDB_GET_BOTH_RANGE (O(log n)), and pops the smallest head from a binary heap:
+/// positions each at (topic, the page's first sent time) in its packed run (one
+/// MDB_GET_BOTH_RANGE, O(log n), and a chunk decoded), and pops the smallest head from a binary heap:
 /// O(k·r log n + results log(k·r)) in all, however many envelopes of other topics the time
 /// range holds. Entries come out in (sent, location) order; each names where its record lies,
 /// so the reader reads each envelope once, and orders the envelopes of one second by their
@@ -22,7 +22,7 @@ struct TopicMerge {
         }
     }
 
-    private let cursors: [Cursor]
+    private var cursors: [PackedRunCursor<TopicIndexEntry>]
     private let topics: [Topic]
     private let upperSent: UInt32
     private var heap: [Head] = []
@@ -30,17 +30,17 @@ struct TopicMerge {
 
     init(txn: Transaction, dbi: MDB_dbi, runs: [IndexRuns.Run], topics: Set<Topic>,
          range: ClosedRange<EnvelopeKey>) throws(StoreError) {
-        var cursors: [Cursor] = []
+        var cursors: [PackedRunCursor<TopicIndexEntry>] = []
         var slotTopics: [Topic] = []
         upperSent = range.upperBound.sent
         let lower = range.lowerBound
         let ordered = topics.sorted()
         for run in runs {
             for topic in ordered {
-                let cursor = try txn.cursor(dbi)
+                var cursor = try PackedRunCursor<TopicIndexEntry>(txn: txn, dbi: dbi)
                 let start = TopicIndexEntry.first(topic: topic, sent: lower.sent)
-                guard let first = try cursor.get(MDB_GET_BOTH_RANGE, key: IndexRuns.key(run: run.id), value: start.bytes),
-                      let entry = TopicMerge.entry(first.value, topic: topic, upperSent: upperSent) else { continue }
+                guard let entry = TopicMerge.entry(try cursor.seek(run: run.id, atLeast: start), topic: topic,
+                                                   upperSent: upperSent) else { continue }
                 heap.append(Head(entry: entry, slot: cursors.count))
                 cursors.append(cursor)
                 slotTopics.append(topic)
@@ -66,8 +66,7 @@ struct TopicMerge {
     /// Replaces the smallest head by the next entry of its list, or drops it.
     private mutating func advance() throws(StoreError) {
         let head = heap[0]
-        if let following = try cursors[head.slot].get(MDB_NEXT_DUP),
-           let entry = TopicMerge.entry(following.value, topic: topics[head.slot], upperSent: upperSent) {
+        if let entry = TopicMerge.entry(try cursors[head.slot].next(), topic: topics[head.slot], upperSent: upperSent) {
             heap[0] = Head(entry: entry, slot: head.slot)
         } else {
             heap[0] = heap[heap.count - 1]
@@ -76,12 +75,11 @@ struct TopicMerge {
         if !heap.isEmpty { siftDown(0) }
     }
 
-    /// A topic index value when it belongs to `topic` (a run holds every topic's entries one
-    /// after the other) and was sent by the range's last second.
-    private static func entry(_ value: UnsafeRawBufferPointer, topic: Topic, upperSent: UInt32) -> TopicIndexEntry? {
-        guard value.count == TopicIndexEntry.byteCount, BigEndian.uint32(value) == topic.rawValue,
-              BigEndian.uint32(value, at: 4) <= upperSent else { return nil }
-        return TopicIndexEntry(raw: value)
+    /// A topic entry when it belongs to `topic` (a run holds every topic's entries one after
+    /// the other) and was sent by the range's last second.
+    private static func entry(_ entry: TopicIndexEntry?, topic: Topic, upperSent: UInt32) -> TopicIndexEntry? {
+        guard let entry, entry.topic == topic, entry.sent <= upperSent else { return nil }
+        return entry
     }
 
     private mutating func siftDown(_ start: Int) {

@@ -64,7 +64,7 @@ enum LegacyStores {
             // The runs, with version 6's topic entries and 8-byte hash entries of the keys
             // their topic entries name.
             for run in try IndexRuns.runs(txn, dbs) {
-                let topics: [TopicIndexEntry] = try IndexRuns.entries(of: run.id, in: dbs.topics, txn)
+                let topics: [TopicIndexEntry] = try PackedRuns.entries(of: run.id, in: dbs.topics, txn)
                 let cut = IndexRuns.sortedDistinct(topics.map { Version6TopicIndexEntry(topic: $0.topic, key: keys[$0.location]!) })
                 let hashes = IndexRuns.sortedDistinct(topics.map { Version7HashIndexEntry(key: keys[$0.location]!) })
                 try IndexRuns.write(cut, run: run.id, into: legacy.topics, txn)
@@ -91,26 +91,53 @@ enum LegacyStores {
         return keys
     }
 
-    /// Puts the store into schema 7's layout: each run rewritten in place with 18-byte topic
-    /// entries (`BE32(topic) ++ BE32(sent) ++ hash[0..<4] ++ location`) and 8-byte hash
-    /// entries (`hash[0..<4] ++ BE32(sent)`) of the keys its topic entries name. Blocks and the
-    /// primary index are schema 7's already.
+    /// Puts the store into schema 8's layout: each packed run moved to schema 8's databases
+    /// (`Schema.version8Names`) as 14-byte topic entries and 6-byte hash entries.
+    static func rewriteAsVersion8(_ store: EnvelopeStore) throws {
+        try rewriteRuns(store, version: 8) { (txn, run, topics, hashes, _, legacy) throws(StoreError) in
+            try IndexRuns.write(topics, run: run, into: legacy.topics, txn, appending: false)
+            try IndexRuns.write(hashes, run: run, into: legacy.hashes, txn, appending: false)
+        }
+    }
+
+    /// Puts the store into schema 7's layout: each packed run moved to schema 8's databases as
+    /// 18-byte topic entries (`BE32(topic) ++ BE32(sent) ++ hash[0..<4] ++ location`) and 8-byte
+    /// hash entries (`hash[0..<4] ++ BE32(sent)`) of the keys its topic entries name. Blocks and
+    /// the primary index are schema 7's already.
     static func rewriteAsVersion7(_ store: EnvelopeStore) throws {
+        try rewriteRuns(store, version: 7) { (txn, run, topics, _, keys, legacy) throws(StoreError) in
+            let old = IndexRuns.sortedDistinct(topics.map {
+                Version7TopicIndexEntry(topic: $0.topic, key: keys[$0.location]!, location: $0.location)
+            })
+            let hashes = IndexRuns.sortedDistinct(topics.map { Version7HashIndexEntry(key: keys[$0.location]!) })
+            try IndexRuns.write(old, run: run, into: legacy.topics, txn, appending: false)
+            try IndexRuns.write(hashes, run: run, into: legacy.hashes, txn, appending: false)
+        }
+    }
+
+    /// Takes every packed run out of the store's index databases, hands its entries to `write`
+    /// with schema 8's index databases (created), and records `version`.
+    private static func rewriteRuns(
+        _ store: EnvelopeStore, version: UInt32,
+        _ write: (Transaction, UInt32, [TopicIndexEntry], [HashIndexEntry], [Location: EnvelopeKey],
+                  (topics: MDB_dbi, hashes: MDB_dbi)) throws(StoreError) -> Void
+    ) throws {
         let (dbs, codec) = (store.dbs, store.codec)
         try store.environment.write { (txn) throws(StoreError) in
             let keys = try storedKeys(try ReadSnapshot(txn: txn, dbs: dbs), codec: codec)
+            let names = Schema.version8Names
+            guard let topics = try txn.openExisting(names.topics, flags: Schema.flags(of: names.topics) | MDB_CREATE),
+                  let hashes = try txn.openExisting(names.hashes, flags: Schema.flags(of: names.hashes) | MDB_CREATE) else {
+                throw StoreError.corrupt("schema 8's index databases")
+            }
             for run in try IndexRuns.runs(txn, dbs) {
-                let topics: [TopicIndexEntry] = try IndexRuns.entries(of: run.id, in: dbs.topics, txn)
-                let old = IndexRuns.sortedDistinct(topics.map {
-                    Version7TopicIndexEntry(topic: $0.topic, key: keys[$0.location]!, location: $0.location)
-                })
-                let hashes = IndexRuns.sortedDistinct(topics.map { Version7HashIndexEntry(key: keys[$0.location]!) })
+                let topicEntries: [TopicIndexEntry] = try PackedRuns.entries(of: run.id, in: dbs.topics, txn)
+                let hashEntries: [HashIndexEntry] = try PackedRuns.entries(of: run.id, in: dbs.hashes, txn)
                 try IndexRuns.delete(run: run.id, from: dbs.topics, txn)
                 try IndexRuns.delete(run: run.id, from: dbs.hashes, txn)
-                try IndexRuns.write(old, run: run.id, into: dbs.topics, txn, appending: false)
-                try IndexRuns.write(hashes, run: run.id, into: dbs.hashes, txn, appending: false)
+                try write(txn, run.id, topicEntries, hashEntries, keys, (topics, hashes))
             }
-            try txn.put(dbs.meta, Schema.Meta.schema, BigEndian.bytes(UInt32(7)))
+            try txn.put(dbs.meta, Schema.Meta.schema, BigEndian.bytes(version))
         }
     }
 

@@ -108,9 +108,9 @@ struct SchemaMigratorTests {
         #expect((stats.envelopes, stats.rawBytes, stats.storedBytes) == (before.envelopes, before.rawBytes, before.storedBytes))
         #expect(store.blockFormats.firstVersion4Block == UInt32(before.blocks))
         #expect(try store.runDirectory() == [IndexRuns.Run(id: 0, level: Version7Migration.runLevel)])
+        #expect(try store.topicEntryCount() == envelopes.count)
         let dbs = store.dbs
         try store.environment.read { (txn) throws(StoreError) in
-            #expect(try txn.count(dbs.topics) == envelopes.count)
             // The block that was open is closed: new records go to version 4 blocks.
             #expect(try txn.get(dbs.meta, Schema.Meta.openBlock) == nil)
         }
@@ -287,50 +287,64 @@ struct SchemaMigratorTests {
         store.close()
     }
 
-    @Test("a version 7 store is migrated at open a few runs per step, resuming after a crash between steps")
-    func migratesVersion7() async throws {
-        let directory = TemporaryDirectory("migrate7")
+    @Test("a version 7 or 8 store is migrated at open a few runs per step, resuming after a crash between steps",
+          arguments: [UInt32(7), 8])
+    func migratesRuns(from version: UInt32) async throws {
+        let directory = TemporaryDirectory("migrate\(version)")
         defer { directory.remove() }
         var factory = EnvelopeFactory(seed: 71, topicCount: 5)
         // Two envelopes a second over five topics: topics share seconds, so pages must order
         // envelopes of one second by hash.
         let envelopes = (0..<600).map { factory.envelope(sent: UInt32(80_000 + $0 / 2)) }
+        let names = Schema.version8Names
         do {
             let store = try EnvelopeStore.open(at: directory.path)
             for batch in stride(from: 0, to: envelopes.count, by: 100) {
                 _ = try await store.ingest(Array(envelopes[batch..<(batch + 100)]))
             }
-            #expect(try store.runDirectory().count == 6)
-            try LegacyStores.rewriteAsVersion7(store)
-            // One step of the migration commits, then the process "dies": version 8 and the
-            // marker are recorded, the first run is rewritten, the others are not.
-            let migration = Version8Migration(environment: store.environment, dbs: store.dbs, step: 1)
-            let done = try store.environment.write { (txn) throws(StoreError) -> Bool in try migration.step(txn) }
-            #expect(!done)
             let runs = try store.runDirectory()
-            let sizes = try store.environment.read { (txn) throws(StoreError) -> [Int] in
-                var sizes: [Int] = []
-                for run in runs { sizes.append(try txn.get(store.dbs.topics, IndexRuns.key(run: run.id))?.count ?? 0) }
-                return sizes
+            #expect(runs.count == 6)
+            // One step of the migration commits, then the process "dies": the next version and
+            // the marker are recorded, the first run is rewritten, the others are not.
+            let (environment, dbs) = (store.environment, store.dbs)
+            if version == 7 {
+                try LegacyStores.rewriteAsVersion7(store)
+                let migration = Version8Migration(environment: environment, dbs: dbs, step: 1)
+                #expect(try !environment.write { (txn) throws(StoreError) -> Bool in try migration.step(txn) })
+            } else {
+                try LegacyStores.rewriteAsVersion8(store)
+                let migration = Version9Migration(environment: environment, dbs: dbs, step: 1)
+                #expect(try !environment.write { (txn) throws(StoreError) -> Bool in try migration.step(txn) })
             }
-            #expect(sizes == [14] + Array(repeating: 18, count: 5))
+            // Each run's first value in schema 8's topic database (0: none) and whether the
+            // packed one holds the run.
+            let placed = try environment.read { (txn) throws(StoreError) -> [(Int, Bool)] in
+                let legacy = try txn.openExisting(names.topics, flags: Schema.flags(of: names.topics))
+                return try runs.map { (run) throws(StoreError) -> (Int, Bool) in
+                    let old = try legacy.flatMap { (dbi) throws(StoreError) in try txn.get(dbi, IndexRuns.key(run: run.id)) }
+                    return (old?.count ?? 0, try txn.get(dbs.topics, IndexRuns.key(run: run.id)) != nil)
+                }
+            }
+            let expected = version == 7 ? [(14, false)] + Array(repeating: (18, false), count: 5)
+                : [(0, true)] + Array(repeating: (14, false), count: 5)
+            #expect(placed.map(\.0) == expected.map(\.0))
+            #expect(placed.map(\.1) == expected.map(\.1))
             store.close()
         }
-        #expect(throws: StoreError.needsMigration(directory: directory.path, version: 7)) {
+        #expect(throws: StoreError.needsMigration(directory: directory.path, version: version)) {
             _ = try EnvelopeStore.open(at: directory.path, configuration: StoreConfiguration(readOnly: true))
         }
         let store = try EnvelopeStore.open(at: directory.path, configuration: StoreConfiguration(migrationStep: 150))
         defer { store.close() }
-        #expect(try store.stats().schemaVersion == 8)
-        let (dbs, runs) = (store.dbs, try store.runDirectory())
+        #expect(try store.stats().schemaVersion == Schema.version)
+        let dbs = store.dbs
         try store.environment.read { (txn) throws(StoreError) in
             #expect(try txn.get(dbs.meta, Schema.Meta.runMigration) == nil)
-            for run in runs {
-                #expect(try txn.get(dbs.topics, IndexRuns.key(run: run.id))?.count == TopicIndexEntry.byteCount)
-                #expect(try txn.get(dbs.hashes, IndexRuns.key(run: run.id))?.count == HashIndexEntry.byteCount)
-            }
-            #expect(try txn.count(dbs.topics) == envelopes.count)
+            #expect(try txn.get(dbs.meta, Schema.Meta.chunkMigration) == nil)
+            #expect(try txn.openExisting(names.topics, flags: 0) == nil)
+            #expect(try txn.openExisting(names.hashes, flags: 0) == nil)
         }
+        #expect(try store.topicEntryCount() == envelopes.count)
         #expect(try store.presence(of: envelopes.map(\.hash)).allSatisfy { $0 })
         for envelope in envelopes.prefix(50) { #expect(try store.envelope(hash: envelope.hash) == envelope) }
         for topic in factory.topics {
@@ -362,11 +376,10 @@ struct SchemaMigratorTests {
             let page = try store.query(HistoryQuery(topics: [topic], limit: 1000))
             #expect(page.envelopes.map(\.storeKey) == envelopes.filter { $0.topic == topic }.map(\.storeKey).sorted())
         }
-        let dbs = store.dbs
         try store.environment.read { (txn) throws(StoreError) in
             #expect(try txn.openExisting(names.topics, flags: 0) == nil)
             #expect(try txn.openExisting(names.hashes, flags: 0) == nil)
-            #expect(try txn.count(dbs.topics) == envelopes.count)
         }
+        #expect(try store.topicEntryCount() == envelopes.count)
     }
 }

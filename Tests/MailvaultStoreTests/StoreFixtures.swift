@@ -71,6 +71,18 @@ extension EnvelopeStore {
         let dbs = dbs
         return try environment.read { (txn) throws(StoreError) in try IndexRuns.runs(txn, dbs) }
     }
+
+    /// How many entries the topic index's runs hold, all runs together.
+    func topicEntryCount() throws -> Int {
+        let dbs = dbs
+        return try environment.read { (txn) throws(StoreError) -> Int in
+            var count = 0
+            for run in try IndexRuns.runs(txn, dbs) {
+                count += (try PackedRuns.entries(of: run.id, in: dbs.topics, txn) as [TopicIndexEntry]).count
+            }
+            return count
+        }
+    }
 }
 
 /// The sync buckets, checked against a recomputation from the primary index.

@@ -1,0 +1,93 @@
+#!/usr/bin/env python3
+"""Packed index runs (schema 9, Docs/Storage.md "Packed runs"), encoded from the format's
+description alone: prints the chunks of two fixed entry lists as hex, which
+Tests/MailvaultStoreTests/PackedRunsTests.swift compares with PackedRuns.chunks(of:).
+
+Topic entry i of 0..<160: topic (0, 1, 0x12345678, 0xFFFFFFFF)[i % 4],
+sent (i * 7919 * 104729) mod 2^32, block (i * 31337) mod 2^32 when i % 5 == 0 else 1000 + i // 3,
+offset (i * 40503) mod 2^16; plus (0, 0, 0, 0) and (2^32-1, 2^32-1, 2^32-1, 2^16-1); sorted, distinct.
+Hash entry i of 0..<300: prefix (i * i * 13) mod 2^22, bucket (i * 2654435761) mod 2^26; plus
+(0, 0) and (2^22-1, 2^26-1); sorted by (prefix, bucket), distinct.
+"""
+
+CHUNK_BYTES = 500
+
+
+def leb128(value):
+    assert 0 <= value < 1 << 35
+    out = bytearray()
+    while True:
+        low = value & 0x7F
+        value >>= 7
+        if value:
+            out.append(low | 0x80)
+        else:
+            out.append(low)
+            return bytes(out)
+
+
+def zigzag(value):
+    return (value << 1) if value >= 0 else ((-value) << 1) - 1
+
+
+def topic_full(e):
+    topic, sent, block, offset = e
+    return topic.to_bytes(4, "big") + sent.to_bytes(4, "big") + block.to_bytes(4, "big") + offset.to_bytes(2, "big")
+
+
+def topic_delta(e, p):
+    topic, sent, block, offset = e
+    if topic == p[0]:
+        head = leb128((sent - p[1]) << 1)
+    else:
+        head = leb128(((topic - p[0] - 1) << 1) | 1) + leb128(zigzag(sent - p[1]))
+    return head + leb128(zigzag(block - p[2])) + offset.to_bytes(2, "big")
+
+
+def hash_full(e):
+    prefix, bucket = e
+    return ((prefix << 26) | bucket).to_bytes(6, "big")
+
+
+def hash_delta(e, p):
+    dp = e[0] - p[0]
+    head = leb128((zigzag(e[1] - p[1]) << 4) | min(dp, 15))
+    return head + (leb128(dp - 15) if dp >= 15 else b"")
+
+
+def chunks(entries, full, delta):
+    out, chunk, previous = [], b"", None
+    for e in entries:
+        if previous is not None:
+            d = delta(e, previous)
+            if len(chunk) + len(d) <= CHUNK_BYTES:
+                chunk += d
+                previous = e
+                continue
+            out.append(chunk)
+        chunk, previous = full(e), e
+    if chunk:
+        out.append(chunk)
+    return out
+
+
+def main():
+    topics = {(0, 0, 0, 0), (2**32 - 1, 2**32 - 1, 2**32 - 1, 2**16 - 1)}
+    for i in range(160):
+        topics.add(((0, 1, 0x12345678, 0xFFFFFFFF)[i % 4], (i * 7919 * 104729) % 2**32,
+                    (i * 31337) % 2**32 if i % 5 == 0 else 1000 + i // 3, (i * 40503) % 2**16))
+    hashes = {(0, 0), (2**22 - 1, 2**26 - 1)}
+    for i in range(300):
+        hashes.add(((i * i * 13) % 2**22, (i * 2654435761) % 2**26))
+    for name, entries, full, delta in (("topic", sorted(topics), topic_full, topic_delta),
+                                       ("hash", sorted(hashes), hash_full, hash_delta)):
+        result = chunks(entries, full, delta)
+        assert all(len(c) <= CHUNK_BYTES for c in result)
+        assert [c[:len(full(entries[0]))] for c in result] == sorted(c[:len(full(entries[0]))] for c in result)
+        print(f"{name}: {len(entries)} entries, {len(result)} chunks")
+        for c in result:
+            print(c.hex())
+
+
+if __name__ == "__main__":
+    main()

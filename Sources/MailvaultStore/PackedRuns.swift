@@ -1,0 +1,191 @@
+import CLMDB
+
+/// An index entry that a packed run stores as its difference from the entry before it.
+protocol PackedEntry: IndexEntry {
+    /// Appends this entry as it follows `previous`, which sorts before it, to `out`.
+    func appendDelta(after previous: Self, to out: inout [UInt8])
+    /// The entry that follows `previous` as encoded at `offset` of `chunk`, advancing `offset`
+    /// past it; `nil` when the bytes are not a delta this type writes.
+    static func delta(after previous: Self, in chunk: UnsafeRawBufferPointer, at offset: inout Int) -> Self?
+}
+
+/// The topic and hash indexes' runs as sorted, delta-coded chunks (schema 9; layout and costs in
+/// Docs/Storage.md).
+///
+/// A run is still one LMDB key, `BE32(run)`, in a `DUPSORT` database, but its duplicates are
+/// *chunks* of at most `chunkBytes` bytes: a chunk is its first entry in full (the entry's
+/// fixed big-endian bytes, so LMDB's memcmp orders the chunks as their first entries) and then
+/// each following entry as its difference from the one before (`PackedEntry`). Sorted entries
+/// differ little from one to the next, so an entry takes about a third of its fixed size.
+/// A reader finds an entry's chunk with one `MDB_GET_BOTH_RANGE` and, unless a chunk starts
+/// with it, one step back; then decodes the chunk.
+enum PackedRuns {
+    /// The most bytes of a chunk: LMDB keeps duplicates of up to 511 bytes, and 8 chunks of
+    /// 500 bytes (with their 8-byte nodes and 2-byte pointers) fill a 4 KiB page exactly.
+    static let chunkBytes = 500
+
+    /// Cuts sorted, distinct entries into chunks.
+    static func chunks<Entry: PackedEntry>(of entries: [Entry]) -> [[UInt8]] {
+        var chunks: [[UInt8]] = []
+        var chunk: [UInt8] = []
+        chunk.reserveCapacity(chunkBytes + 32)
+        var previous: Entry?
+        for entry in entries {
+            if let last = previous {
+                let before = chunk.count
+                entry.appendDelta(after: last, to: &chunk)
+                if chunk.count <= chunkBytes {
+                    previous = entry
+                    continue
+                }
+                chunk.removeLast(chunk.count - before)
+                chunks.append(chunk)
+                chunk.removeAll(keepingCapacity: true)
+            }
+            chunk += entry.bytes
+            previous = entry
+        }
+        if !chunk.isEmpty { chunks.append(chunk) }
+        return chunks
+    }
+
+    /// Appends the entries of one chunk to `out`.
+    static func decode<Entry: PackedEntry>(_ chunk: UnsafeRawBufferPointer, into out: inout [Entry]) throws(StoreError) {
+        guard chunk.count >= Entry.byteCount else { throw .corrupt("an index chunk of \(chunk.count) bytes") }
+        var entry = Entry(raw: UnsafeRawBufferPointer(rebasing: chunk[0..<Entry.byteCount]))
+        out.append(entry)
+        var offset = Entry.byteCount
+        while offset < chunk.count {
+            guard let next = Entry.delta(after: entry, in: chunk, at: &offset), entry < next else {
+                throw .corrupt("an index chunk holds a malformed entry at byte \(offset)")
+            }
+            out.append(next)
+            entry = next
+        }
+    }
+
+    /// Whether `chunk` holds `target`: decodes only up to it.
+    static func contains<Entry: PackedEntry>(_ target: Entry, in chunk: UnsafeRawBufferPointer) throws(StoreError) -> Bool {
+        guard chunk.count >= Entry.byteCount else { throw .corrupt("an index chunk of \(chunk.count) bytes") }
+        var entry = Entry(raw: UnsafeRawBufferPointer(rebasing: chunk[0..<Entry.byteCount]))
+        var offset = Entry.byteCount
+        while entry < target, offset < chunk.count {
+            guard let next = Entry.delta(after: entry, in: chunk, at: &offset), entry < next else {
+                throw .corrupt("an index chunk holds a malformed entry at byte \(offset)")
+            }
+            entry = next
+        }
+        return entry == target
+    }
+
+    /// Writes sorted, distinct entries as run `id`. With `appending` (a commit's new run, or a
+    /// merge's) the run's key must sort after every key of the database, so each put appends
+    /// to the right edge; a migration moving a run passes false.
+    static func write<Entry: PackedEntry>(_ entries: [Entry], run id: UInt32, into dbi: MDB_dbi, _ txn: Transaction,
+                                          appending: Bool = true) throws(StoreError) {
+        let cursor = try txn.cursor(dbi)
+        let runKey = IndexRuns.key(run: id)
+        for (index, chunk) in chunks(of: entries).enumerated() {
+            let flags = index > 0 ? MDB_APPENDDUP : appending ? MDB_APPEND : MDB_NODUPDATA
+            guard try cursor.put(runKey, chunk, flags: flags) else {
+                throw .corrupt("index run \(id) was written out of order")
+            }
+        }
+    }
+
+    /// Every entry of one run, in order.
+    static func entries<Entry: PackedEntry>(of run: UInt32, in dbi: MDB_dbi, _ txn: Transaction)
+        throws(StoreError) -> [Entry]
+    {
+        var out: [Entry] = []
+        let cursor = try txn.cursor(dbi)
+        var chunk = try cursor.get(MDB_SET_KEY, key: IndexRuns.key(run: run))
+        while let current = chunk {
+            try decode(current.value, into: &out)
+            chunk = try cursor.get(MDB_NEXT_DUP)
+        }
+        return out
+    }
+
+    /// Deletes `entry` from run `run` when the run holds it; returns whether it did. The chunk
+    /// that held it is written back without it (as two when its re-coded entries no longer fit
+    /// one), or deleted when it held nothing else; the run's key goes with its last chunk.
+    static func remove<Entry: PackedEntry>(_ entry: Entry, run: UInt32, from dbi: MDB_dbi, _ txn: Transaction)
+        throws(StoreError) -> Bool
+    {
+        var cursor = try PackedRunCursor<Entry>(txn: txn, dbi: dbi)
+        guard let chunk = try cursor.chunk(run: run, holding: entry), try contains(entry, in: chunk) else {
+            return false
+        }
+        var entries: [Entry] = []
+        try decode(chunk, into: &entries)
+        entries.removeAll { $0 == entry }
+        try cursor.cursor.delete()
+        let runKey = IndexRuns.key(run: run)
+        for piece in chunks(of: entries) {
+            guard try cursor.cursor.put(runKey, piece, flags: MDB_NODUPDATA) else {
+                throw .corrupt("index run \(run) holds a chunk twice")
+            }
+        }
+        return true
+    }
+}
+
+/// Reads one packed run's entries in order from a position: a topic query's list of one topic,
+/// a hash lookup's candidates.
+struct PackedRunCursor<Entry: PackedEntry> {
+    let cursor: Cursor
+    private var run: UInt32 = 0
+    private var decoded: [Entry] = []
+    private var index = 0
+
+    init(txn: Transaction, dbi: MDB_dbi) throws(StoreError) {
+        cursor = try txn.cursor(dbi)
+    }
+
+    /// Positions the cursor on the chunk of run `run` where `target` would lie (the last one that
+    /// starts at or before it, or the first one when none does) and returns its bytes, valid
+    /// until the cursor moves; `nil` when the run has no entry.
+    mutating func chunk(run: UInt32, holding target: Entry) throws(StoreError) -> UnsafeRawBufferPointer? {
+        self.run = run
+        decoded.removeAll(keepingCapacity: true)
+        index = 0
+        let runKey = IndexRuns.key(run: run)
+        let bytes = target.bytes
+        guard let found = try cursor.get(MDB_GET_BOTH_RANGE, key: runKey, value: bytes) else {
+            // Every chunk starts before the target: it lies in the last one, if anywhere.
+            guard try cursor.get(MDB_SET_KEY, key: runKey) != nil else { return nil }
+            return try cursor.get(MDB_LAST_DUP)?.value
+        }
+        if found.value.starts(with: bytes) { return found.value }
+        if let previous = try cursor.get(MDB_PREV_DUP) { return previous.value }
+        // The target sorts before the run's first entry: back to the first chunk.
+        return try cursor.get(MDB_GET_BOTH_RANGE, key: runKey, value: bytes)?.value
+    }
+
+    /// Positions at run `run`'s first entry not less than `target` and returns it; `nil` when
+    /// the run holds none.
+    mutating func seek(run: UInt32, atLeast target: Entry) throws(StoreError) -> Entry? {
+        guard let chunk = try chunk(run: run, holding: target) else { return nil }
+        try PackedRuns.decode(chunk, into: &decoded)
+        // A chunk holds at most a few hundred entries; most seeks land in its first half.
+        while index < decoded.count, decoded[index] < target { index += 1 }
+        guard index < decoded.count else { return try nextChunk() }
+        return decoded[index]
+    }
+
+    /// The entry after the last one returned; `nil` past the run's end.
+    mutating func next() throws(StoreError) -> Entry? {
+        index += 1
+        guard index < decoded.count else { return try nextChunk() }
+        return decoded[index]
+    }
+
+    private mutating func nextChunk() throws(StoreError) -> Entry? {
+        decoded.removeAll(keepingCapacity: true)
+        index = 0
+        guard let following = try cursor.get(MDB_NEXT_DUP) else { return nil }
+        try PackedRuns.decode(following.value, into: &decoded)
+        return decoded.first
+    }
+}

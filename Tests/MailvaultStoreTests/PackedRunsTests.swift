@@ -1,0 +1,161 @@
+import CLMDB
+import Foundation
+import MailvaultBench
+import MailvaultCore
+@testable import MailvaultStore
+import Testing
+
+@Suite("Packed runs (the topic and hash indexes' delta-coded chunks)")
+struct PackedRunsTests {
+    /// The entry lists of `Scripts/vectors/make_packed_run_vector.py`.
+    static let vectorTopics: [TopicIndexEntry] = {
+        var entries: Set<TopicIndexEntry> = [
+            TopicIndexEntry(topic: Topic(rawValue: 0), sent: 0, location: Location(block: 0, offset: 0)),
+            TopicIndexEntry(topic: Topic(rawValue: .max), sent: .max, location: Location(block: .max, offset: .max)),
+        ]
+        for i in 0..<UInt64(160) {
+            let topic: UInt32 = [0, 1, 0x1234_5678, 0xFFFF_FFFF][Int(i % 4)]
+            let block = i % 5 == 0 ? UInt32(truncatingIfNeeded: i * 31337) : UInt32(1000 + i / 3)
+            entries.insert(TopicIndexEntry(topic: Topic(rawValue: topic), sent: UInt32(truncatingIfNeeded: i * 7919 * 104_729),
+                                           location: Location(block: block, offset: UInt16(truncatingIfNeeded: i * 40503))))
+        }
+        return entries.sorted()
+    }()
+
+    static let vectorHashes: [HashIndexEntry] = {
+        let bits = UInt64(HashIndexEntry.bucketBits)
+        var entries: Set<HashIndexEntry> = [HashIndexEntry(value: 0), HashIndexEntry(value: 1 << 48 - 1)]
+        for i in 0..<UInt64(300) {
+            entries.insert(HashIndexEntry(value: ((i * i * 13) % (1 << 22)) << bits | ((i * 2_654_435_761) % (1 << bits))))
+        }
+        return entries.sorted()
+    }()
+
+    /// `python3 Scripts/vectors/make_packed_run_vector.py`: the chunks, in hex.
+    static let topicChunks = [
+        "0000000000000000000000000000a8fe838a01d8c597048614b088a21ee5b59704232cd886a6a801224658b088a21e39e370a8fe838a015e6984b088a21e3b069cd886a6a801f4f4ca0329c8b088a21e8bf5ca03c6e0d886a6a80124ea0cd886a6a801220d38b088a21e39aa50d886a6a80198b4fe02cd7cb088a21eafb4fe026a94a8fe838a015cf0a8b088a21e398dc0d886a6a80122b0ecb088a21e394e04d886a6a801bef3b1027130d886a6a801f7f2b102945cb088a21e3b3174d886a6a8012454a0b088a21e3bf1b8a8fe838a015e77ccb088a21e86b2e50114e4d886a6a8019db2e5013810b088a21e39d528d886a6a80122f854d886a6a801221b80b088a21eacf19801b898d886a6a801c3f19801dbc4b088a21e3978dca8fe838a015efef0b088a21e3b9c08d886a6a80124bf34b088a21ed0b04c5c4cd886a6a801e7b04c7f78d886a6a80122a2a4b088a21e393fbcd886a6a8012262e80191bae5c61f133a3fd886a6a801225d6bb088a21e39fa83d886a6a801221dafd886a6a8018a85de0340dbb088a21ea185de03ddf3d886a6a80122011fb088a21e399e37a8fe838a015e244bb088a21e3bc163d886a6a801b0c49103e48fb088a21ec7c4910381a7a8fe838a015e07bbb088a21e39a4d3d886a6a80122c7ffb088a21e396517d886a6a801d483c5028843",
+        "000000017453ea8f00000415ab6fb088a21e394887d886a6a801226bb3b088a21e3908cba8fe838a015e8edfb088a21e9cc2f8012bf7d886a6a801b3c2f8014f23b088a21e3bec3bd886a6a801240f67d886a6a801223293b088a21ec281ac01cfabd886a6a801d981ac01f2d7b088a21e398fefa8fe838a015c1603b088a21e39b31bd886a6a80122d647b088a21ee8c05f735fd886a6a801ffc05f968bd886a6a80124b9b7b088a21e3b56cfd886a6a8012479fbb088a21e8c80131713a8fe838a01d8c597049d27edd9a2a30291bae5c61fd5c5aa04747eb088a21e3b1196d886a6a8012434c2d886a6a801a095f10357eeb088a21eb795f103f506d886a6a801221832b088a21e39b54aa8fe838a015c3b5eb088a21e39d876d886a6a801c6d4a403fba2b088a21eddd4a40398bad886a6a80122bbe6d886a6a80124df12b088a21e3b7c2ad886a6a801ec93d8029f56b088a21e8394d8023c6ea8fe838a015ec282b088a21e395f9ad886a6a8012282c6b088a21e391fdea8fe838a015ca5f2b088a21eb4d28b02430ad886a6a801cbd28b026636b088a21e39034ed886a6a80122267ad886a6a8012449a6b088a21ed891bf01e6bed886a6a801ef91bf0109eab088a21e3ba702a8fe838a015e2d16b088a21e39ca2ed886a6a80122ed5ab088a21efed0728a72d886a6a80195d172ad9e",
+        "12345678e007558a00000414d0cab088a21e396de2d886a6a80122910eb088a21ea490262e26a8fe838a01d8c59704b43ab088a21e93d6bd0451528da6dddc1db9b3bf9e1e0e4bd5d886a6a801b8a584046f01b088a21ecfa584040c19d886a6a801242f45b088a21e3bcc5da8fe838a015e5271b088a21e39ef89d886a6a801dce4b70312b5b088a21ef3e4b703afcdd886a6a80122d2f9d886a6a80122f625b088a21e39933dd886a6a80182a4eb02b669b088a21e99a4eb025381a8fe838a015ed995b088a21e3b76add886a6a8012499d9b088a21e3b36f1d886a6a801a8e39e025a1dd886a6a801e1e29e027d49b088a21e391a61d886a6a801223d8db088a21e39daa5a8fe838a015c60b9b088a21ef0a1d201fdd1d886a6a80187a2d20120fdb088a21e39be15a8fe838a015e4429b088a21e3be141d886a6a80124046db088a21e94e18501a185d886a6a801abe18501c4b1d886a6a80122e7ddb088a21e3984f5d886a6a80122a821b088a21ebaa0394539a8fe838a01d8c59704cb4db088a21ea9e6d0046865d886a6a801228b91b088a21e3928a9ecc59a399af0ffff1fffff",
+    ]
+
+    static let hashChunks = [
+        "000000000000adecbcb704df93c3c80318afecbcb70432df93c3c8034cafecbcb70466df93c3c8038001afecbcb7049a01df93c3c803b401afecbcb704ce01df93c3c803e801df93c3c8038202afecbcb7049c02df93c3c803b602afecbcb704d002df93c3c803ea02afecbcb7048403df93c3c8039e03afecbcb704b803df93c3c803d203df93c3c803ec03afecbcb7048604df93c3c803a004afecbcb704ba04df93c3c803d404afecbcb704ee04df93c3c8038805afecbcb704a205df93c3c803bc05df93c3c803d605afecbcb704f005df93c3c8038a06afecbcb704a406df93c3c803be06afecbcb704d806df93c3c803f206afecbcb7048c07df93c3c803a607df93c3c803c007afecbcb704da07df93c3c803f407afecbcb7048e08df93c3c803a808afecbcb704c208df93c3c803dc08afecbcb704f608df93c3c8039009df93c3c803aa09afecbcb704c409df93c3c803de09afecbcb704f809df93c3c803920aafecbcb704ac0adf93c3c803c60aafecbcb704e00adf93c3c803fa0adf93c3c803940bafecbcb704ae0bdf93c3c803c80bafecbcb704e20bdf93c3c803fc0bafecbcb704960cdf93c3c803b00cafecbcb704ca0cdf93c3c803e40cdf93c3c803fe0cafecbcb704980ddf93c3c803b20dafecbcb704cc0ddf93c3c803e60dafecbcb704800edf93c3c8039a0e",
+        "041d039a39c8df93c3c803ce0edf93c3c803e80eafecbcb704820fdf93c3c8039c0fafecbcb704b60fdf93c3c803d00fafecbcb704ea0fdf93c3c8038410afecbcb7049e10df93c3c803b810afecbcb704d210df93c3c803ec10df93c3c8038611afecbcb704a011df93c3c803ba11afecbcb704d411df93c3c803ee11afecbcb7048812df93c3c803a212afecbcb704bc12df93c3c803d612df93c3c803f012afecbcb7048a13df93c3c803a413afecbcb704be13df93c3c803d813afecbcb704f213df93c3c8038c14afecbcb704a614df93c3c803c014df93c3c803da14afecbcb704f414df93c3c8038e15afecbcb704a815df93c3c803c215afecbcb704dc15df93c3c803f615afecbcb7049016df93c3c803aa16df93c3c803c416afecbcb704de16df93c3c803f816afecbcb7049217df93c3c803ac17afecbcb704c617df93c3c803e017afecbcb704fa17df93c3c8039418df93c3c803ae18afecbcb704c818df93c3c803e218afecbcb704fc18df93c3c8039619afecbcb704b019df93c3c803ca19afecbcb704e419df93c3c803fe19df93c3c803981aafecbcb704b21adf93c3c803cc1aafecbcb704e61adf93c3c803801bafecbcb7049a1bdf93c3c803b41bafecbcb704ce1bdf93c3c803e81bdf93c3c803821cafecbcb7049c1cdf93c3c803b61cafecbcb704d01c",
+        "1039b4fcf9dfafecbcb704841ddf93c3c8039e1dafecbcb704b81ddf93c3c803d21ddf93c3c803ec1dafecbcb704861edf93c3c803a01eafecbcb704ba1edf93c3c803d41eafecbcb704ee1edf93c3c803881fafecbcb704a21fdf93c3c803bc1fdf93c3c803d61fafecbcb704f01fdf93c3c8038a20afecbcb704a420df93c3c803be20afecbcb704d820df93c3c803f220afecbcb7048c21df93c3c803a621afecbcb704c021df93c3c803da21df93c3c803f421afecbcb7048e22df93c3c803a822afecbcb704c222df93c3c803dc22afecbcb704f622df93c3c8039023afecbcb704aa23df93c3c803c423df93c3c803de23afecbcb704f823df93c3c8039224afecbcb704ac24df93c3c803c624afecbcb704e024df93c3c803fa24afecbcb7049425df93c3c803ae25df93c3c803c825afecbcb704e225df93c3c803fc25afecbcb7049626df93c3c803b026afecbcb704ca26df93c3c803e426afecbcb704fe26df93c3c8039827df93c3c803b227afecbcb704cc27df93c3c803e627afecbcb7048028df93c3c8039a28afecbcb704b428df93c3c803ce28afecbcb704e828df93c3c8038229df93c3c8039c29afecbcb704b629df93c3c803d029afecbcb704ea29df93c3c803842aafecbcb7049e2adf93c3c803b82aafecbcb704d22adf93c3c803ec2adf93c3c803862b",
+        "2456525fb9f6df93c3c803ba2bafecbcb704d42bdf93c3c803ee2bafecbcb704882cdf93c3c803a22cafecbcb704bc2cdf93c3c803d62cdf93c3c803f02cafecbcb7048a2ddf93c3c803a42dafecbcb704be2ddf93c3c803d82dafecbcb704f22ddf93c3c8038c2eafecbcb704a62edf93c3c803c02edf93c3c803da2eafecbcb704f42edf93c3c8038e2fafecbcb704a82fdf93c3c803c22fafecbcb704dc2fdf93c3c803f62fafecbcb7049030df93c3c803aa30df93c3c803c430afecbcb704de30df93c3c803f830afecbcb7049231df93c3c803ac31afecbcb704c631df93c3c803e031afecbcb704fa31df93c3c8039432afecbcb704ae32df93c3c803c832df93c3c803e232afecbcb704fc32df93c3c8039633afecbcb704b033df93c3c803ca33afecbcb704e433df93c3c803fe33afecbcb7049834df93c3c803b234df93c3c803cc34afecbcb704e634df93c3c8038035afecbcb7049a35df93c3c803b435afecbcb704ce35df93c3c803e835afecbcb7048236df93c3c8039c36df93c3c803b636afecbcb704d036df93c3c803ea36afecbcb7048437df93c3c8039e37afecbcb704b837df93c3c803d237afecbcb704ec37df93c3c8038638df93c3c803a038afecbcb704ba38df93c3c803d438afecbcb704ee38df93c3c8038839afecbcb704a239df93c3c803bc39",
+        "4072d7c27a0ddf93c3c803f039df93c3c8038a3aafecbcb704a43adf93c3c803be3aafecbcb704d83adf93c3c803f23aafecbcb7048c3bdf93c3c803a63bafecbcb704c03bdf93c3c803da3bdf93c3c803f43bafecbcb7048e3cdf93c3c803a83cafecbcb704c23c8f91efb4028b88b901",
+    ]
+
+    @Test("chunks are what the format's independent encoder writes, and decode to the entries")
+    func vector() throws {
+        for (chunks, expected) in [(PackedRuns.chunks(of: PackedRunsTests.vectorTopics), PackedRunsTests.topicChunks),
+                                   (PackedRuns.chunks(of: PackedRunsTests.vectorHashes), PackedRunsTests.hashChunks)] {
+            #expect(chunks.map { $0.map { String(format: "%02x", $0) }.joined() } == expected)
+        }
+        var topics: [TopicIndexEntry] = []
+        for chunk in PackedRuns.chunks(of: PackedRunsTests.vectorTopics) {
+            try chunk.withUnsafeBytes { raw in try PackedRuns.decode(raw, into: &topics) }
+        }
+        #expect(topics == PackedRunsTests.vectorTopics)
+        var hashes: [HashIndexEntry] = []
+        for chunk in PackedRuns.chunks(of: PackedRunsTests.vectorHashes) {
+            try chunk.withUnsafeBytes { raw in try PackedRuns.decode(raw, into: &hashes) }
+        }
+        #expect(hashes == PackedRunsTests.vectorHashes)
+    }
+
+    @Test("one topic's entries a minute apart in one block take 4 bytes each; truncated chunks are refused")
+    func compactAndStrict() throws {
+        let entries = (0..<100).map {
+            TopicIndexEntry(topic: Topic(rawValue: 9), sent: 1_700_000_000 + UInt32($0) * 60,
+                            location: Location(block: 7, offset: UInt16($0) * 100))
+        }
+        let chunks = PackedRuns.chunks(of: entries)
+        #expect(chunks.map(\.count) == [TopicIndexEntry.byteCount + 99 * 4])
+        // Every cut inside an entry's delta is an error, never a shorter list.
+        let chunk = chunks[0]
+        for cut in [1, TopicIndexEntry.byteCount + 1, TopicIndexEntry.byteCount + 3, chunk.count - 1] {
+            var out: [TopicIndexEntry] = []
+            #expect(throws: StoreError.self) {
+                try Array(chunk[0..<cut]).withUnsafeBytes { raw in try PackedRuns.decode(raw, into: &out) }
+            }
+        }
+        // A delta that would carry the topic past 2^32 - 1 is refused.
+        var overflow = TopicIndexEntry(topic: Topic(rawValue: .max - 1), sent: 0, location: Location(block: 0, offset: 0)).bytes
+        LEB128.append(1 << 1 | 1, to: &overflow)
+        overflow += [0, 0, 0, 0]
+        var out: [TopicIndexEntry] = []
+        #expect(throws: StoreError.self) {
+            try overflow.withUnsafeBytes { raw in try PackedRuns.decode(raw, into: &out) }
+        }
+    }
+
+    @Test("seeks land on the first entry at or after any target, across chunks; removals keep the rest")
+    func seekAndRemove() async throws {
+        let directory = TemporaryDirectory("packed")
+        defer { directory.remove() }
+        let store = try EnvelopeStore.open(at: directory.path)
+        defer { store.close() }
+        let (environment, dbi) = (store.environment, store.dbs.topics)
+        var random = SplitMix64(seed: 19)
+        // Three topics, many chunks; sent times with gaps so that targets fall between entries.
+        var entries = Set<TopicIndexEntry>()
+        while entries.count < 1500 {
+            entries.insert(TopicIndexEntry(topic: Topic(rawValue: UInt32(random.next() % 3) * 1000 + 5),
+                                           sent: UInt32(random.next() % 50_000) * 2 + 1,
+                                           location: Location(block: UInt32(random.next() % 40), offset: UInt16(random.next() % 8))))
+        }
+        var expected = entries.sorted()
+        let run: UInt32 = 77
+        try environment.write { (txn) throws(StoreError) in try PackedRuns.write(expected, run: run, into: dbi, txn) }
+        let chunkCount = try environment.read { (txn) throws(StoreError) -> Int in
+            let cursor = try txn.cursor(dbi)
+            _ = try cursor.get(MDB_SET_KEY, key: IndexRuns.key(run: run))
+            return try cursor.duplicateCount()
+        }
+        #expect(chunkCount > 10)
+        func expectSeeks(_ txn: Transaction, _ expected: [TopicIndexEntry]) throws(StoreError) {
+            var cursor = try PackedRunCursor<TopicIndexEntry>(txn: txn, dbi: dbi)
+            // Every entry, a target just below it, and targets before and after the whole run.
+            var targets = expected.flatMap { [$0, TopicIndexEntry(topic: $0.topic, sent: $0.sent - 1, location: $0.location)] }
+            targets += [TopicIndexEntry.first(topic: Topic(rawValue: 0), sent: 0), TopicIndexEntry.first(topic: Topic(rawValue: 9999), sent: 0)]
+            for target in targets {
+                let index = expected.firstIndex { !($0 < target) }
+                let found = try cursor.seek(run: run, atLeast: target)
+                #expect(found == index.map { expected[$0] })
+                // The next few follow in order, across chunk edges.
+                if let index {
+                    for following in expected[(index + 1)...].prefix(3) { #expect(try cursor.next() == following) }
+                }
+            }
+            #expect(try PackedRuns.entries(of: run, in: dbi, txn) == expected)
+        }
+        try environment.read { (txn) throws(StoreError) in try expectSeeks(txn, expected) }
+        // Remove every chunk's first entry, some middle ones, the last one, and ones never stored.
+        let firsts = try environment.read { (txn) throws(StoreError) -> [TopicIndexEntry] in
+            let cursor = try txn.cursor(dbi)
+            var firsts: [TopicIndexEntry] = []
+            var chunk = try cursor.get(MDB_SET_KEY, key: IndexRuns.key(run: run))
+            while let current = chunk {
+                firsts.append(TopicIndexEntry(raw: UnsafeRawBufferPointer(rebasing: current.value[0..<TopicIndexEntry.byteCount])))
+                chunk = try cursor.get(MDB_NEXT_DUP)
+            }
+            return firsts
+        }
+        #expect(firsts.count == chunkCount)
+        let removed = firsts + stride(from: 7, to: expected.count, by: 13).map { expected[$0] } + [expected.last!]
+        let absent = [TopicIndexEntry(topic: Topic(rawValue: 5), sent: 0, location: Location(block: 0, offset: 0)),
+                      TopicIndexEntry(topic: Topic(rawValue: 2005), sent: 200_001, location: Location(block: 99, offset: 0))]
+        try environment.write { (txn) throws(StoreError) in
+            for entry in Set(removed) { #expect(try PackedRuns.remove(entry, run: run, from: dbi, txn)) }
+            for entry in absent { #expect(try !PackedRuns.remove(entry, run: run, from: dbi, txn)) }
+        }
+        expected.removeAll { Set(removed).contains($0) }
+        try environment.read { (txn) throws(StoreError) in try expectSeeks(txn, expected) }
+        // Removing the rest deletes the run's key.
+        try environment.write { (txn) throws(StoreError) in
+            for entry in expected { #expect(try PackedRuns.remove(entry, run: run, from: dbi, txn)) }
+            #expect(try txn.get(dbi, IndexRuns.key(run: run)) == nil)
+        }
+    }
+}
