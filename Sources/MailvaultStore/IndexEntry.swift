@@ -212,6 +212,9 @@ struct HashIndexEntry: IndexEntry, Hashable {
     /// The primary bucket, `sent >> PrimaryEntry.bucketShift`.
     var bucket: UInt32 { UInt32(truncatingIfNeeded: value & (1 << UInt64(HashIndexEntry.bucketBits) - 1)) }
 
+    /// The sent times of the entry's bucket.
+    var sentTimes: ClosedRange<UInt32> { bucket << PrimaryEntry.bucketShift...(bucket << PrimaryEntry.bucketShift | PrimaryEntry.lowMask) }
+
     /// Whether a hash with these first four bytes has this entry's prefix.
     func matches(prefix full: UInt32) -> Bool { full >> UInt32(32 - HashIndexEntry.prefixBits) == prefix }
 

@@ -14,6 +14,9 @@ final class IndexRunWriter {
     private let dbs: Databases
     private var pendingTopics: [TopicIndexEntry] = []
     private var pendingHashes: [HashIndexEntry] = []
+    /// Entries to take out of the runs at `flush`, all together (`PackedRuns.remove`).
+    private var removedTopics: [TopicIndexEntry] = []
+    private var removedHashes: [HashIndexEntry] = []
     /// The run directory, read on first use and kept current by this transaction's writes.
     private var loadedRuns: [IndexRuns.Run]?
 
@@ -39,7 +42,7 @@ final class IndexRunWriter {
 
     /// Records a run whose entries were just written, as the newest.
     func recordRun(_ run: IndexRuns.Run) throws(StoreError) {
-        try txn.put(dbs.runs, BigEndian.bytes(run.id), [run.level], flags: MDB_APPEND)
+        try txn.put(dbs.runs, BigEndian.bytes(run.id), run.directoryValue, flags: MDB_APPEND)
         loadedRuns?.append(run)
     }
 
@@ -58,9 +61,10 @@ final class IndexRunWriter {
         add(key, topic: topic, location: location)
     }
 
-    /// Writes the entries queued so far as a new level-0 run, and their new topics into the
-    /// topic directory.
+    /// Takes the removed entries out of the runs, then writes the entries queued so far as a
+    /// new level-0 run, and their new topics into the topic directory.
     func flush(into directory: TopicDirectoryWriter) throws(StoreError) {
+        try applyRemovals()
         guard !pendingTopics.isEmpty else { return }
         let id = try nextRunID()
         let topicEntries = IndexRuns.sortedDistinct(pendingTopics)
@@ -71,28 +75,47 @@ final class IndexRunWriter {
         }
         try PackedRuns.write(topicEntries, run: id, into: dbs.topics, txn)
         try PackedRuns.write(IndexRuns.sortedDistinct(pendingHashes), run: id, into: dbs.hashes, txn)
-        try recordRun(IndexRuns.Run(id: id, level: 0))
+        try recordRun(IndexRuns.Run(id: id, level: 0, sent: IndexRuns.Run.span(of: topicEntries)))
         pendingTopics = []
         pendingHashes = []
     }
 
     // MARK: Removing
 
-    /// Deletes a topic entry from every run, and from this transaction's entries not written
-    /// yet (a record moved earlier in the transaction).
-    func remove(_ entry: TopicIndexEntry) throws(StoreError) {
+    /// Deletes a topic entry from this transaction's entries not written yet (a record moved
+    /// earlier in the transaction), and from every run at `flush`.
+    func remove(_ entry: TopicIndexEntry) {
         if let pending = pendingTopics.lastIndex(of: entry) { pendingTopics.remove(at: pending) }
-        for run in try runs() {
-            _ = try PackedRuns.remove(entry, run: run.id, from: dbs.topics, txn)
-        }
+        removedTopics.append(entry)
     }
 
-    /// Deletes a hash entry from every run (several may hold this (prefix, bucket) pair, one
-    /// for each envelope that had it), and one of this transaction's entries not written yet.
-    func remove(_ entry: HashIndexEntry) throws(StoreError) {
+    /// Deletes one of this transaction's hash entries not written yet, and the entry from every
+    /// run (several may hold this (prefix, bucket) pair, one for each envelope that had it) at
+    /// `flush`.
+    func remove(_ entry: HashIndexEntry) {
         if let pending = pendingHashes.lastIndex(of: entry) { pendingHashes.remove(at: pending) }
-        for run in try runs() {
-            _ = try PackedRuns.remove(entry, run: run.id, from: dbs.hashes, txn)
+        removedHashes.append(entry)
+    }
+
+    /// Takes the removed entries out of every run whose span of sent times may hold them: a
+    /// retention sweep's envelopes are old, so only the oldest runs are read, and a chunk that
+    /// holds several of them is rewritten once.
+    private func applyRemovals() throws(StoreError) {
+        if !removedTopics.isEmpty {
+            let targets = IndexRuns.sortedDistinct(removedTopics)
+            removedTopics = []
+            for run in try runs() {
+                let held = targets.filter { run.sent.contains($0.sent) }
+                if !held.isEmpty { try PackedRuns.remove(held, run: run.id, from: dbs.topics, txn) }
+            }
+        }
+        if !removedHashes.isEmpty {
+            let targets = IndexRuns.sortedDistinct(removedHashes)
+            removedHashes = []
+            for run in try runs() {
+                let held = targets.filter { run.overlaps($0.sentTimes) }
+                if !held.isEmpty { try PackedRuns.remove(held, run: run.id, from: dbs.hashes, txn) }
+            }
         }
     }
 
@@ -108,11 +131,12 @@ final class IndexRunWriter {
             guard let last = group.last, last.id < UInt32.max else {
                 throw .corrupt("index run numbers are exhausted; compact the store")
             }
-            let merged = IndexRuns.Run(id: last.id + 1, level: level + 1)
+            let merged = IndexRuns.Run(id: last.id + 1, level: level + 1,
+                                       sent: group.map(\.sent.lowerBound).min()!...group.map(\.sent.upperBound).max()!)
             try mergeRuns(group, into: merged, dbi: dbs.topics, as: TopicIndexEntry.self)
             try mergeRuns(group, into: merged, dbi: dbs.hashes, as: HashIndexEntry.self)
             for run in group { try txn.delete(dbs.runs, BigEndian.bytes(run.id)) }
-            try txn.put(dbs.runs, BigEndian.bytes(merged.id), [merged.level], flags: MDB_APPEND)
+            try txn.put(dbs.runs, BigEndian.bytes(merged.id), merged.directoryValue, flags: MDB_APPEND)
             runs.removeLast(IndexRuns.fanIn)
             runs.append(merged)
         }

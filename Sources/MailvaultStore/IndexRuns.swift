@@ -26,10 +26,36 @@ enum IndexRuns {
     /// empties and removes the oldest.
     static let maximumLevel: UInt8 = 4
 
-    /// One run: its number (the key prefix) and its level (0 for a commit's own run).
+    /// One run: its number (the key prefix), its level (0 for a commit's own run) and the sent
+    /// times its envelopes span when it was written (removals never narrow it).
     struct Run: Equatable {
         let id: UInt32
         let level: UInt8
+        let sent: ClosedRange<UInt32>
+
+        /// A run whose span is unknown (a directory entry of schema 8 or older) spans all time.
+        init(id: UInt32, level: UInt8, sent: ClosedRange<UInt32> = 0...UInt32.max) {
+            self.id = id
+            self.level = level
+            self.sent = sent
+        }
+
+        /// Whether the run may hold entries of envelopes sent at a time of `range`.
+        func overlaps(_ range: ClosedRange<UInt32>) -> Bool { sent.overlaps(range) }
+
+        /// The directory value: `level u8 ++ BE32(first sent) ++ BE32(last sent)`.
+        var directoryValue: [UInt8] { [level] + BigEndian.bytes(sent.lowerBound) + BigEndian.bytes(sent.upperBound) }
+
+        /// The span of the envelopes whose topic entries are `entries` (all time when none).
+        static func span(of entries: [TopicIndexEntry]) -> ClosedRange<UInt32> {
+            guard let first = entries.first else { return 0...UInt32.max }
+            var (low, high) = (first.sent, first.sent)
+            for entry in entries {
+                low = min(low, entry.sent)
+                high = max(high, entry.sent)
+            }
+            return low...high
+        }
     }
 
     /// Every run, oldest (lowest number) first.
@@ -38,10 +64,15 @@ enum IndexRuns {
         let cursor = try txn.cursor(dbs.runs)
         var entry = try cursor.get(MDB_FIRST)
         while let current = entry {
-            guard current.key.count == 4, current.value.count == 1 else {
-                throw .corrupt("a run directory entry of \(current.key.count)+\(current.value.count) bytes")
+            let (key, value) = current
+            // Schemas 2-8 wrote the level alone.
+            guard key.count == 4, value.count == 1 || value.count == 9,
+                  value.count == 1 || BigEndian.uint32(value, at: 1) <= BigEndian.uint32(value, at: 5) else {
+                throw .corrupt("a run directory entry of \(key.count)+\(value.count) bytes")
             }
-            runs.append(Run(id: BigEndian.uint32(current.key), level: current.value[0]))
+            runs.append(value.count == 1 ? Run(id: BigEndian.uint32(key), level: value[0])
+                : Run(id: BigEndian.uint32(key), level: value[0],
+                      sent: BigEndian.uint32(value, at: 1)...BigEndian.uint32(value, at: 5)))
             entry = try cursor.get(MDB_NEXT)
         }
         return runs

@@ -107,27 +107,66 @@ enum PackedRuns {
         return out
     }
 
-    /// Deletes `entry` from run `run` when the run holds it; returns whether it did. The chunk
-    /// that held it is written back without it (as two when its re-coded entries no longer fit
-    /// one), or deleted when it held nothing else; the run's key goes with its last chunk.
+    /// Deletes `entry` from run `run` when the run holds it; returns whether it did.
     static func remove<Entry: PackedEntry>(_ entry: Entry, run: UInt32, from dbi: MDB_dbi, _ txn: Transaction)
         throws(StoreError) -> Bool
     {
+        try remove([entry], run: run, from: dbi, txn) == 1
+    }
+
+    /// Deletes those of the sorted, distinct `targets` that run `run` holds; returns how many.
+    /// Each chunk that held some is written back without them (as two when its re-coded
+    /// entries no longer fit one), or deleted when it held nothing else; the run's key goes
+    /// with its last chunk. One seek per chunk touched: the targets a chunk's entries cover
+    /// are settled from its decoded entries, and those in the gap before the next chunk are
+    /// skipped from that chunk's first entry.
+    @discardableResult
+    static func remove<Entry: PackedEntry>(_ targets: [Entry], run: UInt32, from dbi: MDB_dbi, _ txn: Transaction)
+        throws(StoreError) -> Int
+    {
         var cursor = try PackedRunCursor<Entry>(txn: txn, dbi: dbi)
-        guard let chunk = try cursor.chunk(run: run, holding: entry), try contains(entry, in: chunk) else {
-            return false
-        }
-        var entries: [Entry] = []
-        try decode(chunk, into: &entries)
-        entries.removeAll { $0 == entry }
-        try cursor.cursor.delete()
         let runKey = IndexRuns.key(run: run)
-        for piece in chunks(of: entries) {
-            guard try cursor.cursor.put(runKey, piece, flags: MDB_NODUPDATA) else {
-                throw .corrupt("index run \(run) holds a chunk twice")
+        var removed = 0
+        var next = 0
+        var entries: [Entry] = []
+        var kept: [Entry] = []
+        while next < targets.count {
+            guard let chunk = try cursor.chunk(run: run, holding: targets[next]) else { break }
+            entries.removeAll(keepingCapacity: true)
+            kept.removeAll(keepingCapacity: true)
+            try decode(chunk, into: &entries)
+            // Walk the chunk and the targets together: a target below an entry it did not
+            // equal is not in the run.
+            var index = next
+            for entry in entries {
+                while index < targets.count, targets[index] < entry { index += 1 }
+                if index < targets.count, targets[index] == entry {
+                    index += 1
+                } else {
+                    kept.append(entry)
+                }
             }
+            if kept.count < entries.count {
+                removed += entries.count - kept.count
+                try cursor.cursor.delete()
+                for piece in chunks(of: kept) {
+                    guard try cursor.cursor.put(runKey, piece, flags: MDB_NODUPDATA) else {
+                        throw .corrupt("index run \(run) holds a chunk twice")
+                    }
+                }
+            } else if index == next {
+                // Nothing settled: targets[next] lies after this chunk's entries, in the gap
+                // before the next chunk, or past the run's end.
+                guard let following = try cursor.cursor.get(MDB_NEXT_DUP) else { break }
+                guard following.value.count >= Entry.byteCount else {
+                    throw .corrupt("an index chunk of \(following.value.count) bytes")
+                }
+                let first = Entry(raw: UnsafeRawBufferPointer(rebasing: following.value[0..<Entry.byteCount]))
+                while index < targets.count, targets[index] < first { index += 1 }
+            }
+            next = index > next ? index : next + 1
         }
-        return true
+        return removed
     }
 }
 

@@ -266,7 +266,8 @@ struct Version7Migration {
             let id = (try IndexRuns.runs(txn, dbs).last.map { $0.id + 1 }) ?? 0
             try PackedRuns.write(IndexRuns.sortedDistinct(topics), run: id, into: dbs.topics, txn)
             try PackedRuns.write(IndexRuns.sortedDistinct(hashes), run: id, into: dbs.hashes, txn)
-            try txn.put(dbs.runs, BigEndian.bytes(id), [Version7Migration.runLevel], flags: MDB_APPEND)
+            let run = IndexRuns.Run(id: id, level: Version7Migration.runLevel, sent: IndexRuns.Run.span(of: topics))
+            try txn.put(dbs.runs, BigEndian.bytes(id), run.directoryValue, flags: MDB_APPEND)
         }
         guard entry == nil else {
             try txn.put(dbs.meta, Schema.Meta.migration, lastKey ?? [])
@@ -346,7 +347,8 @@ struct Version8Migration {
 /// 2. Each step moves runs, oldest first, from schema 8's databases (`Schema.version8Names`:
 ///    fixed-size entries) into this schema's packed ones under the same run number: read,
 ///    written as chunks (`PackedRuns`), deleted from the old database in the same
-///    transaction, so a run is in exactly one of the two and needs no other bookkeeping.
+///    transaction, so a run is in exactly one of the two and needs no other bookkeeping; its
+///    directory entry gets the span of sent times its entries cover.
 /// 3. The step that finds no run left to move drops schema 8's two databases and deletes
 ///    `meta/chunkMigration`.
 ///
@@ -373,22 +375,39 @@ struct Version9Migration {
         var moved = 0
         for run in try IndexRuns.runs(txn, dbs) {
             guard moved < step else { return false }
-            if let topics { moved += try move(run.id, from: topics, to: dbs.topics, txn, as: TopicIndexEntry.self) }
-            if let hashes { moved += try move(run.id, from: hashes, to: dbs.hashes, txn, as: HashIndexEntry.self) }
+            let topicEntries: [TopicIndexEntry] = try topics.map { (old) throws(StoreError) in
+                try move(run.id, from: old, to: dbs.topics, txn)
+            } ?? []
+            let hashEntries: [HashIndexEntry] = try hashes.map { (old) throws(StoreError) in
+                try move(run.id, from: old, to: dbs.hashes, txn)
+            } ?? []
+            moved += topicEntries.count + hashEntries.count
+            // The run's span of sent times, from its topic entries (or, once retention took
+            // them all, its hash entries' buckets), so removals and queries can pass it by.
+            var span = IndexRuns.Run.span(of: topicEntries)
+            if topicEntries.isEmpty, let low = hashEntries.min(by: { $0.bucket < $1.bucket }),
+               let high = hashEntries.max(by: { $0.bucket < $1.bucket }) {
+                span = low.sentTimes.lowerBound...high.sentTimes.upperBound
+            }
+            if !topicEntries.isEmpty || !hashEntries.isEmpty {
+                let spanned = IndexRuns.Run(id: run.id, level: run.level, sent: span)
+                try txn.put(dbs.runs, BigEndian.bytes(run.id), spanned.directoryValue)
+            }
         }
         for dbi in [topics, hashes].compactMap({ $0 }) { try txn.dropDatabase(dbi) }
         try txn.delete(dbs.meta, Schema.Meta.chunkMigration)
         return true
     }
 
-    /// Moves run `id` from `old` to `new` when `old` still holds it; returns how many entries.
-    private func move<Entry: PackedEntry>(_ id: UInt32, from old: MDB_dbi, to new: MDB_dbi, _ txn: Transaction,
-                                          as: Entry.Type) throws(StoreError) -> Int {
-        guard let first = try txn.get(old, IndexRuns.key(run: id)) else { return 0 }
+    /// Moves run `id` from `old` to `new` when `old` still holds it; returns its entries.
+    private func move<Entry: PackedEntry>(_ id: UInt32, from old: MDB_dbi, to new: MDB_dbi, _ txn: Transaction)
+        throws(StoreError) -> [Entry]
+    {
+        guard let first = try txn.get(old, IndexRuns.key(run: id)) else { return [] }
         guard first.count == Entry.byteCount else { throw .corrupt("a schema 8 index value of \(first.count) bytes") }
         let entries: [Entry] = try IndexRuns.entries(of: id, in: old, txn)
         try IndexRuns.delete(run: id, from: old, txn)
         try PackedRuns.write(entries, run: id, into: new, txn, appending: false)
-        return entries.count
+        return entries
     }
 }

@@ -35,7 +35,8 @@ struct TopicMerge {
         upperSent = range.upperBound.sent
         let lower = range.lowerBound
         let ordered = topics.sorted()
-        for run in runs {
+        // A run none of whose envelopes was sent in the range has none of its entries.
+        for run in runs where run.overlaps(lower.sent...max(lower.sent, upperSent)) {
             for topic in ordered {
                 var cursor = try PackedRunCursor<TopicIndexEntry>(txn: txn, dbi: dbi)
                 let start = TopicIndexEntry.first(topic: topic, sent: lower.sent)

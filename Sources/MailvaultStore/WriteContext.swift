@@ -164,7 +164,7 @@ final class WriteContext {
         syncBuckets.removed(key)
         if lastEntry == entry { lastEntryLoaded = false }
         // The location makes a topic entry this envelope's alone.
-        try indexRuns.remove(TopicIndexEntry(topic: topic, key: key, location: location))
+        indexRuns.remove(TopicIndexEntry(topic: topic, key: key, location: location))
         directory.entryRemoved(of: topic)
         if !tiers.isEmpty {
             try txn.delete(dbs.tiers, [retention.tier(forPoW: Double(pow), sorted: tiers)], value: key.bytes)
@@ -173,7 +173,7 @@ final class WriteContext {
         // bucket whose prefix starts with those bits.
         let hashEntry = HashIndexEntry(key: key)
         if try primary.entries(inBucket: hashEntry.bucket, where: hashEntry.matches(prefix:)).isEmpty {
-            try indexRuns.remove(hashEntry)
+            indexRuns.remove(hashEntry)
         }
         counters.count -= 1
         counters.rawBytes -= UInt64(rawLength)
@@ -189,7 +189,7 @@ final class WriteContext {
         }
         try primary.put(PrimaryEntry(key: key, location: new), after: nil)
         if lastEntry == PrimaryEntry(key: key, location: old) { lastEntryLoaded = false }
-        try indexRuns.remove(TopicIndexEntry(topic: topic, key: key, location: old))
+        indexRuns.remove(TopicIndexEntry(topic: topic, key: key, location: old))
         indexRuns.addMoved(key, topic: topic, location: new)
     }
 

@@ -144,11 +144,15 @@ struct PackedRunsTests {
         }
         #expect(firsts.count == chunkCount)
         let removed = firsts + stride(from: 7, to: expected.count, by: 13).map { expected[$0] } + [expected.last!]
-        let absent = [TopicIndexEntry(topic: Topic(rawValue: 5), sent: 0, location: Location(block: 0, offset: 0)),
+        // Never stored: before and after the run, and (even sent times) between any two entries.
+        var absent = [TopicIndexEntry(topic: Topic(rawValue: 5), sent: 0, location: Location(block: 0, offset: 0)),
                       TopicIndexEntry(topic: Topic(rawValue: 2005), sent: 200_001, location: Location(block: 99, offset: 0))]
+        absent += expected.prefix(600).map { TopicIndexEntry(topic: $0.topic, sent: $0.sent + 1, location: $0.location) }
         try environment.write { (txn) throws(StoreError) in
-            for entry in Set(removed) { #expect(try PackedRuns.remove(entry, run: run, from: dbi, txn)) }
-            for entry in absent { #expect(try !PackedRuns.remove(entry, run: run, from: dbi, txn)) }
+            for entry in absent.prefix(2) { #expect(try !PackedRuns.remove(entry, run: run, from: dbi, txn)) }
+            // One call for all: each chunk is rewritten once.
+            let targets = IndexRuns.sortedDistinct(removed + absent)
+            #expect(try PackedRuns.remove(targets, run: run, from: dbi, txn) == Set(removed).count)
         }
         expected.removeAll { Set(removed).contains($0) }
         try environment.read { (txn) throws(StoreError) in try expectSeeks(txn, expected) }
