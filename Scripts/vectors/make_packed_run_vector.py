@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Packed index runs (schema 9, Docs/Storage.md "Packed runs"), encoded from the format's
-description alone: prints the chunks of two fixed entry lists as hex, which
+description alone (chunks of at most 500 bytes of topic entries, 96 of hash entries): prints the chunks of two fixed entry lists as hex, which
 Tests/MailvaultStoreTests/PackedRunsTests.swift compares with PackedRuns.chunks(of:).
 
 Topic entry i of 0..<160: topic (0, 1, 0x12345678, 0xFFFFFFFF)[i % 4],
@@ -10,7 +10,7 @@ Hash entry i of 0..<300: prefix (i * i * 13) mod 2^22, bucket (i * 2654435761) m
 (0, 0) and (2^22-1, 2^26-1); sorted by (prefix, bucket), distinct.
 """
 
-CHUNK_BYTES = 500
+TOPIC_CHUNK_BYTES, HASH_CHUNK_BYTES = 500, 96
 
 
 def leb128(value):
@@ -55,12 +55,12 @@ def hash_delta(e, p):
     return head + (leb128(dp - 15) if dp >= 15 else b"")
 
 
-def chunks(entries, full, delta):
+def chunks(entries, full, delta, limit):
     out, chunk, previous = [], b"", None
     for e in entries:
         if previous is not None:
             d = delta(e, previous)
-            if len(chunk) + len(d) <= CHUNK_BYTES:
+            if len(chunk) + len(d) <= limit:
                 chunk += d
                 previous = e
                 continue
@@ -79,10 +79,10 @@ def main():
     hashes = {(0, 0), (2**22 - 1, 2**26 - 1)}
     for i in range(300):
         hashes.add(((i * i * 13) % 2**22, (i * 2654435761) % 2**26))
-    for name, entries, full, delta in (("topic", sorted(topics), topic_full, topic_delta),
-                                       ("hash", sorted(hashes), hash_full, hash_delta)):
-        result = chunks(entries, full, delta)
-        assert all(len(c) <= CHUNK_BYTES for c in result)
+    for name, entries, full, delta, limit in (("topic", sorted(topics), topic_full, topic_delta, TOPIC_CHUNK_BYTES),
+                                              ("hash", sorted(hashes), hash_full, hash_delta, HASH_CHUNK_BYTES)):
+        result = chunks(entries, full, delta, limit)
+        assert all(len(c) <= limit for c in result)
         assert [c[:len(full(entries[0]))] for c in result] == sorted(c[:len(full(entries[0]))] for c in result)
         print(f"{name}: {len(entries)} entries, {len(result)} chunks")
         for c in result:

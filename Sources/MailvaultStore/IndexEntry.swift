@@ -260,6 +260,10 @@ struct Version7HashIndexEntry: IndexEntry, Hashable {
 /// of a large run take about 5 bytes each (a sent time a few thousand seconds on, the same or
 /// the next block, an offset).
 extension TopicIndexEntry: PackedEntry {
+    /// 8 chunks of 500 bytes, with their 8-byte nodes and 2-byte pointers, fill a 4 KiB page
+    /// exactly; a seek decodes about half a chunk (some 40 entries).
+    static let chunkBytes = 500
+
     func appendDelta(after previous: TopicIndexEntry, to out: inout [UInt8]) {
         if topic == previous.topic {
             LEB128.append(UInt64(sent - previous.sent) << 1, to: &out)
@@ -301,6 +305,11 @@ extension TopicIndexEntry: PackedEntry {
 /// prefixes are a few apart, so an entry takes about 3 bytes (the bucket's difference is
 /// random within the run's span of time).
 extension HashIndexEntry: PackedEntry {
+    /// Short chunks (about 28 entries): a lookup seeks in every run and decodes on to its
+    /// prefix, so a chunk's length is most of its cost; each chunk costs about 13 bytes more
+    /// than its entries (its node, its pointer, its first entry in full).
+    static let chunkBytes = 96
+
     func appendDelta(after previous: HashIndexEntry, to out: inout [UInt8]) {
         let prefixChange = UInt64(prefix - previous.prefix)
         let bucketChange = LEB128.zigzag(Int64(bucket) - Int64(previous.bucket))

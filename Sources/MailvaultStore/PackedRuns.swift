@@ -2,6 +2,8 @@ import CLMDB
 
 /// An index entry that a packed run stores as its difference from the entry before it.
 protocol PackedEntry: IndexEntry {
+    /// The most bytes of one of this type's chunks (at most 511: LMDB's limit on a duplicate).
+    static var chunkBytes: Int { get }
     /// Appends this entry as it follows `previous`, which sorts before it, to `out`.
     func appendDelta(after previous: Self, to out: inout [UInt8])
     /// The entry that follows `previous` as encoded at `offset` of `chunk`, advancing `offset`
@@ -18,23 +20,19 @@ protocol PackedEntry: IndexEntry {
 /// each following entry as its difference from the one before (`PackedEntry`). Sorted entries
 /// differ little from one to the next, so an entry takes about a third of its fixed size.
 /// A reader finds an entry's chunk with one `MDB_GET_BOTH_RANGE` and, unless a chunk starts
-/// with it, one step back; then decodes the chunk.
+/// with it, one step back; then decodes the chunk up to it.
 enum PackedRuns {
-    /// The most bytes of a chunk: LMDB keeps duplicates of up to 511 bytes, and 8 chunks of
-    /// 500 bytes (with their 8-byte nodes and 2-byte pointers) fill a 4 KiB page exactly.
-    static let chunkBytes = 500
-
     /// Cuts sorted, distinct entries into chunks.
     static func chunks<Entry: PackedEntry>(of entries: [Entry]) -> [[UInt8]] {
         var chunks: [[UInt8]] = []
         var chunk: [UInt8] = []
-        chunk.reserveCapacity(chunkBytes + 32)
+        chunk.reserveCapacity(Entry.chunkBytes + 32)
         var previous: Entry?
         for entry in entries {
             if let last = previous {
                 let before = chunk.count
                 entry.appendDelta(after: last, to: &chunk)
-                if chunk.count <= chunkBytes {
+                if chunk.count <= Entry.chunkBytes {
                     previous = entry
                     continue
                 }
@@ -62,20 +60,6 @@ enum PackedRuns {
             out.append(next)
             entry = next
         }
-    }
-
-    /// Whether `chunk` holds `target`: decodes only up to it.
-    static func contains<Entry: PackedEntry>(_ target: Entry, in chunk: UnsafeRawBufferPointer) throws(StoreError) -> Bool {
-        guard chunk.count >= Entry.byteCount else { throw .corrupt("an index chunk of \(chunk.count) bytes") }
-        var entry = Entry(raw: UnsafeRawBufferPointer(rebasing: chunk[0..<Entry.byteCount]))
-        var offset = Entry.byteCount
-        while entry < target, offset < chunk.count {
-            guard let next = Entry.delta(after: entry, in: chunk, at: &offset), entry < next else {
-                throw .corrupt("an index chunk holds a malformed entry at byte \(offset)")
-            }
-            entry = next
-        }
-        return entry == target
     }
 
     /// Writes sorted, distinct entries as run `id`. With `appending` (a commit's new run, or a
@@ -171,24 +155,26 @@ enum PackedRuns {
 }
 
 /// Reads one packed run's entries in order from a position: a topic query's list of one topic,
-/// a hash lookup's candidates.
+/// a hash lookup's candidates. Entries are decoded as they are read (a seek decodes its chunk
+/// only up to the target), from a copy of the chunk, so a write elsewhere in the transaction
+/// cannot move the bytes under it.
 struct PackedRunCursor<Entry: PackedEntry> {
     let cursor: Cursor
-    private var run: UInt32 = 0
-    private var decoded: [Entry] = []
-    private var index = 0
+    /// The chunk being read, where its next delta starts, and the last entry decoded.
+    private var bytes: [UInt8] = []
+    private var offset = 0
+    private var current: Entry?
 
     init(txn: Transaction, dbi: MDB_dbi) throws(StoreError) {
         cursor = try txn.cursor(dbi)
+        bytes.reserveCapacity(512)
     }
 
     /// Positions the cursor on the chunk of run `run` where `target` would lie (the last one that
     /// starts at or before it, or the first one when none does) and returns its bytes, valid
     /// until the cursor moves; `nil` when the run has no entry.
     mutating func chunk(run: UInt32, holding target: Entry) throws(StoreError) -> UnsafeRawBufferPointer? {
-        self.run = run
-        decoded.removeAll(keepingCapacity: true)
-        index = 0
+        current = nil
         let runKey = IndexRuns.key(run: run)
         let bytes = target.bytes
         guard let found = try cursor.get(MDB_GET_BOTH_RANGE, key: runKey, value: bytes) else {
@@ -206,25 +192,36 @@ struct PackedRunCursor<Entry: PackedEntry> {
     /// the run holds none.
     mutating func seek(run: UInt32, atLeast target: Entry) throws(StoreError) -> Entry? {
         guard let chunk = try chunk(run: run, holding: target) else { return nil }
-        try PackedRuns.decode(chunk, into: &decoded)
-        // A chunk holds at most a few hundred entries; most seeks land in its first half.
-        while index < decoded.count, decoded[index] < target { index += 1 }
-        guard index < decoded.count else { return try nextChunk() }
-        return decoded[index]
+        try load(chunk)
+        while let entry = current, entry < target { _ = try next() }
+        return current
     }
 
     /// The entry after the last one returned; `nil` past the run's end.
     mutating func next() throws(StoreError) -> Entry? {
-        index += 1
-        guard index < decoded.count else { return try nextChunk() }
-        return decoded[index]
+        guard let previous = current else { return nil }
+        if offset < bytes.count {
+            let following = bytes.withUnsafeBytes { Entry.delta(after: previous, in: $0, at: &offset) }
+            guard let following, previous < following else {
+                throw .corrupt("an index chunk holds a malformed entry at byte \(offset)")
+            }
+            current = following
+            return following
+        }
+        guard let chunk = try cursor.get(MDB_NEXT_DUP) else {
+            current = nil
+            return nil
+        }
+        try load(chunk.value)
+        return current
     }
 
-    private mutating func nextChunk() throws(StoreError) -> Entry? {
-        decoded.removeAll(keepingCapacity: true)
-        index = 0
-        guard let following = try cursor.get(MDB_NEXT_DUP) else { return nil }
-        try PackedRuns.decode(following.value, into: &decoded)
-        return decoded.first
+    /// Takes a copy of `chunk` and decodes its first entry.
+    private mutating func load(_ chunk: UnsafeRawBufferPointer) throws(StoreError) {
+        guard chunk.count >= Entry.byteCount else { throw .corrupt("an index chunk of \(chunk.count) bytes") }
+        bytes.removeAll(keepingCapacity: true)
+        bytes.append(contentsOf: chunk)
+        current = Entry(raw: UnsafeRawBufferPointer(rebasing: chunk[0..<Entry.byteCount]))
+        offset = Entry.byteCount
     }
 }
