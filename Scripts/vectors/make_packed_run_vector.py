@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Packed index runs (schema 9, Docs/Storage.md "Packed runs"), encoded from the format's
-description alone (chunks of at most 500 bytes of topic entries, 96 of hash entries): prints the chunks of two fixed entry lists as hex, which
+description alone (chunks of at most 128 bytes of topic entries, 96 of hash entries): prints the chunks of two fixed entry lists as hex, which
 Tests/MailvaultStoreTests/PackedRunsTests.swift compares with PackedRuns.chunks(of:).
 
 Topic entry i of 0..<160: topic (0, 1, 0x12345678, 0xFFFFFFFF)[i % 4],
@@ -10,7 +10,7 @@ Hash entry i of 0..<300: prefix (i * i * 13) mod 2^22, bucket (i * 2654435761) m
 (0, 0) and (2^22-1, 2^26-1); sorted by (prefix, bucket), distinct.
 """
 
-TOPIC_CHUNK_BYTES, HASH_CHUNK_BYTES = 500, 96
+TOPIC_CHUNK_BYTES, HASH_CHUNK_BYTES = 128, 96
 
 
 def leb128(value):

@@ -156,18 +156,17 @@ enum PackedRuns {
 
 /// Reads one packed run's entries in order from a position: a topic query's list of one topic,
 /// a hash lookup's candidates. Entries are decoded as they are read (a seek decodes its chunk
-/// only up to the target), from a copy of the chunk, so a write elsewhere in the transaction
-/// cannot move the bytes under it.
+/// only up to the target), in place in the memory map: the transaction must not write to the
+/// database while the cursor reads it.
 struct PackedRunCursor<Entry: PackedEntry> {
     let cursor: Cursor
-    /// The chunk being read, where its next delta starts, and the last entry decoded.
-    private var bytes: [UInt8] = []
+    /// The chunk being read (in the map), where its next delta starts, and the last entry decoded.
+    private var bytes = UnsafeRawBufferPointer(start: nil, count: 0)
     private var offset = 0
     private var current: Entry?
 
     init(txn: Transaction, dbi: MDB_dbi) throws(StoreError) {
         cursor = try txn.cursor(dbi)
-        bytes.reserveCapacity(512)
     }
 
     /// Positions the cursor on the chunk of run `run` where `target` would lie (the last one that
@@ -201,8 +200,7 @@ struct PackedRunCursor<Entry: PackedEntry> {
     mutating func next() throws(StoreError) -> Entry? {
         guard let previous = current else { return nil }
         if offset < bytes.count {
-            let following = bytes.withUnsafeBytes { Entry.delta(after: previous, in: $0, at: &offset) }
-            guard let following, previous < following else {
+            guard let following = Entry.delta(after: previous, in: bytes, at: &offset), previous < following else {
                 throw .corrupt("an index chunk holds a malformed entry at byte \(offset)")
             }
             current = following
@@ -216,11 +214,10 @@ struct PackedRunCursor<Entry: PackedEntry> {
         return current
     }
 
-    /// Takes a copy of `chunk` and decodes its first entry.
+    /// Starts reading `chunk` at its first entry.
     private mutating func load(_ chunk: UnsafeRawBufferPointer) throws(StoreError) {
         guard chunk.count >= Entry.byteCount else { throw .corrupt("an index chunk of \(chunk.count) bytes") }
-        bytes.removeAll(keepingCapacity: true)
-        bytes.append(contentsOf: chunk)
+        bytes = chunk
         current = Entry(raw: UnsafeRawBufferPointer(rebasing: chunk[0..<Entry.byteCount]))
         offset = Entry.byteCount
     }
