@@ -296,14 +296,10 @@ struct Version7Migration {
 /// Blocks, the primary index, the sync buckets, the topic directory and the tier index do not
 /// change. A crash loses at most the step under way. Disk: each step's transaction holds the
 /// rewritten runs beside the old ones' pages (at most about 20 bytes per envelope it moves).
-struct Version8Migration {
+struct Version8Migration: SteppedMigration {
     let environment: Environment
     let dbs: Databases
     let step: Int
-
-    func run() throws(StoreError) {
-        while try !environment.write({ (txn) throws(StoreError) -> Bool in try self.step(txn) }) {}
-    }
 
     /// One step; returns true when the migration is complete.
     func step(_ txn: Transaction) throws(StoreError) -> Bool {
@@ -354,14 +350,10 @@ struct Version8Migration {
 ///
 /// Nothing else changes. A crash loses at most the step under way. Disk: until the last step
 /// the moved runs' old pages are free pages of the file, reused by later writes.
-struct Version9Migration {
+struct Version9Migration: SteppedMigration {
     let environment: Environment
     let dbs: Databases
     let step: Int
-
-    func run() throws(StoreError) {
-        while try !environment.write({ (txn) throws(StoreError) -> Bool in try self.step(txn) }) {}
-    }
 
     /// One step; returns true when the migration is complete.
     func step(_ txn: Transaction) throws(StoreError) -> Bool {
@@ -409,5 +401,19 @@ struct Version9Migration {
         try IndexRuns.delete(run: id, from: old, txn)
         try PackedRuns.write(entries, run: id, into: new, txn, appending: false)
         return entries
+    }
+}
+
+/// A migration made of steps, each one write transaction that commits its progress, run until a
+/// step reports that it is complete.
+protocol SteppedMigration {
+    var environment: Environment { get }
+    /// One step; returns true when the migration is complete.
+    func step(_ txn: Transaction) throws(StoreError) -> Bool
+}
+
+extension SteppedMigration {
+    func run() throws(StoreError) {
+        while try !environment.write({ (txn) throws(StoreError) -> Bool in try self.step(txn) }) {}
     }
 }
