@@ -106,7 +106,14 @@ struct ClientSyncTests {
         let again = try await sync.run()
         sync.close()
         #expect(again.complete && again.fetched == 0 && again.alreadyHeld == first.count && again.evidenceWritten == 0)
-        #expect(again.ranking.last?.url == withholderURL)
+        // The omissions proven by the first sync still halve the withholder's score, so it ranks
+        // below the honest provider. Where the slow provider lands depends on the machine's load
+        // as well as its 300 ms delay (on a loaded CI machine its answers can fall below the
+        // withholder's halved score), so this check leaves it out.
+        let againURLs = again.ranking.map(\.url)
+        let withholderRank = try #require(againURLs.firstIndex(of: withholderURL))
+        #expect(withholderRank > (try #require(againURLs.firstIndex(of: honest.url))))
+        #expect(again.ranking[withholderRank].reasons.contains { $0.contains("with signed evidence") })
 
         // New envelopes arrive: the next sync fetches those only.
         let second = ClientSyncTests.envelopes(30..<36, tag: "second")
