@@ -1,7 +1,8 @@
 import MailvaultCore
 
-/// A value of an index run: fixed size (the databases are `DUPFIXED`), and ordered as its
-/// big-endian bytes are, so that LMDB's memcmp order of the values is this type's order.
+/// An index entry in its fixed-size form (a whole duplicate in schemas 3-8's `DUPFIXED` runs,
+/// a packed chunk's first entry since schema 9), ordered as its big-endian bytes are, so that
+/// LMDB's memcmp order of the values is this type's order.
 protocol IndexEntry: Comparable {
     static var byteCount: Int { get }
     init(raw: UnsafeRawBufferPointer)

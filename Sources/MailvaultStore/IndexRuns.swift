@@ -3,9 +3,11 @@ import CLMDB
 /// The topic and hash indexes as sorted runs, one per commit, merged in bulk (an LSM tree made
 /// of LMDB keys; layout and costs in Docs/Storage.md).
 ///
-/// Both indexes are `DUPSORT | DUPFIXED` databases with one key per run, `BE32(run)`, whose
-/// sorted duplicates are the run's fixed-size entries (`TopicIndexEntry`, `HashIndexEntry`):
-/// LMDB packs them densely in the key's own sub-database, with no per-entry node. A commit
+/// Both indexes are `DUPSORT` databases with one key per run, `BE32(run)`, whose sorted
+/// duplicates are the run's entries (`TopicIndexEntry`, `HashIndexEntry`) as delta-coded chunks
+/// (`PackedRuns`; schemas 3-8 stored each entry as a fixed-size duplicate of a `DUPFIXED`
+/// database, which `write`, `entries` and `delete` here still read and write for the
+/// migrations). LMDB packs them densely in the key's own sub-database. A commit
 /// writes its new entries as a fresh run whose number is the highest, so every put is an
 /// `MDB_APPEND`/`MDB_APPENDDUP` onto the right edge of the tree: a commit of 1000 envelopes
 /// writes a few full pages per index instead of copy-on-writing one scattered leaf per
@@ -81,7 +83,8 @@ enum IndexRuns {
     /// The index key of `run`: all of a run's entries are the sorted duplicates of this one key.
     static func key(run: UInt32) -> [UInt8] { BigEndian.bytes(run) }
 
-    /// Writes sorted, distinct entries as run `id`, which must sort after every key of the
+    /// Writes sorted, distinct entries as run `id` of a `DUPFIXED` database of fixed-size
+    /// entries (schemas 3-8; the migrations), which must sort after every key of the
     /// database (it is the highest run number), so each put appends to the right edge. With
     /// `appending` false (a migration rewriting a run in place) the run's key may lie anywhere;
     /// its entries are still appended to it.
@@ -109,7 +112,8 @@ enum IndexRuns {
         }
     }
 
-    /// Every entry of one run, in order, read a page of values at a time (MDB_GET_MULTIPLE).
+    /// Every entry of one run of fixed-size entries (schemas 3-8; the migrations), in order,
+    /// read a page of values at a time (MDB_GET_MULTIPLE).
     static func entries<Entry: IndexEntry>(of run: UInt32, in dbi: MDB_dbi, _ txn: Transaction)
         throws(StoreError) -> [Entry]
     {
