@@ -31,7 +31,7 @@ extension DictionaryTrainer {
                       codec: RecordCodec) throws(StoreError) -> (bytes: [UInt8], samples: Int)? {
         let dictionaries = snapshot.dictionaries
         var samples: [[UInt8]] = []
-        let cursor = try PrimaryIndex(txn: snapshot.txn, dbi: snapshot.dbs.primary).entries()
+        var cursor = try PrimaryIndex(txn: snapshot.txn, dbi: snapshot.dbs.primary).entries()
         var entry = try cursor.last()
         var scanned = 0
         while let current = entry, samples.count < policy.samples, scanned < 8 * policy.samples {

@@ -50,11 +50,19 @@ enum PackedRuns {
     /// Appends the entries of one chunk to `out`.
     static func decode<Entry: PackedEntry>(_ chunk: UnsafeRawBufferPointer, into out: inout [Entry]) throws(StoreError) {
         guard chunk.count >= Entry.byteCount else { throw .corrupt("an index chunk of \(chunk.count) bytes") }
-        var entry = Entry(raw: UnsafeRawBufferPointer(rebasing: chunk[0..<Entry.byteCount]))
+        try decode(first: Entry(raw: UnsafeRawBufferPointer(rebasing: chunk[0..<Entry.byteCount])), deltas: chunk,
+                   at: Entry.byteCount, into: &out)
+    }
+
+    /// Appends `first` and the entries that follow it as deltas from byte `start` of `deltas`
+    /// to `out` (the primary index keeps a chunk's first entry as its key, the rest as its value).
+    static func decode<Entry: PackedEntry>(first: Entry, deltas: UnsafeRawBufferPointer, at start: Int = 0,
+                                           into out: inout [Entry]) throws(StoreError) {
+        var entry = first
         out.append(entry)
-        var offset = Entry.byteCount
-        while offset < chunk.count {
-            guard let next = Entry.delta(after: entry, in: chunk, at: &offset), entry < next else {
+        var offset = start
+        while offset < deltas.count {
+            guard let next = Entry.delta(after: entry, in: deltas, at: &offset), entry < next else {
                 throw .corrupt("an index chunk holds a malformed entry at byte \(offset)")
             }
             out.append(next)

@@ -1,18 +1,18 @@
 import CLMDB
 import MailvaultCore
 
-/// One entry of the primary index (schemas 7 and 8): an envelope's sent time, the first four bytes of
-/// its hash and where its record lies. The rest of the hash is not stored anywhere: it is the
+/// One entry of the primary index: an envelope's sent time, the first four bytes of its hash
+/// and where its record lies. The rest of the hash is not stored anywhere: it is the
 /// keccak256 of the record's RLP, computed when a key is needed (`KeyCursor`).
 ///
-/// In LMDB the entry is the key `BE32(sent >> 6)` (a 64-second bucket) with the 11-byte sorted
-/// duplicate `u8(sent & 63) ++ hash[0..<4] ++ BE32(block) ++ BE16(offset)` in a
-/// `DUPSORT | DUPFIXED` database: LMDB packs a bucket's duplicates densely, with no node per
-/// envelope. Entries order by (sent, hash prefix, location), which is the keys' order except
-/// among entries that share their sent time and hash prefix; `KeyCursor` sorts those by hash.
-struct PrimaryEntry: Comparable, Hashable {
-    static let valueByteCount = 11
-    /// log2 of a bucket's width in seconds (at most 8: the value keeps the rest in one byte).
+/// Entries order by (sent, hash prefix, location), which is the keys' order except among
+/// entries that share their sent time and hash prefix; `KeyCursor` sorts those by hash. In
+/// full the entry is `BE32(sent) ++ hash[0..<4] ++ BE32(block) ++ BE16(offset)` (14 bytes, in
+/// its order as bytes); schema 10 stores it packed (`PrimaryIndex`), schemas 7-9 as an 11-byte
+/// duplicate of a 64-second bucket (`version9Value`).
+struct PrimaryEntry: Hashable {
+    /// log2 of a bucket's width in seconds: the hash index names primary buckets of 64 seconds
+    /// (`HashIndexEntry`), as schemas 7-9 keyed the primary index.
     static let bucketShift: UInt32 = 6
     static let lowMask: UInt32 = 1 << bucketShift - 1
 
@@ -30,35 +30,31 @@ struct PrimaryEntry: Comparable, Hashable {
         self.init(sent: key.sent, prefix: PrimaryEntry.prefix(of: key.hash), location: location)
     }
 
-    /// Decodes a bucket key and one of its duplicates.
-    init(bucket: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer) throws(StoreError) {
-        guard bucket.count == 4, value.count == PrimaryEntry.valueByteCount, UInt32(value[0]) <= PrimaryEntry.lowMask else {
-            throw .corrupt("a primary entry of \(bucket.count)+\(value.count) bytes")
-        }
-        self.init(sent: BigEndian.uint32(bucket) << PrimaryEntry.bucketShift | UInt32(value[0]),
-                  prefix: BigEndian.uint32(value, at: 1),
-                  location: Location(block: BigEndian.uint32(value, at: 5), offset: BigEndian.uint16(value, at: 9)))
+    /// The smallest entry at (sent, prefix), whatever its location.
+    static func first(sent: UInt32, prefix: UInt32) -> PrimaryEntry {
+        PrimaryEntry(sent: sent, prefix: prefix, location: Location(block: 0, offset: 0))
     }
 
     /// The first four bytes of a hash as a big-endian integer.
     static func prefix(of hash: Hash256) -> UInt32 { UInt32(truncatingIfNeeded: hash.w0 >> 32) }
 
-    static func bucketKey(sent: UInt32) -> [UInt8] { BigEndian.bytes(sent >> bucketShift) }
+    /// The 64-second bucket of the entry's sent time.
+    var bucket: UInt32 { sent >> PrimaryEntry.bucketShift }
+}
 
-    var bucketKey: [UInt8] { PrimaryEntry.bucketKey(sent: sent) }
+extension PrimaryEntry: IndexEntry {
+    static let byteCount = 14
 
-    var value: [UInt8] {
-        var out: [UInt8] = [UInt8(sent & PrimaryEntry.lowMask)]
-        out.reserveCapacity(PrimaryEntry.valueByteCount)
-        BigEndian.append(prefix, to: &out)
-        BigEndian.append(location.block, to: &out)
-        BigEndian.append(location.offset, to: &out)
-        return out
+    init(raw: UnsafeRawBufferPointer) {
+        self.init(sent: BigEndian.uint32(raw), prefix: BigEndian.uint32(raw, at: 4),
+                  location: Location(block: BigEndian.uint32(raw, at: 8), offset: BigEndian.uint16(raw, at: 12)))
     }
 
-    /// The smallest value of the bucket with this sent time and hash prefix (any location).
-    static func firstValue(sent: UInt32, prefix: UInt32) -> [UInt8] {
-        PrimaryEntry(sent: sent, prefix: prefix, location: Location(block: 0, offset: 0)).value
+    func write(to out: UnsafeMutableRawPointer) {
+        out.storeBytes(of: sent.bigEndian, toByteOffset: 0, as: UInt32.self)
+        out.storeBytes(of: prefix.bigEndian, toByteOffset: 4, as: UInt32.self)
+        out.storeBytes(of: location.block.bigEndian, toByteOffset: 8, as: UInt32.self)
+        out.storeBytes(of: location.offset.bigEndian, toByteOffset: 12, as: UInt16.self)
     }
 
     static func < (lhs: PrimaryEntry, rhs: PrimaryEntry) -> Bool {
@@ -67,9 +63,105 @@ struct PrimaryEntry: Comparable, Hashable {
     }
 }
 
+/// A primary entry after the one before it in a chunk: `LEB128(Δsent << 2 | mode) ++
+/// hash[0..<4]`, then the location as its change from the one before: mode 0, the same block
+/// and an offset `LEB128(Δoffset)` on; mode 1, the same block and an offset `LEB128(-Δoffset)`
+/// back; mode 2, `LEB128(zigzag(Δblock)) ++ LEB128(offset)`. Envelopes arriving in time order
+/// lie one after the other in a block, so an entry takes about 6-7 bytes (the 4 hash bytes are
+/// random and stay as they are).
+extension PrimaryEntry: PackedEntry {
+    /// Chunks of about 40 entries: each costs about 20 bytes more than its entries (its node,
+    /// its pointer, its first entry in full as the key), and a lookup decodes about half of one.
+    static let chunkBytes = 256
 
+    func appendDelta(after previous: PrimaryEntry, to out: inout [UInt8]) {
+        let sentChange = UInt64(sent - previous.sent) << 2
+        let (block, offset) = (location.block, location.offset)
+        let (previousBlock, previousOffset) = (previous.location.block, previous.location.offset)
+        if block != previousBlock {
+            LEB128.append(sentChange | 2, to: &out)
+            BigEndian.append(prefix, to: &out)
+            LEB128.append(LEB128.zigzag(Int64(block) - Int64(previousBlock)), to: &out)
+            LEB128.append(UInt64(offset), to: &out)
+        } else if offset >= previousOffset {
+            LEB128.append(sentChange, to: &out)
+            BigEndian.append(prefix, to: &out)
+            LEB128.append(UInt64(offset - previousOffset), to: &out)
+        } else {
+            LEB128.append(sentChange | 1, to: &out)
+            BigEndian.append(prefix, to: &out)
+            LEB128.append(UInt64(previousOffset - offset), to: &out)
+        }
+    }
 
-/// The primary index of one transaction: lookups, puts and deletes of `PrimaryEntry`s.
+    static func delta(after previous: PrimaryEntry, in chunk: UnsafeRawBufferPointer, at offset: inout Int) -> PrimaryEntry? {
+        guard let head = LEB128.read(chunk, at: &offset), offset + 4 <= chunk.count,
+              let sent = UInt32(exactly: UInt64(previous.sent) + head >> 2) else { return nil }
+        let prefix = BigEndian.uint32(chunk, at: offset)
+        offset += 4
+        var block = Int64(previous.location.block)
+        var position = Int64(previous.location.offset)
+        switch head & 3 {
+        case 0:
+            guard let change = LEB128.read(chunk, at: &offset) else { return nil }
+            position += Int64(change)
+        case 1:
+            guard let change = LEB128.read(chunk, at: &offset) else { return nil }
+            position -= Int64(change)
+        case 2:
+            guard let blockChange = LEB128.read(chunk, at: &offset), let start = LEB128.read(chunk, at: &offset) else {
+                return nil
+            }
+            block += LEB128.unzigzag(blockChange)
+            position = Int64(start)
+        default:
+            return nil
+        }
+        guard let block = UInt32(exactly: block), let position = UInt16(exactly: position) else { return nil }
+        return PrimaryEntry(sent: sent, prefix: prefix, location: Location(block: block, offset: position))
+    }
+}
+
+/// Schemas 7-9's form of an entry, read by the migration to schema 10: the key
+/// `BE32(sent >> 6)` (a 64-second bucket) with the 11-byte sorted duplicate
+/// `u8(sent & 63) ++ hash[0..<4] ++ BE32(block) ++ BE16(offset)` in a `DUPSORT | DUPFIXED`
+/// database (`Schema.version9Names.primary`).
+extension PrimaryEntry {
+    static let version9ValueByteCount = 11
+
+    /// Decodes a schema 9 bucket key and one of its duplicates.
+    init(version9Bucket bucket: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer) throws(StoreError) {
+        guard bucket.count == 4, value.count == PrimaryEntry.version9ValueByteCount, UInt32(value[0]) <= PrimaryEntry.lowMask else {
+            throw .corrupt("a schema 9 primary entry of \(bucket.count)+\(value.count) bytes")
+        }
+        self.init(sent: BigEndian.uint32(bucket) << PrimaryEntry.bucketShift | UInt32(value[0]),
+                  prefix: BigEndian.uint32(value, at: 1),
+                  location: Location(block: BigEndian.uint32(value, at: 5), offset: BigEndian.uint16(value, at: 9)))
+    }
+
+    var version9BucketKey: [UInt8] { BigEndian.bytes(bucket) }
+
+    var version9Value: [UInt8] {
+        var out: [UInt8] = [UInt8(sent & PrimaryEntry.lowMask)]
+        out.reserveCapacity(PrimaryEntry.version9ValueByteCount)
+        BigEndian.append(prefix, to: &out)
+        BigEndian.append(location.block, to: &out)
+        BigEndian.append(location.offset, to: &out)
+        return out
+    }
+}
+
+/// The primary index of one transaction (schema 10): lookups, puts and deletes of
+/// `PrimaryEntry`s, stored packed.
+///
+/// The index is a plain LMDB database of *chunks*: a chunk's key is its first entry in full (14
+/// bytes, so LMDB's memcmp orders the chunks as their entries) and its value the entries that
+/// follow, each as its difference from the one before (`PrimaryEntry.appendDelta`), at most
+/// `PrimaryEntry.chunkBytes` bytes with the key. A reader finds the chunk that holds an entry
+/// with one `MDB_SET_RANGE` and, unless a chunk starts with it, one step back, then decodes it.
+/// A writer writes the chunk back changed; an entry after every stored one (ingest in time
+/// order) grows the last chunk, deleted and put back with `MDB_APPEND` so that pages stay full,
+/// or starts the next one. Layout and costs: Docs/Storage.md, "The packed primary index".
 struct PrimaryIndex {
     let txn: Transaction
     let dbi: MDB_dbi
@@ -77,114 +169,220 @@ struct PrimaryIndex {
     /// Where the records with this sent time and hash prefix lie (almost always none or one).
     func candidates(sent: UInt32, prefix: UInt32) throws(StoreError) -> [Location] {
         var found: [Location] = []
-        let cursor = try txn.cursor(dbi)
-        var entry = try cursor.get(MDB_GET_BOTH_RANGE, key: PrimaryEntry.bucketKey(sent: sent),
-                                   value: PrimaryEntry.firstValue(sent: sent, prefix: prefix))
-        while let current = entry {
-            let stored = try PrimaryEntry(bucket: current.key, value: current.value)
-            guard stored.sent == sent, stored.prefix == prefix else { break }
-            found.append(stored.location)
-            entry = try cursor.get(MDB_NEXT_DUP)
+        var cursor = try entries()
+        var entry = try cursor.seek(atLeast: .first(sent: sent, prefix: prefix))
+        while let current = entry, current.sent == sent, current.prefix == prefix {
+            found.append(current.location)
+            entry = try cursor.next()
         }
         return found
     }
 
     /// The entries of one 64-second bucket (`sent >> PrimaryEntry.bucketShift`) whose hash
-    /// prefix passes `matches`: the whole bucket is scanned (about 25 entries at a million
-    /// envelopes a month), as a hash entry names only the bucket, a page of packed values at
-    /// a time (`MDB_GET_MULTIPLE`), decoding only the entries that match.
+    /// prefix passes `matches` (a hash entry names only the bucket; about 25 entries at a
+    /// million envelopes a month).
     func entries(inBucket bucket: UInt32, where matches: (UInt32) -> Bool) throws(StoreError) -> [PrimaryEntry] {
         var found: [PrimaryEntry] = []
-        let cursor = try txn.cursor(dbi)
-        guard let first = try cursor.get(MDB_SET_KEY, key: BigEndian.bytes(bucket)) else { return found }
-        // A lone value has no duplicate page: MDB_GET_MULTIPLE returns nothing for it.
-        let lone = try cursor.duplicateCount() == 1
-        var chunk = lone ? first.value : try cursor.get(MDB_GET_MULTIPLE)?.value
-        let size = PrimaryEntry.valueByteCount
-        while let values = chunk {
-            guard values.count % size == 0 else { throw .corrupt("a primary value page of \(values.count) bytes") }
-            for offset in stride(from: 0, to: values.count, by: size) where matches(BigEndian.uint32(values, at: offset + 1)) {
-                let low = UInt32(values[offset])
-                guard low <= PrimaryEntry.lowMask else { throw .corrupt("a primary entry's second \(low) is out of its bucket") }
-                found.append(PrimaryEntry(sent: bucket << PrimaryEntry.bucketShift | low,
-                                          prefix: BigEndian.uint32(values, at: offset + 1),
-                                          location: Location(block: BigEndian.uint32(values, at: offset + 5),
-                                                             offset: BigEndian.uint16(values, at: offset + 9))))
-            }
-            chunk = lone ? nil : try cursor.get(MDB_NEXT_MULTIPLE)?.value
+        var cursor = try entries()
+        var entry = try cursor.seek(atLeast: .first(sent: bucket << PrimaryEntry.bucketShift, prefix: 0))
+        while let current = entry, current.bucket == bucket {
+            if matches(current.prefix) { found.append(current) }
+            entry = try cursor.next()
         }
         return found
     }
 
     /// Whether exactly this entry is stored.
     func contains(_ entry: PrimaryEntry) throws(StoreError) -> Bool {
-        let cursor = try txn.cursor(dbi)
-        return try cursor.get(MDB_GET_BOTH, key: entry.bucketKey, value: entry.value) != nil
+        var cursor = try entries()
+        return try cursor.seek(atLeast: entry) == entry
     }
 
-    /// Adds an entry; `after` is the largest stored entry when the caller knows the new one
-    /// sorts after it, so that the put appends (full pages) instead of splitting one.
-    func put(_ entry: PrimaryEntry, after last: PrimaryEntry?) throws(StoreError) {
-        var flags = MDB_NODUPDATA
-        if let last, last < entry {
-            flags = last.sent >> PrimaryEntry.bucketShift == entry.sent >> PrimaryEntry.bucketShift
-                ? MDB_APPENDDUP : MDB_APPEND
+    /// Adds an entry that is not stored yet (a corrupt-store error if it is).
+    func put(_ entry: PrimaryEntry) throws(StoreError) {
+        let cursor = try txn.cursor(dbi)
+        guard let chunk = try PrimaryChunk.seek(cursor, holding: entry) else {
+            try cursor.put(entry.bytes, [], flags: MDB_APPEND)
+            return
         }
-        if try !txn.put(dbi, entry.bucketKey, entry.value, flags: flags), flags != MDB_NODUPDATA {
-            // The caller's idea of the largest entry was wrong; put it where it belongs.
-            guard try txn.put(dbi, entry.bucketKey, entry.value, flags: MDB_NODUPDATA) else {
-                throw .corrupt("a primary entry was stored twice")
+        var entries: [PrimaryEntry] = []
+        try chunk.decode(into: &entries)
+        let key = Array(chunk.key)
+        if chunk.isLast, let last = entries.last, last < entry {
+            var value = Array(chunk.value)
+            entry.appendDelta(after: last, to: &value)
+            if PrimaryEntry.byteCount + value.count <= PrimaryEntry.chunkBytes {
+                try cursor.delete()
+                try append(key, value, cursor)
+            } else {
+                try append(entry.bytes, [], cursor)
             }
+            return
+        }
+        let index = entries.firstIndex { !($0 < entry) } ?? entries.count
+        guard index == entries.count || entries[index] != entry else { throw .corrupt("a primary entry was stored twice") }
+        entries.insert(entry, at: index)
+        try rewrite(key, as: entries, cursor)
+    }
+
+    /// Adds sorted, distinct entries that are not stored yet: in bulk when they all sort after
+    /// every stored entry (a migration's), one by one otherwise.
+    func put(sorted entries: [PrimaryEntry]) throws(StoreError) {
+        guard let head = entries.first else { return }
+        let cursor = try txn.cursor(dbi)
+        var all: [PrimaryEntry] = []
+        if let last = try cursor.get(MDB_LAST) {
+            try PrimaryChunk(key: last.key, value: last.value, isLast: true).decode(into: &all)
+            guard let stored = all.last, stored < head else {
+                for entry in entries { try put(entry) }
+                return
+            }
+            try cursor.delete()
+        }
+        all += entries
+        for chunk in PackedRuns.chunks(of: all) {
+            try append(Array(chunk[..<PrimaryEntry.byteCount]), Array(chunk[PrimaryEntry.byteCount...]), cursor)
         }
     }
 
     /// Deletes exactly this entry; returns whether it was there.
     @discardableResult
     func delete(_ entry: PrimaryEntry) throws(StoreError) -> Bool {
-        try txn.delete(dbi, entry.bucketKey, value: entry.value)
+        let cursor = try txn.cursor(dbi)
+        guard let chunk = try PrimaryChunk.seek(cursor, holding: entry) else { return false }
+        var entries: [PrimaryEntry] = []
+        try chunk.decode(into: &entries)
+        guard let index = entries.firstIndex(of: entry) else { return false }
+        entries.remove(at: index)
+        let key = Array(chunk.key)
+        if entries.isEmpty {
+            try cursor.delete()
+        } else {
+            try rewrite(key, as: entries, cursor)
+        }
+        return true
     }
 
     /// The smallest or the largest entry.
     func edge(last: Bool) throws(StoreError) -> PrimaryEntry? {
-        let cursor = try txn.cursor(dbi)
-        guard let found = try cursor.get(last ? MDB_LAST : MDB_FIRST) else { return nil }
-        return try PrimaryEntry(bucket: found.key, value: found.value)
+        var cursor = try entries()
+        return last ? try cursor.last() : try cursor.first()
     }
 
     /// A cursor over the entries in their order.
     func entries() throws(StoreError) -> PrimaryCursor {
         PrimaryCursor(cursor: try txn.cursor(dbi))
     }
-}
 
-/// Walks the primary index's entries in order (no record is read).
-struct PrimaryCursor {
-    let cursor: Cursor
-
-    /// The first entry at or after (sent, prefix).
-    func seek(sent: UInt32, prefix: UInt32) throws(StoreError) -> PrimaryEntry? {
-        let bucket = PrimaryEntry.bucketKey(sent: sent)
-        guard let found = try cursor.get(MDB_SET_RANGE, key: bucket) else { return nil }
-        if found.key.elementsEqual(bucket),
-           try cursor.get(MDB_GET_BOTH_RANGE, key: bucket, value: PrimaryEntry.firstValue(sent: sent, prefix: prefix)) == nil {
-            // Nothing at or after it in its own bucket: the next bucket's first entry.
-            guard try cursor.get(MDB_SET_KEY, key: bucket) != nil,
-                  let next = try cursor.get(MDB_NEXT_NODUP) else { return nil }
-            return try PrimaryEntry(bucket: next.key, value: next.value)
+    /// Replaces the chunk under `cursor`, whose key is `key`, with chunks of `entries`: in place
+    /// when they still fit one chunk with the same first entry.
+    private func rewrite(_ key: [UInt8], as entries: [PrimaryEntry], _ cursor: Cursor) throws(StoreError) {
+        let chunks = PackedRuns.chunks(of: entries)
+        let split = PrimaryEntry.byteCount
+        if chunks.count == 1, chunks[0].starts(with: key) {
+            try cursor.put(key, Array(chunks[0][split...]), flags: MDB_CURRENT)
+            return
         }
-        return try current()
+        try cursor.delete()
+        for chunk in chunks {
+            guard try cursor.put(Array(chunk[..<split]), Array(chunk[split...]), flags: MDB_NOOVERWRITE) else {
+                throw .corrupt("a primary chunk was stored twice")
+            }
+        }
     }
 
-    func first() throws(StoreError) -> PrimaryEntry? { try step(MDB_FIRST) }
-    func last() throws(StoreError) -> PrimaryEntry? { try step(MDB_LAST) }
-    func next() throws(StoreError) -> PrimaryEntry? { try step(MDB_NEXT) }
-    func previous() throws(StoreError) -> PrimaryEntry? { try step(MDB_PREV) }
+    /// Puts a chunk after every stored one.
+    private func append(_ key: [UInt8], _ value: [UInt8], _ cursor: Cursor) throws(StoreError) {
+        guard try cursor.put(key, value, flags: MDB_APPEND) else { throw .corrupt("a primary chunk was written out of order") }
+    }
+}
 
-    private func current() throws(StoreError) -> PrimaryEntry? { try step(MDB_GET_CURRENT) }
+/// A chunk of the primary index as a cursor found it: its key and value point into the map
+/// until the cursor moves or the transaction writes.
+struct PrimaryChunk {
+    let key: UnsafeRawBufferPointer
+    let value: UnsafeRawBufferPointer
+    /// The index's last chunk: set only when the seek found no chunk starting after the target.
+    let isLast: Bool
 
-    private func step(_ op: MDB_cursor_op) throws(StoreError) -> PrimaryEntry? {
-        guard let found = try cursor.get(op) else { return nil }
-        return try PrimaryEntry(bucket: found.key, value: found.value)
+    /// Positions `cursor` on the chunk where `target` would lie: the last one starting at or
+    /// before it, or the first one when none does; `nil` when the index is empty.
+    static func seek(_ cursor: Cursor, holding target: PrimaryEntry) throws(StoreError) -> PrimaryChunk? {
+        let bytes = target.bytes
+        guard let found = try cursor.get(MDB_SET_RANGE, key: bytes) else {
+            return try cursor.get(MDB_LAST).map { PrimaryChunk(key: $0.key, value: $0.value, isLast: true) }
+        }
+        if !found.key.elementsEqual(bytes), let previous = try cursor.get(MDB_PREV) {
+            return PrimaryChunk(key: previous.key, value: previous.value, isLast: false)
+        }
+        // It starts with the target, or the target sorts before every entry.
+        return try cursor.get(found.key.elementsEqual(bytes) ? MDB_GET_CURRENT : MDB_FIRST)
+            .map { PrimaryChunk(key: $0.key, value: $0.value, isLast: false) }
+    }
+
+    /// Appends the chunk's entries to `out`.
+    func decode(into out: inout [PrimaryEntry]) throws(StoreError) {
+        guard key.count == PrimaryEntry.byteCount else { throw .corrupt("a primary chunk key of \(key.count) bytes") }
+        try PackedRuns.decode(first: PrimaryEntry(raw: key), deltas: value, into: &out)
+    }
+}
+
+/// Walks the primary index's entries in order, either way (no record is read); a chunk is
+/// decoded whole when the walk enters it.
+struct PrimaryCursor {
+    let cursor: Cursor
+    /// The chunk the walk is in, decoded, and the position of the last entry returned.
+    private var chunk: [PrimaryEntry] = []
+    private var index = 0
+
+    init(cursor: Cursor) {
+        self.cursor = cursor
+    }
+
+    /// The first entry not less than `target`.
+    mutating func seek(atLeast target: PrimaryEntry) throws(StoreError) -> PrimaryEntry? {
+        guard let found = try PrimaryChunk.seek(cursor, holding: target) else { return try load(nil, atEnd: false) }
+        _ = try load(found, atEnd: false)
+        while index < chunk.count, chunk[index] < target { index += 1 }
+        return index < chunk.count ? chunk[index] : try step(MDB_NEXT, atEnd: false)
+    }
+
+    /// The first entry at or after (sent, prefix).
+    mutating func seek(sent: UInt32, prefix: UInt32) throws(StoreError) -> PrimaryEntry? {
+        try seek(atLeast: .first(sent: sent, prefix: prefix))
+    }
+
+    mutating func first() throws(StoreError) -> PrimaryEntry? { try step(MDB_FIRST, atEnd: false) }
+    mutating func last() throws(StoreError) -> PrimaryEntry? { try step(MDB_LAST, atEnd: true) }
+
+    mutating func next() throws(StoreError) -> PrimaryEntry? {
+        guard index + 1 >= chunk.count else {
+            index += 1
+            return chunk[index]
+        }
+        return try step(MDB_NEXT, atEnd: false)
+    }
+
+    mutating func previous() throws(StoreError) -> PrimaryEntry? {
+        guard index == 0 else {
+            index -= 1
+            return chunk[index]
+        }
+        return try step(MDB_PREV, atEnd: true)
+    }
+
+    private mutating func step(_ op: MDB_cursor_op, atEnd: Bool) throws(StoreError) -> PrimaryEntry? {
+        try load(try cursor.get(op).map { PrimaryChunk(key: $0.key, value: $0.value, isLast: false) }, atEnd: atEnd)
+    }
+
+    /// Makes `found` the current chunk, at its first or last entry; `nil` (and no chunk) for none.
+    private mutating func load(_ found: PrimaryChunk?, atEnd: Bool) throws(StoreError) -> PrimaryEntry? {
+        chunk.removeAll(keepingCapacity: true)
+        index = 0
+        guard let found else { return nil }
+        try found.decode(into: &chunk)
+        index = atEnd ? chunk.count - 1 : 0
+        return chunk[index]
     }
 }
 
@@ -196,7 +394,7 @@ struct PrimaryCursor {
 /// yields keys in the archive's (sent, hash) order whatever the locations. A walk bounded by
 /// `seek(_:before:)` reads and hashes no record past its end.
 struct KeyCursor {
-    private let entries: PrimaryCursor
+    private var entries: PrimaryCursor
     private let hashOf: (Location) throws(StoreError) -> Hash256
     /// The group being yielded, sorted, and the entry after it (already read).
     private var group: [(key: EnvelopeKey, location: Location)] = []

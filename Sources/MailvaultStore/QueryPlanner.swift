@@ -156,7 +156,7 @@ struct QueryPlanner {
         keys.reserveCapacity(query.limit + 1)
         switch query.filter {
         case .all:
-            let cursor = try PrimaryIndex(txn: snapshot.txn, dbi: snapshot.dbs.primary).entries()
+            var cursor = try PrimaryIndex(txn: snapshot.txn, dbi: snapshot.dbs.primary).entries()
             var first = true
             try collect(range: range, limit: query.limit, into: &keys) { () throws(StoreError) -> Candidate? in
                 let entry = first ? try cursor.seek(sent: range.lowerBound.sent, prefix: PrimaryEntry.prefix(of: range.lowerBound.hash))

@@ -2,7 +2,7 @@ import CLMDB
 
 /// The database layout: names, flags and the version recorded in `meta` (see Docs/Storage.md).
 enum Schema {
-    /// Version 8: the layout described in Docs/Storage.md. Version 1 kept the topic and hash
+    /// Version 10: the layout described in Docs/Storage.md. Version 1 kept the topic and hash
     /// indexes as single random-keyed trees; version 2 kept them as runs keyed by
     /// `BE32(run) ++ subkey`; version 3 keeps each run as one key whose sorted duplicates are
     /// fixed-size entries (see `IndexRuns`); version 4 shortens topic entries to 16 bytes and
@@ -13,17 +13,19 @@ enum Schema {
     /// record's keccak256), names records by their location in topic entries, and drops the PoW
     /// from new records; version 8 drops the hash bytes from topic entries (14 bytes) and
     /// shortens hash entries to 22 bits of hash and a 64-second bucket (6 bytes); version 9
-    /// stores both indexes' runs as delta-coded chunks (`PackedRuns`) in new databases. A build
-    /// refuses newer versions; it migrates versions 1-5 to 6 in one write transaction, then 6
-    /// to 7, 7 to 8 and 8 to 9 in steps that resume after a crash (`SchemaMigrator`).
-    static let version: UInt32 = 9
+    /// stores both indexes' runs as delta-coded chunks (`PackedRuns`) in new databases; version
+    /// 10 stores the primary index as delta-coded chunks too (`PrimaryIndex`), in a new database.
+    /// A build refuses newer versions; it migrates versions 1-5 to 6 in one write transaction,
+    /// then 6 to 7, 7 to 8, 8 to 9 and 9 to 10 in steps that resume after a crash
+    /// (`SchemaMigrator`).
+    static let version: UInt32 = 10
 
     /// Blocks are sized to fill whole LMDB overflow pages: 16 pages of 4096 bytes, less the
     /// 16-byte page header LMDB puts in front of an overflow value.
     static let blockPages = 16
 
     /// Every named database, in the order they are opened.
-    static let names = ["meta", "primary", "topicChunks", "hashChunks", "tiers", "blocks", "blockInfo", "indexRuns",
+    static let names = ["meta", "primaryChunks", "topicChunks", "hashChunks", "tiers", "blocks", "blockInfo", "indexRuns",
                         "topicDirectory", "syncBuckets"]
 
     /// Versions 3-6's primary index, topic and hash indexes and run directory, read and dropped
@@ -33,6 +35,10 @@ enum Schema {
     /// Versions 7-8's topic and hash indexes (runs of fixed-size entries), read and dropped by
     /// the migration to version 9.
     static let version8Names = (topics: "topicEntries", hashes: "hashEntries")
+
+    /// Versions 7-9's primary index (11-byte entries in 64-second buckets), read and dropped by
+    /// the migration to version 10.
+    static let version9Primary = "primary"
 
     /// Version 1's topic and hash indexes, read and dropped by the migration.
     static let version1IndexNames = (topics: "topics", hashes: "hashes")
@@ -73,6 +79,9 @@ enum Schema {
         /// The migration to schema 9 is under way (empty value): some index runs may still be in
         /// schema 8's databases. Absent once it is done.
         static let chunkMigration = Array("chunkMigration".utf8)
+        /// The migration to schema 10 is under way (empty value): some of the primary index may
+        /// still be in schema 9's database. Absent once it is done.
+        static let primaryMigration = Array("primaryMigration".utf8)
         /// BE32: the newest zstd dictionary's id (absent: none was trained).
         static let dictionaries = Array("dictionaries".utf8)
 
@@ -134,7 +143,8 @@ struct DictionarySource {
 /// The handles of the named databases of one environment.
 struct Databases: Sendable {
     let meta: MDB_dbi
-    /// `BE32(sent >> 6)` -> sorted 11-byte `PrimaryEntry` values.
+    /// A chunk's first `PrimaryEntry` (14 bytes) -> the chunk's following entries, delta-coded
+    /// (`PrimaryIndex`).
     let primary: MDB_dbi
     /// `BE32(run)` -> sorted chunks of `TopicIndexEntry` values (`PackedRuns`).
     let topics: MDB_dbi

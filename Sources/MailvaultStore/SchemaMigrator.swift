@@ -8,8 +8,9 @@ import MailvaultCore
 /// write transaction (a crash leaves them intact), then version 6 to 7 in steps of
 /// `StoreConfiguration.migrationStep` envelopes, each a transaction that records how far it
 /// got (`meta/migration`), then version 7 to 8 and 8 to 9 a few index runs per transaction
-/// (`meta/runMigration`, `meta/chunkMigration`), so a crash at any point leaves a store that the next read-write
-/// open finishes migrating. The tier index is rebuilt when the configured retention tiers
+/// (`meta/runMigration`, `meta/chunkMigration`), then 9 to 10 a few primary buckets per
+/// transaction (`meta/primaryMigration`), so a crash at any point leaves a store that the next
+/// read-write open finishes migrating. The tier index is rebuilt when the configured retention tiers
 /// differ from those it was built with.
 struct SchemaMigrator {
     let context: WriteContext
@@ -26,7 +27,8 @@ struct SchemaMigrator {
             // The version a migration under way started from.
             let migratingFrom: UInt32? = try txn.get(dbs.meta, Schema.Meta.migration) != nil ? 6
                 : try txn.get(dbs.meta, Schema.Meta.runMigration) != nil ? 7
-                : try txn.get(dbs.meta, Schema.Meta.chunkMigration) != nil ? 8 : nil
+                : try txn.get(dbs.meta, Schema.Meta.chunkMigration) != nil ? 8
+                : try txn.get(dbs.meta, Schema.Meta.primaryMigration) != nil ? 9 : nil
             return (version, tiers != retention.tierSignature, migratingFrom)
         }
         if let version, version > Schema.version {
@@ -74,8 +76,11 @@ struct SchemaMigrator {
         if version == 7 || migratingFrom == 7 {
             try Version8Migration(environment: environment, dbs: dbs, step: configuration.migrationStep).run()
         }
-        if version < Schema.version || migratingFrom != nil {
+        if version < 9 || (migratingFrom.map { $0 < 9 } ?? false) {
             try Version9Migration(environment: environment, dbs: dbs, step: configuration.migrationStep).run()
+        }
+        if version < Schema.version || migratingFrom != nil {
+            try Version10Migration(environment: environment, dbs: dbs, step: configuration.migrationStep).run()
         }
         guard tiersChanged else { return }
         try environment.write { (txn) throws(StoreError) in
@@ -195,10 +200,10 @@ enum Version6Databases {
 ///    build's version with `meta/migration` empty (a version 6 build then refuses the store
 ///    instead of writing records in the old format into it), and starts moving.
 /// 2. Each step reads the next envelopes of version 6's primary index (36-byte keys, in key
-///    order), after the key recorded in `meta/migration`; puts each one's 11-byte entry into
-///    the new primary index (appends, as the keys come in order); writes their topic entries
+///    order), after the key recorded in `meta/migration`; puts each one's entry into the
+///    packed primary index of schema 10 (appends, as the keys come in order); writes their topic entries
 ///    (topic from the record, with its location) and hash entries, in schema 9's packed runs
-///    (so the later migrations find nothing to rewrite in them), as one new index run of
+///    (so the later migrations find nothing to rewrite), as one new index run of
 ///    level 3 (the level of 512 commits: 8 such runs merge into the top level like any
 ///    other); and records the last key it moved.
 /// 3. The step that finds no key left drops version 6's four databases and `meta/migration`.
@@ -240,7 +245,6 @@ struct Version7Migration {
         }
         let snapshot = try ReadSnapshot(txn: txn, dbs: dbs)
         let primary = PrimaryIndex(txn: txn, dbi: dbs.primary)
-        var last = try primary.edge(last: true)
         let source = try txn.cursor(legacy.primary)
         var entry = progress?.isEmpty ?? true ? try source.get(MDB_FIRST) : try source.get(MDB_SET_RANGE, key: progress)
         if let current = entry, let progress, current.key.elementsEqual(progress) { entry = try source.get(MDB_NEXT) }
@@ -254,9 +258,7 @@ struct Version7Migration {
             let key = EnvelopeKey(raw: current.key)
             let location = try Location(raw: current.value)
             let topic = try snapshot.withRecord(at: location) { (record) throws(StoreError) in record.topic }
-            let moved = PrimaryEntry(key: key, location: location)
-            try primary.put(moved, after: last)
-            if last.map({ $0 < moved }) ?? true { last = moved }
+            try primary.put(PrimaryEntry(key: key, location: location))
             topics.append(TopicIndexEntry(topic: topic, key: key, location: location))
             hashes.append(HashIndexEntry(key: key))
             lastKey = Array(current.key)
@@ -339,7 +341,8 @@ struct Version8Migration: SteppedMigration {
 /// `step` entries per write transaction (a run is never split):
 ///
 /// 1. The first step records version 9 and `meta/chunkMigration` (a version 8 build then
-///    refuses the store, and a read-only open of this build asks for a read-write one).
+///    refuses the store, and a read-only open of this build asks for a read-write one);
+///    `Version10Migration` follows.
 /// 2. Each step moves runs, oldest first, from schema 8's databases (`Schema.version8Names`:
 ///    fixed-size entries) into this schema's packed ones under the same run number: read,
 ///    written as chunks (`PackedRuns`), deleted from the old database in the same
@@ -358,7 +361,7 @@ struct Version9Migration: SteppedMigration {
     /// One step; returns true when the migration is complete.
     func step(_ txn: Transaction) throws(StoreError) -> Bool {
         if try txn.get(dbs.meta, Schema.Meta.chunkMigration) == nil {
-            try txn.put(dbs.meta, Schema.Meta.schema, BigEndian.bytes(Schema.version))
+            try txn.put(dbs.meta, Schema.Meta.schema, BigEndian.bytes(UInt32(9)))
             try txn.put(dbs.meta, Schema.Meta.chunkMigration, [])
         }
         let names = Schema.version8Names
@@ -401,6 +404,58 @@ struct Version9Migration: SteppedMigration {
         try IndexRuns.delete(run: id, from: old, txn)
         try PackedRuns.write(entries, run: id, into: new, txn, appending: false)
         return entries
+    }
+}
+
+/// The migration of a version 9 store to version 10, whole 64-second buckets of the old primary
+/// index at a time, at least `step` entries per write transaction:
+///
+/// 1. The first step records version 10 and `meta/primaryMigration` (a version 9 build then
+///    refuses the store, and a read-only open of this build asks for a read-write one).
+/// 2. Each step takes the first buckets of schema 9's primary index
+///    (`Schema.version9Primary`: 11-byte duplicates under `BE32(sent >> 6)`), puts their
+///    entries into the packed index (`PrimaryIndex`; appends, as buckets come in order) and
+///    deletes them from the old database in the same transaction, so an entry is in exactly
+///    one of the two and a step needs no other bookkeeping.
+/// 3. The step that finds no bucket left drops schema 9's database and deletes
+///    `meta/primaryMigration`.
+///
+/// Nothing else changes: the other indexes name records by location and buckets by sent
+/// time. A crash loses at most the step under way. A migration from version 6 begun by an
+/// older build left its first entries in schema 9's database and the rest, this build's, in
+/// the packed one: those are put one by one where they belong.
+struct Version10Migration: SteppedMigration {
+    let environment: Environment
+    let dbs: Databases
+    let step: Int
+
+    /// One step; returns true when the migration is complete.
+    func step(_ txn: Transaction) throws(StoreError) -> Bool {
+        if try txn.get(dbs.meta, Schema.Meta.primaryMigration) == nil {
+            try txn.put(dbs.meta, Schema.Meta.schema, BigEndian.bytes(Schema.version))
+            try txn.put(dbs.meta, Schema.Meta.primaryMigration, [])
+        }
+        let name = Schema.version9Primary
+        if let old = try txn.openExisting(name, flags: Schema.flags(of: name)) {
+            let primary = PrimaryIndex(txn: txn, dbi: dbs.primary)
+            let source = try txn.cursor(old)
+            var moved: [PrimaryEntry] = []
+            while moved.count < step, var entry = try source.get(MDB_FIRST) {
+                let bucket = Array(entry.key)
+                while true {
+                    moved.append(try PrimaryEntry(version9Bucket: entry.key, value: entry.value))
+                    guard let next = try source.get(MDB_NEXT_DUP) else { break }
+                    entry = next
+                }
+                _ = try source.get(MDB_SET_KEY, key: bucket)
+                try source.delete(flags: MDB_NODUPDATA)
+            }
+            try primary.put(sorted: moved)
+            guard try source.get(MDB_FIRST) == nil else { return false }
+            try txn.dropDatabase(old)
+        }
+        try txn.delete(dbs.meta, Schema.Meta.primaryMigration)
+        return true
     }
 }
 

@@ -45,7 +45,7 @@ struct SyncBucketReader {
         guard limit > 0 else { return [] }
         let low = (lower.sent, PrimaryEntry.prefix(of: lower.hash))
         let high = upper.map { ($0.sent, PrimaryEntry.prefix(of: $0.hash)) }
-        let cursor = try PrimaryIndex(txn: snapshot.txn, dbi: snapshot.dbs.primary).entries()
+        var cursor = try PrimaryIndex(txn: snapshot.txn, dbi: snapshot.dbs.primary).entries()
         var entries: [PrimaryEntry] = []
         // Entries at `lower`'s own (sent, prefix) may sort before it: they do not count.
         var atLower = 0
@@ -240,7 +240,7 @@ struct SyncBucketReader {
         var summary = KeySetSummary.empty
         let low = (lower.sent, PrimaryEntry.prefix(of: lower.hash))
         let high = upper.map { ($0.sent, PrimaryEntry.prefix(of: $0.hash)) }
-        let cursor = try PrimaryIndex(txn: snapshot.txn, dbi: snapshot.dbs.primary).entries()
+        var cursor = try PrimaryIndex(txn: snapshot.txn, dbi: snapshot.dbs.primary).entries()
         var inside: [Location] = []
         var entry = try cursor.seek(sent: low.0, prefix: low.1)
         while let current = entry {

@@ -13,7 +13,7 @@ extension WriteContext {
             // Every entry before the cutoff goes, in whatever order within a second: read them
             // in index order and hash their records together.
             var victims: [PrimaryEntry] = []
-            let cursor = try primary.entries()
+            var cursor = try primary.entries()
             var entry = try cursor.first()
             while let current = entry, victims.count < budget, current.sent < cutoff {
                 victims.append(current)

@@ -24,7 +24,7 @@ final class WriteContext {
     /// The running totals, written back by `finish()`.
     private(set) var counters: StoreCounters
     /// The largest primary entry, once loaded: a key whose (sent, hash prefix) is above it is
-    /// new, so its insert needs no duplicate lookup and is an append.
+    /// new, so its insert needs no duplicate lookup (and is an append).
     private var lastEntry: PrimaryEntry?
     private var lastEntryLoaded = false
 
@@ -56,7 +56,7 @@ final class WriteContext {
         if Record.kind(ofEncoded: item.record) != .raw { counters.compressed += 1 }
         let location = try blocks.append(record: item.record)
         let entry = PrimaryEntry(key: item.key, location: location)
-        try primary.put(entry, after: appends ? lastEntry : nil)
+        try primary.put(entry)
         if appends { lastEntry = entry }
         syncBuckets.added(item.key)
         indexRuns.add(item.key, topic: item.topic, location: location)
@@ -187,7 +187,7 @@ final class WriteContext {
         guard try primary.delete(PrimaryEntry(key: key, location: old)) else {
             throw .corrupt("a moved record had no primary entry")
         }
-        try primary.put(PrimaryEntry(key: key, location: new), after: nil)
+        try primary.put(PrimaryEntry(key: key, location: new))
         if lastEntry == PrimaryEntry(key: key, location: old) { lastEntryLoaded = false }
         indexRuns.remove(TopicIndexEntry(topic: topic, key: key, location: old))
         indexRuns.addMoved(key, topic: topic, location: new)

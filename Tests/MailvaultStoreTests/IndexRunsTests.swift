@@ -64,13 +64,16 @@ struct IndexRunsTests {
                          prefix: UInt32(truncatingIfNeeded: random.next()) >> 30,
                          location: Location(block: UInt32(truncatingIfNeeded: random.next()), offset: UInt16(random.next() % 3)))
         }
-        // The primary index orders by bucket key, then by value: the entries' own order.
-        let byBytes = entries.sorted { ($0.bucketKey, $0.value).0.lexicographicallyPrecedes($1.bucketKey)
-            || ($0.bucketKey == $1.bucketKey && $0.value.lexicographicallyPrecedes($1.value)) }
+        // A primary entry's 14 bytes order as the entries do; schema 9's form (bucket key, then
+        // value) orders the same way, and both decode back.
+        #expect(entries.sorted().map(\.bytes) == entries.map(\.bytes).sorted { $0.lexicographicallyPrecedes($1) })
+        let byBytes = entries.sorted { ($0.version9BucketKey, $0.version9Value).0.lexicographicallyPrecedes($1.version9BucketKey)
+            || ($0.version9BucketKey == $1.version9BucketKey && $0.version9Value.lexicographicallyPrecedes($1.version9Value)) }
         #expect(entries.sorted() == byBytes)
         for entry in entries {
-            #expect(entry.bucketKey.withUnsafeBytes { bucket in
-                entry.value.withUnsafeBytes { value in try? PrimaryEntry(bucket: bucket, value: value) }
+            #expect(entry.bytes.withUnsafeBytes { PrimaryEntry(raw: $0) } == entry)
+            #expect(entry.version9BucketKey.withUnsafeBytes { bucket in
+                entry.version9Value.withUnsafeBytes { value in try? PrimaryEntry(version9Bucket: bucket, value: value) }
             } == entry)
         }
         let hashes = (0..<200).map { _ in
@@ -97,8 +100,7 @@ struct IndexRunsTests {
         let store = try EnvelopeStore.open(at: directory.path)
         defer { store.close() }
         var factory = EnvelopeFactory(seed: 17, topicCount: 3)
-        // 700 envelopes in one 64-second bucket (7.7 KB of entries: a sub-database of several
-        // pages) and one alone in the next.
+        // 700 envelopes in one 64-second bucket (about 18 chunks) and one alone in the next.
         let crowded = (0..<700).map { factory.envelope(sent: UInt32(6400 + $0 % 64), maximumLength: 40) }
         let lone = factory.envelope(sent: 6464 + 5, maximumLength: 40)
         _ = try await store.ingest(crowded + [lone])

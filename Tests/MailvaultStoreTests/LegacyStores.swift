@@ -91,8 +91,35 @@ enum LegacyStores {
         return keys
     }
 
+    /// Puts the store into schema 9's layout: the packed primary index moved to schema 9's
+    /// database (`Schema.version9Primary`) as 11-byte duplicates of 64-second buckets.
+    static func rewriteAsVersion9(_ store: EnvelopeStore) throws {
+        try store.environment.write { (txn) throws(StoreError) in
+            try rewritePrimaryAsVersion9(txn, store.dbs)
+            try txn.put(store.dbs.meta, Schema.Meta.schema, BigEndian.bytes(UInt32(9)))
+        }
+    }
+
+    /// Moves every entry of the packed primary index into schema 9's database.
+    static func rewritePrimaryAsVersion9(_ txn: Transaction, _ dbs: Databases) throws(StoreError) {
+        let name = Schema.version9Primary
+        guard let legacy = try txn.openExisting(name, flags: Schema.flags(of: name) | MDB_CREATE) else {
+            throw StoreError.corrupt("schema 9's primary database")
+        }
+        var cursor = try PrimaryIndex(txn: txn, dbi: dbs.primary).entries()
+        var entry = try cursor.first()
+        var entries: [PrimaryEntry] = []
+        while let current = entry {
+            entries.append(current)
+            entry = try cursor.next()
+        }
+        try txn.clear(dbs.primary)
+        for entry in entries { try txn.put(legacy, entry.version9BucketKey, entry.version9Value, flags: MDB_NODUPDATA) }
+    }
+
     /// Puts the store into schema 8's layout: each packed run moved to schema 8's databases
-    /// (`Schema.version8Names`) as 14-byte topic entries and 6-byte hash entries.
+    /// (`Schema.version8Names`) as 14-byte topic entries and 6-byte hash entries, and the
+    /// primary index in schema 9's form (`rewriteAsVersion9`).
     static func rewriteAsVersion8(_ store: EnvelopeStore) throws {
         try rewriteRuns(store, version: 8) { (txn, run, topics, hashes, _, legacy) throws(StoreError) in
             try IndexRuns.write(topics, run: run, into: legacy.topics, txn, appending: false)
@@ -102,8 +129,8 @@ enum LegacyStores {
 
     /// Puts the store into schema 7's layout: each packed run moved to schema 8's databases as
     /// 18-byte topic entries (`BE32(topic) ++ BE32(sent) ++ hash[0..<4] ++ location`) and 8-byte
-    /// hash entries (`hash[0..<4] ++ BE32(sent)`) of the keys its topic entries name. Blocks and
-    /// the primary index are schema 7's already.
+    /// hash entries (`hash[0..<4] ++ BE32(sent)`) of the keys its topic entries name, and the
+    /// primary index in schema 9's form (schema 7's). Blocks are schema 7's already.
     static func rewriteAsVersion7(_ store: EnvelopeStore) throws {
         try rewriteRuns(store, version: 7) { (txn, run, topics, _, keys, legacy) throws(StoreError) in
             let old = IndexRuns.sortedDistinct(topics.map {
@@ -137,6 +164,7 @@ enum LegacyStores {
                 try IndexRuns.delete(run: run.id, from: dbs.hashes, txn)
                 try write(txn, run.id, topicEntries, hashEntries, keys, (topics, hashes))
             }
+            try rewritePrimaryAsVersion9(txn, dbs)
             try txn.put(dbs.meta, Schema.Meta.schema, BigEndian.bytes(version))
         }
     }

@@ -31,6 +31,20 @@ struct PackedRunsTests {
         return entries.sorted()
     }()
 
+    static let vectorPrimary: [PrimaryEntry] = {
+        var entries: Set<PrimaryEntry> = [
+            PrimaryEntry(sent: 0, prefix: 0, location: Location(block: 0, offset: 0)),
+            PrimaryEntry(sent: .max, prefix: .max, location: Location(block: .max, offset: .max)),
+        ]
+        for i in 0..<UInt64(200) {
+            entries.insert(PrimaryEntry(sent: 1_700_000_000 + UInt32(i * i * 7 % 5000),
+                                        prefix: UInt32(truncatingIfNeeded: i * 2_654_435_761),
+                                        location: Location(block: i % 6 == 0 ? UInt32(truncatingIfNeeded: i * 7919) : UInt32(50 + i / 7),
+                                                           offset: UInt16(i % 3 == 0 ? i * 977 % 65536 : i * 100 % 60000))))
+        }
+        return entries.sorted()
+    }()
+
     /// `python3 Scripts/vectors/make_packed_run_vector.py`: the chunks, in hex.
     static let topicChunks = [
         "0000000000000000000000000000a8fe838a01d8c597048614b088a21ee5b59704232cd886a6a801224658b088a21e39e370a8fe838a015e6984b088a21e3b069cd886a6a801f4f4ca0329c8b088a21e8bf5ca03c6e0d886a6a80124ea0cd886a6a801220d38b088a21e39aa50d886a6a80198b4fe02cd7c",
@@ -74,10 +88,22 @@ struct PackedRunsTests {
         "ffffffffffff",
     ]
 
+    static let primaryChunks = [
+        "00000000000000000000000000008088bfaa19000000000002cdab89248001904e1e9e3779b11b64543c6ef362644ecef4d7ad36cda20342daa66d1335f316a201afd9d5ab068bce01167c3c104604d81d1278dde6c40990033ef663459324ac6642212fdcfb05cc5326ff347390de988b01904b5e17156075fb988b01f403661500857ca4ff39fcc9035e36306277f5fe39bc820162e81f131b07cc6c16b54cda26aae505e62d8e01e162c017bbe505bc37e201538453d711bc052669ce27dce2e59601dca6013e0b63cb0fade596019c9501a2011649d4050bb474165fb3ab56c69834969c0352f878208cdb9834b03b3e01494e8904c445",
+        "6553f2c0f1bbcd880000003303203e0c2f577f0adc24664e114f5c03f01512ca4d5fa2d0e53fe2f703ce017a27354dbde53fedc501628ff3473917d94422886b67c516b44202f9c16f1516b5eb01a2021a7389f723d7a902b601d109b2a61cd868222e2ac0ea23e8073246896fe81aa0517e47d2be711ae49601e6012a010af8f6fe73f893035e4f5a9de58bff7385fd0262cc623a9b1dcc0842f3051c1118e44b62ec48c90d11d4164204a7780b1aebaa03620f8d81010ba16ab60174b430d2e2986e92e6022ebd527bb3c9986eac7f666a99b44cd6cb0bcc5b122d5f347ad7cb0ba8788e01b337ff2d1bd42fc602aa66d130acb22eb0ee02",
+        "6553f56cdf4de51e000f39a2e0de42c2c5802eb7e579f86e6e8441b1d30eb3d00302fdeb250727fc2a2208d12dfd0b940a46b8ab03a808a01fbe019a0dc3bf149fcf0242d9dae0a30c8362667f9a39c8e2cb45c825328a8042beebcc28fee401a202a708a7ae9bff1cf80a2eabb01fb922846b626be302d509f44e426884d95309ac346280e388511ce47da201b9f4523109d1d8034296af9a3d0d943ca2024540215f11bf72a602bf6756acc0b268acb8023ec0b0a5358bb268f4990196019f80c83af0fe56faae016e28b7bc6f9fff569c1806f0f0411822e0769e0156e27d591f84201626a2e1760e98434202929d121a888b0112e3779b102dc00c",
+        "6553f8083f0190740015c00caef41e489e4ae1a5ffad01a42666c623a9b024c0890152185eaefe17b849427b7083d61a988e01a201516f78de23b8306289b4b64ef098a8018eb002529c229eb8ef98a801e02b3e447494ef1ccfbd0106949abf44e8cb7fc4ef0362b7df7738dfcb7fe08f017e81af14c12fa40db601adc4fab2128840524d45c2ec1ab08601c202c6ef362027801912f44e6a9ae0e5b301da8b030e9d6bed41bfe5b301a47102e4c0e99909b9a1026686568ccc0ab06d1efd1f989710bc9b0156913c95c21bc84ca2011fe68e729cb211b28901820110d6cf8a87b211e884010e1dd1b3791b8439b601f519f70af4cb28cac002",
+        "6553fa4006bc53040000003b1a90a20130bd5dfc22f09201f201ed92179613985c4ec83884a902c45e36b4814db68eff9001f67802e6d5c492a1ff900188276ebe1e082309ec0e420805a18d28d47a66d467dc28a0b2a201a882021e12ebaa83abb2a201ec59026f412c5706b7063634e713ee9ab24bae538e016526afd1b7b24bf1fb0126a2def1bc1af06092026d2c515e14b89401ae013a5a18692589b303a201efa6f28f02efe003465c5581d40dd00f2238453d701cc057520a1a7c86f0cb62c68a02820297f8e8c6e1cb62d881012e7d855ecf099c63a201935170bb17cc21623db841eb0e8c4742c4da5b27018798018602a99b44c084ccb901c0b903",
+        "6553fd0ffa8cfb8500000035502516035e298202c81ace0160fcf9df20dc6f625d9ed05d09945522b69628af039c4a02cb96ae2b128c798201850d3e431da38503424bfc746308ec40c6015b89f5641890800172582bcbe209c8652249e7996aa4b28501aa1d4ea4f3ccb5b5b28501d50e0678125a5418d07312bc092d2a15e839e20198c475360d98118202e60a382230c897018203d891921a25a82d123188ea6c03b0225ea195a33301ac1b82012f740f7312d3f301b60182f8634a02e852528dde6c400b80323ed31e8d9f04dc3d4236fbeee70ffc11161f1b020292cc9c01c2d401ce0332d238f5f1cb9c01f467a2018f27bac904e98f01",
+        "6554004822792b840000004e4c90422344b7f429d028a203d5336898de981798b701a2013fcd1ce4e8cc0be49202de018bc99147b1e522fc5ca201248e067d069d3422cfc0641d1bbdd70236666ffe5a16a85f12b123243401d05a22e2ac0ea00c807d226311d4d813e044123ba366f21088729201dbefbb9c0df0473ea851f63702bc5062a0ca16c316ec8b0136432b46661dd8360e645b23611e81c70261dd390a25cdb901a20176c90bcb218c2e2227ec2fff22dc88010241166b6d0fd461025a40a6db0dbb3c02736ae2490dc41322d67cb7211aa45826ea33ee14d498519481017e19a7fd87bf9851e7f402165ee81ee69cb2bf01a6e703",
+        "655402780d78a6080000004535207eeb7d3c9d0a9487012654cda260ace55ce0dc01fe012c15e5f1c9e55ce432025616f0e922c4900122de04969529f41c6252b8c76720fc75e201c17c31a51bb42962af0e493b229b9902061bbcd8800b806432fbd64a0e05f855820111a25bfa17a81442a63d1b3e26b87b8e019285e44b088c920146715607501dc03e326df7ddce09f823ce03729f55d92484840182debfd526ffffffffeafeffff1fffff03",
+    ]
+
     @Test("chunks are what the format's independent encoder writes, and decode to the entries")
     func vector() throws {
         for (chunks, expected) in [(PackedRuns.chunks(of: PackedRunsTests.vectorTopics), PackedRunsTests.topicChunks),
-                                   (PackedRuns.chunks(of: PackedRunsTests.vectorHashes), PackedRunsTests.hashChunks)] {
+                                   (PackedRuns.chunks(of: PackedRunsTests.vectorHashes), PackedRunsTests.hashChunks),
+                                   (PackedRuns.chunks(of: PackedRunsTests.vectorPrimary), PackedRunsTests.primaryChunks)] {
             #expect(chunks.map { $0.map { String(format: "%02x", $0) }.joined() } == expected)
         }
         var topics: [TopicIndexEntry] = []
@@ -90,6 +116,16 @@ struct PackedRunsTests {
             try chunk.withUnsafeBytes { raw in try PackedRuns.decode(raw, into: &hashes) }
         }
         #expect(hashes == PackedRunsTests.vectorHashes)
+        // A primary chunk is stored as its first entry (the key) and the rest (the value).
+        var primary: [PrimaryEntry] = []
+        for chunk in PackedRuns.chunks(of: PackedRunsTests.vectorPrimary) {
+            try chunk.withUnsafeBytes { raw in
+                try PrimaryChunk(key: UnsafeRawBufferPointer(rebasing: raw[..<PrimaryEntry.byteCount]),
+                                 value: UnsafeRawBufferPointer(rebasing: raw[PrimaryEntry.byteCount...]), isLast: false)
+                    .decode(into: &primary)
+            }
+        }
+        #expect(primary == PackedRunsTests.vectorPrimary)
     }
 
     @Test("one topic's entries a minute apart in one block take 4 bytes each; truncated chunks are refused")
@@ -190,5 +226,112 @@ struct PackedRunsTests {
             for entry in expected { #expect(try PackedRuns.remove(entry, run: run, from: dbi, txn)) }
             #expect(try txn.get(dbi, IndexRuns.key(run: run)) == nil)
         }
+    }
+
+    @Test("the packed primary index agrees with a sorted model through appends, inserts and deletes anywhere")
+    func primaryIndex() async throws {
+        let directory = TemporaryDirectory("packed-primary")
+        defer { directory.remove() }
+        let store = try EnvelopeStore.open(at: directory.path)
+        defer { store.close() }
+        let (environment, dbi) = (store.environment, store.dbs.primary)
+        var random = SplitMix64(seed: 23)
+        var model: [PrimaryEntry] = []
+        var newest = PrimaryEntry(sent: 1_000, prefix: 0, location: Location(block: 3, offset: 0))
+        /// An entry after every other (ingest in time order: a second often shared, an offset a
+        /// record further on), or one among them (sync of old history, a relocation).
+        func make(appending: Bool) -> PrimaryEntry {
+            guard appending else {
+                return PrimaryEntry(sent: UInt32(random.next() % UInt64(newest.sent)), prefix: UInt32(truncatingIfNeeded: random.next()),
+                                    location: Location(block: UInt32(random.next() % 500), offset: UInt16(truncatingIfNeeded: random.next())))
+            }
+            var (block, offset) = (newest.location.block, Int(newest.location.offset) + 60 + Int(random.next() % 300))
+            if offset > 60_000 { (block, offset) = (block + 1, 0) }
+            var next = PrimaryEntry(sent: newest.sent + UInt32(random.next() % 3), prefix: UInt32(truncatingIfNeeded: random.next()),
+                                    location: Location(block: block, offset: UInt16(offset)))
+            if !(newest < next) { next = PrimaryEntry(sent: newest.sent + 1, prefix: next.prefix, location: next.location) }
+            newest = next
+            return next
+        }
+        func check() throws {
+            try environment.read { (txn) throws(StoreError) in
+                let index = PrimaryIndex(txn: txn, dbi: dbi)
+                var cursor = try index.entries()
+                var forward: [PrimaryEntry] = []
+                var entry = try cursor.first()
+                while let current = entry {
+                    forward.append(current)
+                    entry = try cursor.next()
+                }
+                #expect(forward == model)
+                var backward: [PrimaryEntry] = []
+                entry = try cursor.last()
+                while let current = entry {
+                    backward.append(current)
+                    entry = try cursor.previous()
+                }
+                #expect(backward == model.reversed())
+                #expect(try index.edge(last: false) == model.first)
+                #expect(try index.edge(last: true) == model.last)
+                // Chunks stay within their size, keys in order.
+                let chunks = try txn.cursor(dbi)
+                var chunk = try chunks.get(MDB_FIRST)
+                while let current = chunk {
+                    #expect(current.key.count == PrimaryEntry.byteCount)
+                    #expect(current.key.count + current.value.count <= PrimaryEntry.chunkBytes)
+                    chunk = try chunks.get(MDB_NEXT)
+                }
+                for _ in 0..<200 {
+                    let target = model.isEmpty || random.next() % 2 == 0 ? make(appending: false)
+                        : model[Int(random.next() % UInt64(model.count))]
+                    let at = model.firstIndex { !($0 < target) }
+                    #expect(try cursor.seek(atLeast: target) == at.map { model[$0] })
+                    if let at { for following in model[(at + 1)...].prefix(2) { #expect(try cursor.next() == following) } }
+                    #expect(try index.contains(target) == model.contains(target))
+                    #expect(try index.candidates(sent: target.sent, prefix: target.prefix)
+                            == model.filter { ($0.sent, $0.prefix) == (target.sent, target.prefix) }.map(\.location))
+                    #expect(try index.entries(inBucket: target.bucket, where: { $0 & 1 == 0 })
+                            == model.filter { $0.bucket == target.bucket && $0.prefix & 1 == 0 })
+                }
+            }
+        }
+        try check()
+        for round in 0..<12 {
+            try environment.write { (txn) throws(StoreError) in
+                let index = PrimaryIndex(txn: txn, dbi: dbi)
+                if round % 4 == 1 {
+                    // A migration's bulk append.
+                    let batch = (0..<300).map { _ in make(appending: true) }
+                    try index.put(sorted: batch)
+                    model += batch
+                }
+                for _ in 0..<400 {
+                    switch random.next() % 10 {
+                    case 0..<5:
+                        let entry = make(appending: true)
+                        try index.put(entry)
+                        model.append(entry)
+                    case 5..<7:
+                        let entry = make(appending: false)
+                        guard !model.contains(entry) else { continue }
+                        try index.put(entry)
+                        model.insert(entry, at: model.firstIndex { entry < $0 } ?? model.count)
+                        #expect(try index.contains(entry))
+                    default:
+                        // Mostly the oldest (retention), sometimes any, sometimes one not stored.
+                        guard !model.isEmpty else { continue }
+                        let at = random.next() % 3 == 0 ? Int(random.next() % UInt64(model.count)) : 0
+                        #expect(try index.delete(model[at]))
+                        model.remove(at: at)
+                        #expect(try !index.delete(make(appending: false)))
+                    }
+                }
+                if let stored = model.randomElement(using: &random) {
+                    #expect(throws: StoreError.self) { try index.put(stored) }
+                }
+            }
+            try check()
+        }
+        #expect(model.count > 1500)
     }
 }

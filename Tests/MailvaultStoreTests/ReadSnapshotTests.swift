@@ -86,7 +86,7 @@ struct ReadSnapshotTests {
     private func checkCounters(_ store: EnvelopeStore) throws {
         let (counters, summed) = try store.read { (snapshot) throws(StoreError) -> (StoreCounters, StoreCounters) in
             var summed = StoreCounters(count: 0, rawBytes: 0, storedBytes: 0, compressed: 0)
-            let cursor = try PrimaryIndex(txn: snapshot.txn, dbi: snapshot.dbs.primary).entries()
+            var cursor = try PrimaryIndex(txn: snapshot.txn, dbi: snapshot.dbs.primary).entries()
             var entry = try cursor.first()
             while let current = entry {
                 try snapshot.withRecord(at: current.location) { (record) throws(StoreError) in

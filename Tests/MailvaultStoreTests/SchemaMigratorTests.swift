@@ -287,8 +287,8 @@ struct SchemaMigratorTests {
         store.close()
     }
 
-    @Test("a version 7 or 8 store is migrated at open a few runs per step, resuming after a crash between steps",
-          arguments: [UInt32(7), 8])
+    @Test("a version 7, 8 or 9 store is migrated at open a few runs or buckets per step, resuming after a crash between steps",
+          arguments: [UInt32(7), 8, 9])
     func migratesRuns(from version: UInt32) async throws {
         let directory = TemporaryDirectory("migrate\(version)")
         defer { directory.remove() }
@@ -311,10 +311,32 @@ struct SchemaMigratorTests {
                 try LegacyStores.rewriteAsVersion7(store)
                 let migration = Version8Migration(environment: environment, dbs: dbs, step: 1)
                 #expect(try !environment.write { (txn) throws(StoreError) -> Bool in try migration.step(txn) })
-            } else {
+            } else if version == 8 {
                 try LegacyStores.rewriteAsVersion8(store)
                 let migration = Version9Migration(environment: environment, dbs: dbs, step: 1)
                 #expect(try !environment.write { (txn) throws(StoreError) -> Bool in try migration.step(txn) })
+            } else {
+                try LegacyStores.rewriteAsVersion9(store)
+                let migration = Version10Migration(environment: environment, dbs: dbs, step: 1)
+                #expect(try !environment.write { (txn) throws(StoreError) -> Bool in try migration.step(txn) })
+                // The first 64-second bucket (seconds 80,000-80,063: 128 entries) moved, the
+                // other four (472 duplicates) did not.
+                let (moved, left) = try environment.read { (txn) throws(StoreError) -> ([PrimaryEntry], Int) in
+                    let old = try txn.openExisting(Schema.version9Primary, flags: Schema.flags(of: Schema.version9Primary))
+                    var cursor = try PrimaryIndex(txn: txn, dbi: dbs.primary).entries()
+                    var entries: [PrimaryEntry] = []
+                    var entry = try cursor.first()
+                    while let current = entry {
+                        entries.append(current)
+                        entry = try cursor.next()
+                    }
+                    return (entries, try old.map { (dbi) throws(StoreError) in try txn.count(dbi) } ?? 0)
+                }
+                #expect(moved.map(\.sent) == envelopes.map(\.sentTime).filter { $0 < 80_064 }.sorted())
+                #expect(moved.count == 128)
+                #expect(left == 472)
+                store.close()
+                return try await expectMigrated(from: version, at: directory, envelopes, factory.topics)
             }
             // Each run's first value in schema 8's topic database (0: none) and whether the
             // packed one holds the run.
@@ -331,6 +353,14 @@ struct SchemaMigratorTests {
             #expect(placed.map(\.1) == expected.map(\.1))
             store.close()
         }
+        try await expectMigrated(from: version, at: directory, envelopes, factory.topics)
+    }
+
+    /// Opens a store whose migration from `version` has begun: read-only it is refused, read-write
+    /// it finishes migrating, and then every lookup, query, cursor, sync bucket and sweep holds.
+    func expectMigrated(from version: UInt32, at directory: TemporaryDirectory, _ envelopes: [Envelope],
+                        _ topics: [Topic]) async throws {
+        let names = Schema.version8Names
         #expect(throws: StoreError.needsMigration(directory: directory.path, version: version)) {
             _ = try EnvelopeStore.open(at: directory.path, configuration: StoreConfiguration(readOnly: true))
         }
@@ -341,13 +371,15 @@ struct SchemaMigratorTests {
         try store.environment.read { (txn) throws(StoreError) in
             #expect(try txn.get(dbs.meta, Schema.Meta.runMigration) == nil)
             #expect(try txn.get(dbs.meta, Schema.Meta.chunkMigration) == nil)
+            #expect(try txn.get(dbs.meta, Schema.Meta.primaryMigration) == nil)
             #expect(try txn.openExisting(names.topics, flags: 0) == nil)
             #expect(try txn.openExisting(names.hashes, flags: 0) == nil)
+            #expect(try txn.openExisting(Schema.version9Primary, flags: 0) == nil)
         }
         #expect(try store.topicEntryCount() == envelopes.count)
         #expect(try store.presence(of: envelopes.map(\.hash)).allSatisfy { $0 })
         for envelope in envelopes.prefix(50) { #expect(try store.envelope(hash: envelope.hash) == envelope) }
-        for topic in factory.topics {
+        for topic in topics {
             let expected = envelopes.filter { $0.topic == topic }.map(\.storeKey).sorted()
             #expect(try store.query(HistoryQuery(topics: [topic], limit: 1000)).envelopes.map(\.storeKey) == expected)
             // Pages of 7 cut inside seconds: their cursors resume exactly.
@@ -366,6 +398,7 @@ struct SchemaMigratorTests {
         let report = try await store.sweep(now: 80_150 + RetentionPolicy().maximumAge)
         #expect(report.expired == 300)
         #expect(try store.presence(of: envelopes.map(\.hash)) == envelopes.map { $0.sentTime >= 80_150 })
+        #expect(try store.stats().oldestSent == 80_150)
     }
 
     /// After a migration: each topic's page holds exactly its envelopes, the topic index has an

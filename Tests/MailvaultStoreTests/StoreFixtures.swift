@@ -103,7 +103,7 @@ extension EnvelopeStore {
             var recomputed: [[UInt8]: KeySetSummary] = [:]
             // Every stored envelope's key: its entry's sent time, its record's hash.
             let snapshot = try ReadSnapshot(txn: txn, dbs: dbs)
-            let primary = try PrimaryIndex(txn: txn, dbi: dbs.primary).entries()
+            var primary = try PrimaryIndex(txn: txn, dbi: dbs.primary).entries()
             var position = try primary.first()
             while let current = position {
                 // The RLP's keccak256, computed here from the record's bytes (in place when raw).

@@ -184,7 +184,7 @@ struct StoreCLITests {
         let stats = try CLI.json(try await CLI.run(["stats", "--data-dir", fixture.store]))
         #expect(stats["envelopes"] as? Int == 250)
         #expect(stats["topics"] as? Int == 3)
-        #expect(stats["schemaVersion"] as? Int == 9)
+        #expect(stats["schemaVersion"] as? Int == 10)
         #expect(stats["rawBytes"] as? Int == fixture.envelopes.reduce(0) { $0 + $1.encoded.count })
         #expect(stats["oldestSent"] as? Int == Int(fixture.sorted.first!.sentTime))
         #expect(stats["newestSent"] as? Int == Int(fixture.sorted.last!.sentTime))
