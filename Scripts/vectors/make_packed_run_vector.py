@@ -3,7 +3,7 @@
 (schema 10, "The packed primary index"), encoded from the formats' descriptions alone (chunks of
 at most 128 bytes of topic entries, 96 of hash entries, 256 of primary entries): prints the
 chunks of three fixed entry lists as hex, which Tests/MailvaultStoreTests/PackedRunsTests.swift
-compares with PackedRuns.chunks(of:) (a primary chunk is stored as its first 14 bytes, the key,
+compares with PackedRuns.chunks(of:) (a primary chunk is stored as its first 13 bytes, the key,
 and the rest, the value).
 
 Topic entry i of 0..<160: topic (0, 1, 0x12345678, 0xFFFFFFFF)[i % 4],
@@ -11,10 +11,10 @@ sent (i * 7919 * 104729) mod 2^32, block (i * 31337) mod 2^32 when i % 5 == 0 el
 offset (i * 40503) mod 2^16; plus (0, 0, 0, 0) and (2^32-1, 2^32-1, 2^32-1, 2^16-1); sorted, distinct.
 Hash entry i of 0..<300: prefix (i * i * 13) mod 2^22, bucket (i * 2654435761) mod 2^26; plus
 (0, 0) and (2^22-1, 2^26-1); sorted by (prefix, bucket), distinct.
-Primary entry i of 0..<200: sent 1700000000 + (i * i * 7) mod 5000, hash prefix
-(i * 2654435761) mod 2^32, block (i * 7919) mod 2^32 when i % 6 == 0 else 50 + i // 7, offset
+Primary entry i of 0..<200: sent 1700000000 + (i * i * 7) mod 5000, hash prefix (3 bytes)
+(i * 2654435761) mod 2^24, block (i * 7919) mod 2^32 when i % 6 == 0 else 50 + i // 7, offset
 (i * 977) mod 2^16 when i % 3 == 0 else (i * 100) mod 60000; plus (0, 0, 0, 0) and
-(2^32-1, 2^32-1, 2^32-1, 2^16-1); sorted by (sent, prefix, block, offset), distinct.
+(2^32-1, 2^24-1, 2^32-1, 2^16-1); sorted by (sent, prefix, block, offset), distinct.
 """
 
 TOPIC_CHUNK_BYTES, HASH_CHUNK_BYTES, PRIMARY_CHUNK_BYTES = 128, 96, 256
@@ -64,7 +64,7 @@ def hash_delta(e, p):
 
 def primary_full(e):
     sent, prefix, block, offset = e
-    return sent.to_bytes(4, "big") + prefix.to_bytes(4, "big") + block.to_bytes(4, "big") + offset.to_bytes(2, "big")
+    return sent.to_bytes(4, "big") + prefix.to_bytes(3, "big") + block.to_bytes(4, "big") + offset.to_bytes(2, "big")
 
 
 MODES = set()
@@ -80,7 +80,7 @@ def primary_delta(e, p):
     else:
         mode, rest = 1, leb128(p[3] - offset)
     MODES.add(mode)
-    return leb128(ds | mode) + prefix.to_bytes(4, "big") + rest
+    return leb128(ds | mode) + prefix.to_bytes(3, "big") + rest
 
 
 def chunks(entries, full, delta, limit):
@@ -107,9 +107,9 @@ def main():
     hashes = {(0, 0), (2**22 - 1, 2**26 - 1)}
     for i in range(300):
         hashes.add(((i * i * 13) % 2**22, (i * 2654435761) % 2**26))
-    primary = {(0, 0, 0, 0), (2**32 - 1, 2**32 - 1, 2**32 - 1, 2**16 - 1)}
+    primary = {(0, 0, 0, 0), (2**32 - 1, 2**24 - 1, 2**32 - 1, 2**16 - 1)}
     for i in range(200):
-        primary.add((1700000000 + (i * i * 7) % 5000, (i * 2654435761) % 2**32,
+        primary.add((1700000000 + (i * i * 7) % 5000, (i * 2654435761) % 2**24,
                      (i * 7919) % 2**32 if i % 6 == 0 else 50 + i // 7,
                      (i * 977) % 2**16 if i % 3 == 0 else (i * 100) % 60000))
     for name, entries, full, delta, limit in (("topic", sorted(topics), topic_full, topic_delta, TOPIC_CHUNK_BYTES),

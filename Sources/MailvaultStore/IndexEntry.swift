@@ -80,7 +80,7 @@ struct Version7TopicIndexEntry: IndexEntry, Hashable {
     init(topic: Topic, key: EnvelopeKey, location: Location) {
         self.topic = topic
         sent = key.sent
-        prefix = PrimaryEntry.prefix(of: key.hash)
+        prefix = UInt32(truncatingIfNeeded: key.hash.w0 >> 32)
         self.location = location
     }
 
@@ -179,7 +179,7 @@ struct Version3TopicIndexEntry: IndexEntry, Hashable {
 /// A hash index entry (schema 8): the hash's first 22 bits and the envelope's 64-second
 /// primary bucket (`sent >> 6`, 26 bits), packed big-endian into 6 bytes, prefix first, so that
 /// a run's entries with one prefix are contiguous. The prefix gives candidate buckets; each is
-/// searched in the primary index for the full 32-bit prefix and confirmed by the record's hash,
+/// searched in the primary index for its 24-bit prefix and confirmed by the record's hash,
 /// so prefix collisions cost a lookup, never a wrong answer.
 struct HashIndexEntry: IndexEntry, Hashable {
     static let byteCount = 6
@@ -235,7 +235,7 @@ struct Version7HashIndexEntry: IndexEntry, Hashable {
     let value: UInt64
 
     init(key: EnvelopeKey) {
-        value = UInt64(PrimaryEntry.prefix(of: key.hash)) << 32 | UInt64(key.sent)
+        value = (key.hash.w0 >> 32) << 32 | UInt64(key.sent)
     }
 
     init(raw: UnsafeRawBufferPointer) {

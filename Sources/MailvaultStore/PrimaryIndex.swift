@@ -1,28 +1,35 @@
 import CLMDB
 import MailvaultCore
 
-/// One entry of the primary index: an envelope's sent time, the first four bytes of its hash
+/// One entry of the primary index: an envelope's sent time, the first three bytes of its hash
 /// and where its record lies. The rest of the hash is not stored anywhere: it is the
 /// keccak256 of the record's RLP, computed when a key is needed (`KeyCursor`).
 ///
 /// Entries order by (sent, hash prefix, location), which is the keys' order except among
-/// entries that share their sent time and hash prefix; `KeyCursor` sorts those by hash. In
-/// full the entry is `BE32(sent) ++ hash[0..<4] ++ BE32(block) ++ BE16(offset)` (14 bytes, in
-/// its order as bytes); schema 10 stores it packed (`PrimaryIndex`), schemas 7-9 as an 11-byte
-/// duplicate of a 64-second bucket (`version9Value`).
+/// entries that share their sent time and hash prefix; `KeyCursor` sorts those by hash. Three
+/// bytes are plenty to tell envelopes apart: at a hundred million a month, 2,400 share a
+/// 64-second bucket, and a lookup by hash meets a second entry with its prefix once in 7,000.
+/// In full the entry is `BE32(sent) ++ hash[0..<3] ++ BE32(block) ++ BE16(offset)` (13 bytes,
+/// in its order as bytes); schema 10 stores it packed (`PrimaryIndex`). Schemas 7-9 kept four
+/// hash bytes, in 11-byte duplicates of 64-second buckets (`init(version9Bucket:value:)`).
 struct PrimaryEntry: Hashable {
     /// log2 of a bucket's width in seconds: the hash index names primary buckets of 64 seconds
     /// (`HashIndexEntry`), as schemas 7-9 keyed the primary index.
     static let bucketShift: UInt32 = 6
     static let lowMask: UInt32 = 1 << bucketShift - 1
 
+    /// The bits of a hash's first four bytes an entry keeps (its first three bytes).
+    static let prefixMask: UInt32 = 0xFFFF_FF00
+
     let sent: UInt32
+    /// The hash's first three bytes, as the high bytes of a big-endian integer (the low byte 0).
     let prefix: UInt32
     let location: Location
 
+    /// The entry; `prefix` is cut to its first three bytes.
     init(sent: UInt32, prefix: UInt32, location: Location) {
         self.sent = sent
-        self.prefix = prefix
+        self.prefix = prefix & PrimaryEntry.prefixMask
         self.location = location
     }
 
@@ -35,26 +42,40 @@ struct PrimaryEntry: Hashable {
         PrimaryEntry(sent: sent, prefix: prefix, location: Location(block: 0, offset: 0))
     }
 
-    /// The first four bytes of a hash as a big-endian integer.
-    static func prefix(of hash: Hash256) -> UInt32 { UInt32(truncatingIfNeeded: hash.w0 >> 32) }
+    /// The prefix an entry keeps of `hash`: its first three bytes, as the high bytes of a
+    /// big-endian integer.
+    static func prefix(of hash: Hash256) -> UInt32 { UInt32(truncatingIfNeeded: hash.w0 >> 32) & prefixMask }
 
     /// The 64-second bucket of the entry's sent time.
     var bucket: UInt32 { sent >> PrimaryEntry.bucketShift }
 }
 
 extension PrimaryEntry: IndexEntry {
-    static let byteCount = 14
+    static let byteCount = 13
 
     init(raw: UnsafeRawBufferPointer) {
-        self.init(sent: BigEndian.uint32(raw), prefix: BigEndian.uint32(raw, at: 4),
-                  location: Location(block: BigEndian.uint32(raw, at: 8), offset: BigEndian.uint16(raw, at: 12)))
+        self.init(sent: BigEndian.uint32(raw), prefix: PrimaryEntry.prefix(raw, at: 4),
+                  location: Location(block: BigEndian.uint32(raw, at: 7), offset: BigEndian.uint16(raw, at: 11)))
     }
 
     func write(to out: UnsafeMutableRawPointer) {
         out.storeBytes(of: sent.bigEndian, toByteOffset: 0, as: UInt32.self)
         out.storeBytes(of: prefix.bigEndian, toByteOffset: 4, as: UInt32.self)
-        out.storeBytes(of: location.block.bigEndian, toByteOffset: 8, as: UInt32.self)
-        out.storeBytes(of: location.offset.bigEndian, toByteOffset: 12, as: UInt16.self)
+        // The block overwrites the prefix's fourth (zero) byte.
+        out.storeBytes(of: location.block.bigEndian, toByteOffset: 7, as: UInt32.self)
+        out.storeBytes(of: location.offset.bigEndian, toByteOffset: 11, as: UInt16.self)
+    }
+
+    /// The three prefix bytes at `offset` of `raw`.
+    static func prefix(_ raw: UnsafeRawBufferPointer, at offset: Int) -> UInt32 {
+        UInt32(raw[offset]) << 24 | UInt32(raw[offset + 1]) << 16 | UInt32(raw[offset + 2]) << 8
+    }
+
+    /// Appends the three prefix bytes.
+    static func append(prefix: UInt32, to out: inout [UInt8]) {
+        out.append(UInt8(truncatingIfNeeded: prefix >> 24))
+        out.append(UInt8(truncatingIfNeeded: prefix >> 16))
+        out.append(UInt8(truncatingIfNeeded: prefix >> 8))
     }
 
     static func < (lhs: PrimaryEntry, rhs: PrimaryEntry) -> Bool {
@@ -64,10 +85,10 @@ extension PrimaryEntry: IndexEntry {
 }
 
 /// A primary entry after the one before it in a chunk: `LEB128(Δsent << 2 | mode) ++
-/// hash[0..<4]`, then the location as its change from the one before: mode 0, the same block
+/// hash[0..<3]`, then the location as its change from the one before: mode 0, the same block
 /// and an offset `LEB128(Δoffset)` on; mode 1, the same block and an offset `LEB128(-Δoffset)`
 /// back; mode 2, `LEB128(zigzag(Δblock)) ++ LEB128(offset)`. Envelopes arriving in time order
-/// lie one after the other in a block, so an entry takes about 6-7 bytes (the 4 hash bytes are
+/// lie one after the other in a block, so an entry takes about 5-6 bytes (the 3 hash bytes are
 /// random and stay as they are).
 extension PrimaryEntry: PackedEntry {
     /// Chunks of about 40 entries: each costs about 20 bytes more than its entries (its node,
@@ -80,25 +101,25 @@ extension PrimaryEntry: PackedEntry {
         let (previousBlock, previousOffset) = (previous.location.block, previous.location.offset)
         if block != previousBlock {
             LEB128.append(sentChange | 2, to: &out)
-            BigEndian.append(prefix, to: &out)
+            PrimaryEntry.append(prefix: prefix, to: &out)
             LEB128.append(LEB128.zigzag(Int64(block) - Int64(previousBlock)), to: &out)
             LEB128.append(UInt64(offset), to: &out)
         } else if offset >= previousOffset {
             LEB128.append(sentChange, to: &out)
-            BigEndian.append(prefix, to: &out)
+            PrimaryEntry.append(prefix: prefix, to: &out)
             LEB128.append(UInt64(offset - previousOffset), to: &out)
         } else {
             LEB128.append(sentChange | 1, to: &out)
-            BigEndian.append(prefix, to: &out)
+            PrimaryEntry.append(prefix: prefix, to: &out)
             LEB128.append(UInt64(previousOffset - offset), to: &out)
         }
     }
 
     static func delta(after previous: PrimaryEntry, in chunk: UnsafeRawBufferPointer, at offset: inout Int) -> PrimaryEntry? {
-        guard let head = LEB128.read(chunk, at: &offset), offset + 4 <= chunk.count,
+        guard let head = LEB128.read(chunk, at: &offset), offset + 3 <= chunk.count,
               let sent = UInt32(exactly: UInt64(previous.sent) + head >> 2) else { return nil }
-        let prefix = BigEndian.uint32(chunk, at: offset)
-        offset += 4
+        let prefix = PrimaryEntry.prefix(chunk, at: offset)
+        offset += 3
         var block = Int64(previous.location.block)
         var position = Int64(previous.location.offset)
         switch head & 3 {
@@ -125,11 +146,12 @@ extension PrimaryEntry: PackedEntry {
 /// Schemas 7-9's form of an entry, read by the migration to schema 10: the key
 /// `BE32(sent >> 6)` (a 64-second bucket) with the 11-byte sorted duplicate
 /// `u8(sent & 63) ++ hash[0..<4] ++ BE32(block) ++ BE16(offset)` in a `DUPSORT | DUPFIXED`
-/// database (`Schema.version9Names.primary`).
+/// database (`Schema.version9Primary`).
 extension PrimaryEntry {
     static let version9ValueByteCount = 11
 
-    /// Decodes a schema 9 bucket key and one of its duplicates.
+    /// Decodes a schema 9 bucket key and one of its duplicates (the prefix cut to three bytes:
+    /// entries sharing them within a second may then be out of order).
     init(version9Bucket bucket: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer) throws(StoreError) {
         guard bucket.count == 4, value.count == PrimaryEntry.version9ValueByteCount, UInt32(value[0]) <= PrimaryEntry.lowMask else {
             throw .corrupt("a schema 9 primary entry of \(bucket.count)+\(value.count) bytes")
@@ -138,30 +160,19 @@ extension PrimaryEntry {
                   prefix: BigEndian.uint32(value, at: 1),
                   location: Location(block: BigEndian.uint32(value, at: 5), offset: BigEndian.uint16(value, at: 9)))
     }
-
-    var version9BucketKey: [UInt8] { BigEndian.bytes(bucket) }
-
-    var version9Value: [UInt8] {
-        var out: [UInt8] = [UInt8(sent & PrimaryEntry.lowMask)]
-        out.reserveCapacity(PrimaryEntry.version9ValueByteCount)
-        BigEndian.append(prefix, to: &out)
-        BigEndian.append(location.block, to: &out)
-        BigEndian.append(location.offset, to: &out)
-        return out
-    }
 }
 
 /// The primary index of one transaction (schema 10): lookups, puts and deletes of
 /// `PrimaryEntry`s, stored packed.
 ///
-/// The index is a plain LMDB database of *chunks*: a chunk's key is its first entry in full (14
+/// The index is a plain LMDB database of *chunks*: a chunk's key is its first entry in full (13
 /// bytes, so LMDB's memcmp orders the chunks as their entries) and its value the entries that
 /// follow, each as its difference from the one before (`PrimaryEntry.appendDelta`), at most
 /// `PrimaryEntry.chunkBytes` bytes with the key. A reader finds the chunk that holds an entry
 /// with one `MDB_SET_RANGE` and, unless a chunk starts with it, one step back, then decodes it.
 /// A writer writes the chunk back changed; an entry after every stored one (ingest in time
-/// order) grows the last chunk, deleted and put back with `MDB_APPEND` so that pages stay full,
-/// or starts the next one. Layout and costs: Docs/Storage.md, "The packed primary index".
+/// order) grows the last chunk in place or starts the next one with `MDB_APPEND`, so that pages
+/// stay full. Layout and costs: Docs/Storage.md, "The packed primary index".
 struct PrimaryIndex {
     let txn: Transaction
     let dbi: MDB_dbi
@@ -212,8 +223,9 @@ struct PrimaryIndex {
             var value = Array(chunk.value)
             entry.appendDelta(after: last, to: &value)
             if PrimaryEntry.byteCount + value.count <= PrimaryEntry.chunkBytes {
-                try cursor.delete()
-                try append(key, value, cursor)
+                // Replaced in place: a delete would let LMDB refill the last page, once nearly
+                // empty, with its left neighbour's last chunks, leaving that one a quarter empty.
+                try cursor.put(key, value, flags: MDB_CURRENT)
             } else {
                 try append(entry.bytes, [], cursor)
             }
@@ -231,17 +243,25 @@ struct PrimaryIndex {
         guard let head = entries.first else { return }
         let cursor = try txn.cursor(dbi)
         var all: [PrimaryEntry] = []
+        let split = PrimaryEntry.byteCount
+        var lastKey: [UInt8]?
         if let last = try cursor.get(MDB_LAST) {
             try PrimaryChunk(key: last.key, value: last.value, isLast: true).decode(into: &all)
             guard let stored = all.last, stored < head else {
                 for entry in entries { try put(entry) }
                 return
             }
-            try cursor.delete()
+            lastKey = Array(last.key)
         }
         all += entries
         for chunk in PackedRuns.chunks(of: all) {
-            try append(Array(chunk[..<PrimaryEntry.byteCount]), Array(chunk[PrimaryEntry.byteCount...]), cursor)
+            let key = Array(chunk[..<split])
+            if key == lastKey {
+                // The stored last chunk, grown: replaced in place (see `put(_:)`).
+                try cursor.put(key, Array(chunk[split...]), flags: MDB_CURRENT)
+            } else {
+                try append(key, Array(chunk[split...]), cursor)
+            }
         }
     }
 

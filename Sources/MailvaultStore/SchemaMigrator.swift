@@ -413,8 +413,8 @@ struct Version9Migration: SteppedMigration {
 /// 1. The first step records version 10 and `meta/primaryMigration` (a version 9 build then
 ///    refuses the store, and a read-only open of this build asks for a read-write one).
 /// 2. Each step takes the first buckets of schema 9's primary index
-///    (`Schema.version9Primary`: 11-byte duplicates under `BE32(sent >> 6)`), puts their
-///    entries into the packed index (`PrimaryIndex`; appends, as buckets come in order) and
+///    (`Schema.version9Primary`: 11-byte duplicates under `BE32(sent >> 6)`), cuts their hash
+///    prefixes to three bytes, puts the entries into the packed index (`PrimaryIndex`; appends, as buckets come in order) and
 ///    deletes them from the old database in the same transaction, so an entry is in exactly
 ///    one of the two and a step needs no other bookkeeping.
 /// 3. The step that finds no bucket left drops schema 9's database and deletes
@@ -450,6 +450,8 @@ struct Version10Migration: SteppedMigration {
                 _ = try source.get(MDB_SET_KEY, key: bucket)
                 try source.delete(flags: MDB_NODUPDATA)
             }
+            // Cut to three bytes, prefixes that shared them may sort apart (within one second).
+            moved.sort()
             try primary.put(sorted: moved)
             guard try source.get(MDB_FIRST) == nil else { return false }
             try txn.dropDatabase(old)

@@ -61,21 +61,30 @@ struct IndexRunsTests {
         #expect(cut.map(\.bytes) == cut.map(\.bytes).sorted { $0.lexicographicallyPrecedes($1) })
         let entries = (0..<200).map { _ in
             PrimaryEntry(sent: UInt32(truncatingIfNeeded: random.next()) >> UInt32(random.next() % 2 * 20),
-                         prefix: UInt32(truncatingIfNeeded: random.next()) >> 30,
+                         prefix: (UInt32(truncatingIfNeeded: random.next()) >> 30) << 8,
                          location: Location(block: UInt32(truncatingIfNeeded: random.next()), offset: UInt16(random.next() % 3)))
         }
-        // A primary entry's 14 bytes order as the entries do; schema 9's form (bucket key, then
-        // value) orders the same way, and both decode back.
+        // A primary entry's 13 bytes order as the entries do; schema 9's form (bucket key, then
+        // value) orders the same way, and decodes back.
         #expect(entries.sorted().map(\.bytes) == entries.map(\.bytes).sorted { $0.lexicographicallyPrecedes($1) })
-        let byBytes = entries.sorted { ($0.version9BucketKey, $0.version9Value).0.lexicographicallyPrecedes($1.version9BucketKey)
-            || ($0.version9BucketKey == $1.version9BucketKey && $0.version9Value.lexicographicallyPrecedes($1.version9Value)) }
+        let version9 = entries.map { LegacyStores.version9Primary($0, prefix: $0.prefix) }
+        let byBytes = zip(entries, version9).sorted { $0.1.key.lexicographicallyPrecedes($1.1.key)
+            || ($0.1.key == $1.1.key && $0.1.value.lexicographicallyPrecedes($1.1.value)) }.map(\.0)
         #expect(entries.sorted() == byBytes)
-        for entry in entries {
+        for (entry, (key, value)) in zip(entries, version9) {
             #expect(entry.bytes.withUnsafeBytes { PrimaryEntry(raw: $0) } == entry)
-            #expect(entry.version9BucketKey.withUnsafeBytes { bucket in
-                entry.version9Value.withUnsafeBytes { value in try? PrimaryEntry(version9Bucket: bucket, value: value) }
+            #expect(key.withUnsafeBytes { bucket in
+                value.withUnsafeBytes { value in try? PrimaryEntry(version9Bucket: bucket, value: value) }
             } == entry)
         }
+        // Schema 9's four hash bytes are cut to three.
+        let full = LegacyStores.version9Primary(PrimaryEntry(sent: 70, prefix: 0, location: Location(block: 1, offset: 2)),
+                                                prefix: 0xABCD_EF12)
+        #expect(full.key.withUnsafeBytes { bucket in
+            full.value.withUnsafeBytes { value in try? PrimaryEntry(version9Bucket: bucket, value: value) }
+        } == PrimaryEntry(sent: 70, prefix: 0xABCD_EF00, location: Location(block: 1, offset: 2)))
+        #expect(PrimaryEntry(sent: 70, prefix: 0xABCD_EF12, location: Location(block: 1, offset: 2)).bytes
+                == [0, 0, 0, 70, 0xAB, 0xCD, 0xEF, 0, 0, 0, 1, 0, 2])
         let hashes = (0..<200).map { _ in
             HashIndexEntry(prefix: UInt32(truncatingIfNeeded: random.next()), sent: UInt32(truncatingIfNeeded: random.next()))
         }

@@ -95,13 +95,25 @@ enum LegacyStores {
     /// database (`Schema.version9Primary`) as 11-byte duplicates of 64-second buckets.
     static func rewriteAsVersion9(_ store: EnvelopeStore) throws {
         try store.environment.write { (txn) throws(StoreError) in
-            try rewritePrimaryAsVersion9(txn, store.dbs)
+            let keys = try storedKeys(try ReadSnapshot(txn: txn, dbs: store.dbs), codec: store.codec)
+            try rewritePrimaryAsVersion9(txn, store.dbs, keys: keys)
             try txn.put(store.dbs.meta, Schema.Meta.schema, BigEndian.bytes(UInt32(9)))
         }
     }
 
-    /// Moves every entry of the packed primary index into schema 9's database.
-    static func rewritePrimaryAsVersion9(_ txn: Transaction, _ dbs: Databases) throws(StoreError) {
+    /// Schema 9's bucket key and 11-byte value of `entry`, with the hash's first four bytes
+    /// `prefix` (`u8(sent & 63) ++ prefix ++ BE32(block) ++ BE16(offset)` under `BE32(sent >> 6)`).
+    static func version9Primary(_ entry: PrimaryEntry, prefix: UInt32) -> (key: [UInt8], value: [UInt8]) {
+        var value: [UInt8] = [UInt8(entry.sent & 63)]
+        BigEndian.append(prefix, to: &value)
+        BigEndian.append(entry.location.block, to: &value)
+        BigEndian.append(entry.location.offset, to: &value)
+        return (BigEndian.bytes(entry.sent >> 6), value)
+    }
+
+    /// Moves every entry of the packed primary index into schema 9's database, with the four
+    /// hash bytes schema 9 kept (from `keys`).
+    static func rewritePrimaryAsVersion9(_ txn: Transaction, _ dbs: Databases, keys: [Location: EnvelopeKey]) throws(StoreError) {
         let name = Schema.version9Primary
         guard let legacy = try txn.openExisting(name, flags: Schema.flags(of: name) | MDB_CREATE) else {
             throw StoreError.corrupt("schema 9's primary database")
@@ -114,7 +126,10 @@ enum LegacyStores {
             entry = try cursor.next()
         }
         try txn.clear(dbs.primary)
-        for entry in entries { try txn.put(legacy, entry.version9BucketKey, entry.version9Value, flags: MDB_NODUPDATA) }
+        for entry in entries {
+            let (key, value) = version9Primary(entry, prefix: UInt32(truncatingIfNeeded: keys[entry.location]!.hash.w0 >> 32))
+            try txn.put(legacy, key, value, flags: MDB_NODUPDATA)
+        }
     }
 
     /// Puts the store into schema 8's layout: each packed run moved to schema 8's databases
@@ -164,7 +179,7 @@ enum LegacyStores {
                 try IndexRuns.delete(run: run.id, from: dbs.hashes, txn)
                 try write(txn, run.id, topicEntries, hashEntries, keys, (topics, hashes))
             }
-            try rewritePrimaryAsVersion9(txn, dbs)
+            try rewritePrimaryAsVersion9(txn, dbs, keys: keys)
             try txn.put(dbs.meta, Schema.Meta.schema, BigEndian.bytes(version))
         }
     }
