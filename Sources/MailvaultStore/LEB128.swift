@@ -15,6 +15,7 @@ enum LEB128 {
 
     /// The value at `offset` of `bytes`, advancing `offset` past it; `nil` when it runs past the
     /// end or over `maximumBytes`.
+    @inline(__always)
     static func read(_ bytes: UnsafeRawBufferPointer, at offset: inout Int) -> UInt64? {
         var value: UInt64 = 0
         var shift: UInt64 = 0

@@ -180,11 +180,10 @@ struct PrimaryIndex {
     /// Where the records with this sent time and hash prefix lie (almost always none or one).
     func candidates(sent: UInt32, prefix: UInt32) throws(StoreError) -> [Location] {
         var found: [Location] = []
-        var cursor = try entries()
-        var entry = try cursor.seek(atLeast: .first(sent: sent, prefix: prefix))
-        while let current = entry, current.sent == sent, current.prefix == prefix {
-            found.append(current.location)
-            entry = try cursor.next()
+        try scan(from: .first(sent: sent, prefix: prefix)) { entry in
+            guard entry.sent == sent, entry.prefix == prefix else { return false }
+            found.append(entry.location)
+            return true
         }
         return found
     }
@@ -194,19 +193,47 @@ struct PrimaryIndex {
     /// million envelopes a month).
     func entries(inBucket bucket: UInt32, where matches: (UInt32) -> Bool) throws(StoreError) -> [PrimaryEntry] {
         var found: [PrimaryEntry] = []
-        var cursor = try entries()
-        var entry = try cursor.seek(atLeast: .first(sent: bucket << PrimaryEntry.bucketShift, prefix: 0))
-        while let current = entry, current.bucket == bucket {
-            if matches(current.prefix) { found.append(current) }
-            entry = try cursor.next()
+        try scan(from: .first(sent: bucket << PrimaryEntry.bucketShift, prefix: 0)) { entry in
+            guard entry.bucket == bucket else { return false }
+            if matches(entry.prefix) { found.append(entry) }
+            return true
         }
         return found
     }
 
     /// Whether exactly this entry is stored.
     func contains(_ entry: PrimaryEntry) throws(StoreError) -> Bool {
-        var cursor = try entries()
-        return try cursor.seek(atLeast: entry) == entry
+        var found = false
+        try scan(from: entry) { stored in
+            found = stored == entry
+            return false
+        }
+        return found
+    }
+
+    /// Calls `body` with each entry from the first not less than `target` on, in order, until
+    /// it returns false: the lookups' walk, decoded in place in the map (nothing is collected
+    /// that `body` does not keep).
+    private func scan(from target: PrimaryEntry, _ body: (PrimaryEntry) -> Bool) throws(StoreError) {
+        let cursor = try txn.cursor(dbi)
+        guard var chunk = try PrimaryChunk.seek(cursor, holding: target) else { return }
+        while true {
+            guard chunk.key.count == PrimaryEntry.byteCount else {
+                throw .corrupt("a primary chunk key of \(chunk.key.count) bytes")
+            }
+            var entry = PrimaryEntry(raw: chunk.key)
+            var offset = 0
+            while true {
+                if !(entry < target), !body(entry) { return }
+                guard offset < chunk.value.count else { break }
+                guard let next = PrimaryEntry.delta(after: entry, in: chunk.value, at: &offset), entry < next else {
+                    throw .corrupt("an index chunk holds a malformed entry at byte \(offset)")
+                }
+                entry = next
+            }
+            guard let following = try cursor.get(MDB_NEXT) else { return }
+            chunk = PrimaryChunk(key: following.key, value: following.value, isLast: false)
+        }
     }
 
     /// Adds an entry that is not stored yet (a corrupt-store error if it is).
@@ -283,6 +310,54 @@ struct PrimaryIndex {
         return true
     }
 
+    /// Deletes those of the sorted, distinct `targets` that are stored; returns how many. One
+    /// seek per chunk touched: a chunk's entries settle the targets they cover, and targets in
+    /// the gap before the next chunk are skipped from its first entry (a retention sweep deletes
+    /// the oldest chunks whole).
+    @discardableResult
+    func delete(sorted targets: [PrimaryEntry]) throws(StoreError) -> Int {
+        let cursor = try txn.cursor(dbi)
+        var deleted = 0
+        var next = 0
+        var entries: [PrimaryEntry] = []
+        var kept: [PrimaryEntry] = []
+        while next < targets.count {
+            guard let chunk = try PrimaryChunk.seek(cursor, holding: targets[next]) else { break }
+            entries.removeAll(keepingCapacity: true)
+            kept.removeAll(keepingCapacity: true)
+            try chunk.decode(into: &entries)
+            let key = Array(chunk.key)
+            var index = next
+            for entry in entries {
+                while index < targets.count, targets[index] < entry { index += 1 }
+                if index < targets.count, targets[index] == entry {
+                    index += 1
+                } else {
+                    kept.append(entry)
+                }
+            }
+            if kept.count < entries.count {
+                deleted += entries.count - kept.count
+                if kept.isEmpty {
+                    try cursor.delete()
+                } else {
+                    try rewrite(key, as: kept, cursor)
+                }
+            } else if index == next {
+                // Nothing settled: targets[next] lies after this chunk's entries, in the gap
+                // before the next chunk, or past the last.
+                guard let following = try cursor.get(MDB_NEXT) else { break }
+                guard following.key.count == PrimaryEntry.byteCount else {
+                    throw .corrupt("a primary chunk key of \(following.key.count) bytes")
+                }
+                let first = PrimaryEntry(raw: following.key)
+                while index < targets.count, targets[index] < first { index += 1 }
+            }
+            next = index > next ? index : next + 1
+        }
+        return deleted
+    }
+
     /// The smallest or the largest entry.
     func edge(last: Bool) throws(StoreError) -> PrimaryEntry? {
         var cursor = try entries()
@@ -357,6 +432,7 @@ struct PrimaryCursor {
 
     init(cursor: Cursor) {
         self.cursor = cursor
+        chunk.reserveCapacity(64)
     }
 
     /// The first entry not less than `target`.

@@ -340,9 +340,9 @@ struct Version8Migration: SteppedMigration {
 /// The migration of a version 8 store to version 9, whole index runs at a time, at least
 /// `step` entries per write transaction (a run is never split):
 ///
-/// 1. The first step records version 9 and `meta/chunkMigration` (a version 8 build then
-///    refuses the store, and a read-only open of this build asks for a read-write one);
-///    `Version10Migration` follows.
+/// 1. The first step records version 9 (unless a migration from 6 recorded 10 already) and
+///    `meta/chunkMigration` (a version 8 build then refuses the store, and a read-only open of
+///    this build asks for a read-write one); `Version10Migration` follows.
 /// 2. Each step moves runs, oldest first, from schema 8's databases (`Schema.version8Names`:
 ///    fixed-size entries) into this schema's packed ones under the same run number: read,
 ///    written as chunks (`PackedRuns`), deleted from the old database in the same
@@ -361,7 +361,10 @@ struct Version9Migration: SteppedMigration {
     /// One step; returns true when the migration is complete.
     func step(_ txn: Transaction) throws(StoreError) -> Bool {
         if try txn.get(dbs.meta, Schema.Meta.chunkMigration) == nil {
-            try txn.put(dbs.meta, Schema.Meta.schema, BigEndian.bytes(UInt32(9)))
+            // Never lower: after a migration from 6 the store holds schema 10's primary index.
+            if try txn.get(dbs.meta, Schema.Meta.schema).map({ BigEndian.uint32($0) }) ?? 0 < 9 {
+                try txn.put(dbs.meta, Schema.Meta.schema, BigEndian.bytes(UInt32(9)))
+            }
             try txn.put(dbs.meta, Schema.Meta.chunkMigration, [])
         }
         let names = Schema.version8Names

@@ -11,7 +11,7 @@ extension WriteContext {
             guard now > retention.maximumAge else { return 0 }
             let cutoff = now - retention.maximumAge
             // Every entry before the cutoff goes, in whatever order within a second: read them
-            // in index order and hash their records together.
+            // in index order, hash their records together and delete their entries in one pass.
             var victims: [PrimaryEntry] = []
             var cursor = try primary.entries()
             var entry = try cursor.first()
@@ -19,10 +19,7 @@ extension WriteContext {
                 victims.append(current)
                 entry = try cursor.next()
             }
-            let hashes = try hashes(at: victims.map(\.location))
-            for (victim, hash) in zip(victims, hashes) {
-                try remove(key: EnvelopeKey(sent: victim.sent, hash: hash), at: victim.location)
-            }
+            try remove(sorted: victims, hashes: try hashes(at: victims.map(\.location)))
             return victims.count
         }
         var victims: [EnvelopeKey] = []

@@ -153,16 +153,50 @@ final class WriteContext {
     /// Removes the envelope `key` whose record lies at `location`, and every index entry that
     /// names it.
     func remove(key: EnvelopeKey, at location: Location) throws(StoreError) {
+        guard try primary.delete(PrimaryEntry(key: key, location: location)) else { return }
+        var buckets = BucketsLeft()
+        try removeUnindexed(key: key, at: location, buckets: &buckets)
+    }
+
+    /// Removes the envelopes whose primary entries are `entries` (sorted, distinct, stored) and
+    /// whose hashes are `hashes`: their primary entries in one pass (`PrimaryIndex.delete(sorted:)`),
+    /// then the rest of each as `remove(key:at:)` does.
+    func remove(sorted entries: [PrimaryEntry], hashes: [Hash256]) throws(StoreError) {
+        guard try primary.delete(sorted: entries) == entries.count else {
+            throw .corrupt("an envelope to remove had no primary entry")
+        }
+        var buckets = BucketsLeft()
+        for (entry, hash) in zip(entries, hashes) {
+            try removeUnindexed(key: EnvelopeKey(sent: entry.sent, hash: hash), at: entry.location, buckets: &buckets)
+        }
+    }
+
+    /// The entries left in the last primary bucket asked about: removals of one bucket's
+    /// envelopes read it once. Valid while the primary index does not change.
+    struct BucketsLeft {
+        private var bucket: UInt32?
+        private var entries: [PrimaryEntry] = []
+
+        mutating func entries(inBucket bucket: UInt32, of primary: PrimaryIndex) throws(StoreError) -> [PrimaryEntry] {
+            if bucket != self.bucket {
+                entries = try primary.entries(inBucket: bucket) { _ in true }
+                self.bucket = bucket
+            }
+            return entries
+        }
+    }
+
+    /// Removes every index entry but the primary one (deleted already) that names the envelope
+    /// `key` at `location`, and the record.
+    private func removeUnindexed(key: EnvelopeKey, at location: Location, buckets: inout BucketsLeft) throws(StoreError) {
         // Entries still waiting to be written as this transaction's run are removed in memory
         // (`IndexRunWriter.remove`), so a removal never writes a run of its own.
         let (topic, pow, length, rawLength, kind) = try withRecord(at: location) { (record) throws(StoreError) in
             (record.topic, tiers.isEmpty ? record.pow : try self.pow(of: record), record.length,
              RecordCodec.rawLength(of: record), record.kind)
         }
-        let entry = PrimaryEntry(key: key, location: location)
-        guard try primary.delete(entry) else { return }
         syncBuckets.removed(key)
-        if lastEntry == entry { lastEntryLoaded = false }
+        if lastEntry == PrimaryEntry(key: key, location: location) { lastEntryLoaded = false }
         // The location makes a topic entry this envelope's alone.
         indexRuns.remove(TopicIndexEntry(topic: topic, key: key, location: location))
         directory.entryRemoved(of: topic)
@@ -172,7 +206,7 @@ final class WriteContext {
         // A hash entry (22 bits of prefix, bucket) also serves any other envelope of the
         // bucket whose prefix starts with those bits.
         let hashEntry = HashIndexEntry(key: key)
-        if try primary.entries(inBucket: hashEntry.bucket, where: hashEntry.matches(prefix:)).isEmpty {
+        if try !buckets.entries(inBucket: hashEntry.bucket, of: primary).contains(where: { hashEntry.matches(prefix: $0.prefix) }) {
             indexRuns.remove(hashEntry)
         }
         counters.count -= 1

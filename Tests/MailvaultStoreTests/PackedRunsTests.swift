@@ -325,12 +325,22 @@ struct PackedRunsTests {
                         #expect(try !index.delete(make(appending: false)))
                     }
                 }
+                if round % 4 == 3 {
+                    // Retention's batched deletion: the oldest 500, every seventh of the rest,
+                    // and entries never stored between them.
+                    let present = Array(model.prefix(500)) + stride(from: 500, to: model.count, by: 7).map { model[$0] }
+                    let absent = (0..<100).map { _ in make(appending: false) }.filter { !model.contains($0) }
+                    let targets = IndexRuns.sortedDistinct(present + absent)
+                    #expect(try index.delete(sorted: targets) == present.count)
+                    let gone = Set(present)
+                    model.removeAll { gone.contains($0) }
+                }
                 if let stored = model.randomElement(using: &random) {
                     #expect(throws: StoreError.self) { try index.put(stored) }
                 }
             }
             try check()
         }
-        #expect(model.count > 1500)
+        #expect(model.count > 800)
     }
 }
