@@ -325,6 +325,13 @@ struct PackedRunsTests {
                         #expect(try !index.delete(make(appending: false)))
                     }
                 }
+                if round % 4 == 2 {
+                    // A bulk put among stored entries (a migration resuming one an older build
+                    // began) goes one by one.
+                    let batch = IndexRuns.sortedDistinct((0..<60).map { _ in make(appending: false) }.filter { !model.contains($0) })
+                    try index.put(sorted: batch)
+                    model = IndexRuns.sortedDistinct(model + batch)
+                }
                 if round % 4 == 3 {
                     // Retention's batched deletion: the oldest 500, every seventh of the rest,
                     // and entries never stored between them.
