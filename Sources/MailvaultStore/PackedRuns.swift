@@ -127,17 +127,7 @@ enum PackedRuns {
             entries.removeAll(keepingCapacity: true)
             kept.removeAll(keepingCapacity: true)
             try decode(chunk, into: &entries)
-            // Walk the chunk and the targets together: a target below an entry it did not
-            // equal is not in the run.
-            var index = next
-            for entry in entries {
-                while index < targets.count, targets[index] < entry { index += 1 }
-                if index < targets.count, targets[index] == entry {
-                    index += 1
-                } else {
-                    kept.append(entry)
-                }
-            }
+            var index = PackedRuns.settle(entries, against: targets, from: next, keeping: &kept)
             if kept.count < entries.count {
                 removed += entries.count - kept.count
                 try cursor.cursor.delete()
@@ -159,6 +149,26 @@ enum PackedRuns {
             next = index > next ? index : next + 1
         }
         return removed
+    }
+}
+
+extension PackedRuns {
+    /// Walks one chunk's decoded `entries` and the sorted `targets` from `start` together:
+    /// appends the entries no target equals to `kept` and returns the index of the first
+    /// target past the chunk's last entry (a target below an entry it did not equal is not
+    /// stored).
+    static func settle<Entry: Comparable>(_ entries: [Entry], against targets: [Entry], from start: Int,
+                                          keeping kept: inout [Entry]) -> Int {
+        var index = start
+        for entry in entries {
+            while index < targets.count, targets[index] < entry { index += 1 }
+            if index < targets.count, targets[index] == entry {
+                index += 1
+            } else {
+                kept.append(entry)
+            }
+        }
+        return index
     }
 }
 

@@ -327,15 +327,7 @@ struct PrimaryIndex {
             kept.removeAll(keepingCapacity: true)
             try chunk.decode(into: &entries)
             let key = Array(chunk.key)
-            var index = next
-            for entry in entries {
-                while index < targets.count, targets[index] < entry { index += 1 }
-                if index < targets.count, targets[index] == entry {
-                    index += 1
-                } else {
-                    kept.append(entry)
-                }
-            }
+            var index = PackedRuns.settle(entries, against: targets, from: next, keeping: &kept)
             if kept.count < entries.count {
                 deleted += entries.count - kept.count
                 if kept.isEmpty {

@@ -311,10 +311,7 @@ struct Version8Migration: SteppedMigration {
             try txn.delete(dbs.meta, Schema.Meta.runMigration)
             return true
         }
-        if try txn.get(dbs.meta, Schema.Meta.runMigration) == nil {
-            try txn.put(dbs.meta, Schema.Meta.schema, BigEndian.bytes(UInt32(8)))
-            try txn.put(dbs.meta, Schema.Meta.runMigration, [])
-        }
+        try begin(txn, marker: Schema.Meta.runMigration, version: 8)
         var moved = 0
         for run in try IndexRuns.runs(txn, dbs) {
             guard moved < step else { return false }
@@ -360,13 +357,7 @@ struct Version9Migration: SteppedMigration {
 
     /// One step; returns true when the migration is complete.
     func step(_ txn: Transaction) throws(StoreError) -> Bool {
-        if try txn.get(dbs.meta, Schema.Meta.chunkMigration) == nil {
-            // Never lower: after a migration from 6 the store holds schema 10's primary index.
-            if try txn.get(dbs.meta, Schema.Meta.schema).map({ BigEndian.uint32($0) }) ?? 0 < 9 {
-                try txn.put(dbs.meta, Schema.Meta.schema, BigEndian.bytes(UInt32(9)))
-            }
-            try txn.put(dbs.meta, Schema.Meta.chunkMigration, [])
-        }
+        try begin(txn, marker: Schema.Meta.chunkMigration, version: 9)
         let names = Schema.version8Names
         let topics = try txn.openExisting(names.topics, flags: Schema.flags(of: names.topics))
         let hashes = try txn.openExisting(names.hashes, flags: Schema.flags(of: names.hashes))
@@ -434,10 +425,7 @@ struct Version10Migration: SteppedMigration {
 
     /// One step; returns true when the migration is complete.
     func step(_ txn: Transaction) throws(StoreError) -> Bool {
-        if try txn.get(dbs.meta, Schema.Meta.primaryMigration) == nil {
-            try txn.put(dbs.meta, Schema.Meta.schema, BigEndian.bytes(Schema.version))
-            try txn.put(dbs.meta, Schema.Meta.primaryMigration, [])
-        }
+        try begin(txn, marker: Schema.Meta.primaryMigration, version: 10)
         let name = Schema.version9Primary
         if let old = try txn.openExisting(name, flags: Schema.flags(of: name)) {
             let primary = PrimaryIndex(txn: txn, dbi: dbs.primary)
@@ -468,6 +456,7 @@ struct Version10Migration: SteppedMigration {
 /// step reports that it is complete.
 protocol SteppedMigration {
     var environment: Environment { get }
+    var dbs: Databases { get }
     /// One step; returns true when the migration is complete.
     func step(_ txn: Transaction) throws(StoreError) -> Bool
 }
@@ -475,5 +464,17 @@ protocol SteppedMigration {
 extension SteppedMigration {
     func run() throws(StoreError) {
         while try !environment.write({ (txn) throws(StoreError) -> Bool in try self.step(txn) }) {}
+    }
+
+    /// At the first step (`marker` absent from `meta`): records `version`, unless the store
+    /// records a higher one already (a migration from 6 writes schema 10's primary index and
+    /// records 10 before the steps to 9 and 10 run), and puts the empty `marker`, so that
+    /// older builds refuse the store and read-only opens ask for a read-write one.
+    func begin(_ txn: Transaction, marker: [UInt8], version: UInt32) throws(StoreError) {
+        guard try txn.get(dbs.meta, marker) == nil else { return }
+        if try txn.get(dbs.meta, Schema.Meta.schema).map({ BigEndian.uint32($0) }) ?? 0 < version {
+            try txn.put(dbs.meta, Schema.Meta.schema, BigEndian.bytes(version))
+        }
+        try txn.put(dbs.meta, marker, [])
     }
 }
