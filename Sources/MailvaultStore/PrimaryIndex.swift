@@ -478,7 +478,7 @@ struct PrimaryCursor {
 ///
 /// The primary index orders entries by (sent, hash prefix, location); a key's full hash is the
 /// keccak256 of its record's RLP (`hashOf`). Entries that share a sent time and hash prefix (a
-/// 32-bit collision within one second) are read together, hashed and sorted, so the cursor
+/// 24-bit collision within one second) are read together, hashed and sorted, so the cursor
 /// yields keys in the archive's (sent, hash) order whatever the locations. A walk bounded by
 /// `seek(_:before:)` reads and hashes no record past its end.
 struct KeyCursor {

@@ -9,7 +9,7 @@ import MailvaultCore
 /// directory the stored topics the filter accepts, then merges theirs. Index entries name where
 /// each record lies, and a key's hash is its record's keccak256: a page reads each envelope
 /// once, hashing it while it decodes it, unless what the entry holds cannot place it (the
-/// page's first and last seconds; in the primary index a 32-bit prefix shared within one
+/// page's first and last seconds; in the primary index a 24-bit prefix shared within one
 /// second; in the topic index, which holds no hash bytes, another envelope of its second).
 struct QueryPlanner {
     let snapshot: ReadSnapshot
@@ -106,7 +106,7 @@ struct QueryPlanner {
 
     /// The key and record of the envelope with this hash: each run of the hash index gives
     /// candidate 64-second buckets for the hash's first 22 bits; in each, the primary index's
-    /// entries with the hash's first four bytes name records, and the one whose RLP hashes to
+    /// entries with the hash's first three bytes name records, and the one whose RLP hashes to
     /// `hash` is it.
     private func locate(hash: Hash256, runs: [IndexRuns.Run]) throws(StoreError) -> (EnvelopeKey, Location)? {
         let (txn, dbs) = (snapshot.txn, snapshot.dbs)
@@ -140,7 +140,7 @@ struct QueryPlanner {
     }
 
     /// A key a query selected: where its record lies, and its topic when the plan knows it.
-    /// When `hashed` is false the key holds only the sent time and the hash's first 4 bytes
+    /// When `hashed` is false the key holds only the sent time and the hash's first 3 bytes
     /// (enough to order and bound it): the page hashes the record when it reads it.
     private struct SelectedKey {
         var key: EnvelopeKey
@@ -195,7 +195,7 @@ struct QueryPlanner {
     /// or one lies past the range. Candidates are read a (sent, prefix) group at a time: a
     /// lone one strictly inside the range's ends is in it whatever the rest of its hash, so
     /// its key is completed when the page reads its record; any other group is hashed now,
-    /// sorted by hash (entries sharing a 32-bit prefix within one second) and cut to the range.
+    /// sorted by hash (entries sharing a 24-bit prefix within one second) and cut to the range.
     /// Without prefixes (`prefixed` false: the topic index, whose candidates all say 0) a
     /// group is a second, and the range's first and last seconds are never "strictly inside".
     private func collect(range: ClosedRange<EnvelopeKey>, limit: Int, prefixed: Bool = true,
