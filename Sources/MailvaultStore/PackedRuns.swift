@@ -50,24 +50,29 @@ enum PackedRuns {
     /// Appends the entries of one chunk to `out`.
     static func decode<Entry: PackedEntry>(_ chunk: UnsafeRawBufferPointer, into out: inout [Entry]) throws(StoreError) {
         guard chunk.count >= Entry.byteCount else { throw .corrupt("an index chunk of \(chunk.count) bytes") }
-        try decode(first: Entry(raw: UnsafeRawBufferPointer(rebasing: chunk[0..<Entry.byteCount])), deltas: chunk,
-                   at: Entry.byteCount, into: &out)
+        try forEach(first: Entry(raw: UnsafeRawBufferPointer(rebasing: chunk[0..<Entry.byteCount])), deltas: chunk,
+                    at: Entry.byteCount) { entry in
+            out.append(entry)
+            return true
+        }
     }
 
-    /// Appends `first` and the entries that follow it as deltas from byte `start` of `deltas`
-    /// to `out` (the primary index keeps a chunk's first entry as its key, the rest as its value).
-    static func decode<Entry: PackedEntry>(first: Entry, deltas: UnsafeRawBufferPointer, at start: Int = 0,
-                                           into out: inout [Entry]) throws(StoreError) {
+    /// Calls `body` with `first` and then each entry that follows it as deltas from byte `start`
+    /// of `deltas`, decoded in place, until `body` returns false; returns whether it reached the
+    /// chunk's end (the primary index keeps a chunk's first entry as its key, the rest as its value).
+    @discardableResult
+    static func forEach<Entry: PackedEntry>(first: Entry, deltas: UnsafeRawBufferPointer, at start: Int = 0,
+                                            _ body: (Entry) -> Bool) throws(StoreError) -> Bool {
         var entry = first
-        out.append(entry)
         var offset = start
-        while offset < deltas.count {
+        while body(entry) {
+            guard offset < deltas.count else { return true }
             guard let next = Entry.delta(after: entry, in: deltas, at: &offset), entry < next else {
                 throw .corrupt("an index chunk holds a malformed entry at byte \(offset)")
             }
-            out.append(next)
             entry = next
         }
+        return false
     }
 
     /// Writes sorted, distinct entries as run `id`. With `appending` (a commit's new run, or a

@@ -217,20 +217,7 @@ struct PrimaryIndex {
     private func scan(from target: PrimaryEntry, _ body: (PrimaryEntry) -> Bool) throws(StoreError) {
         let cursor = try txn.cursor(dbi)
         guard var chunk = try PrimaryChunk.seek(cursor, holding: target) else { return }
-        while true {
-            guard chunk.key.count == PrimaryEntry.byteCount else {
-                throw .corrupt("a primary chunk key of \(chunk.key.count) bytes")
-            }
-            var entry = PrimaryEntry(raw: chunk.key)
-            var offset = 0
-            while true {
-                if !(entry < target), !body(entry) { return }
-                guard offset < chunk.value.count else { break }
-                guard let next = PrimaryEntry.delta(after: entry, in: chunk.value, at: &offset), entry < next else {
-                    throw .corrupt("an index chunk holds a malformed entry at byte \(offset)")
-                }
-                entry = next
-            }
+        while try chunk.forEach({ entry in entry < target || body(entry) }) {
             guard let following = try cursor.get(MDB_NEXT) else { return }
             chunk = PrimaryChunk(key: following.key, value: following.value, isLast: false)
         }
@@ -243,10 +230,11 @@ struct PrimaryIndex {
             try cursor.put(entry.bytes, [], flags: MDB_APPEND)
             return
         }
-        var entries: [PrimaryEntry] = []
-        try chunk.decode(into: &entries)
         let key = Array(chunk.key)
-        if chunk.isLast, let last = entries.last, last < entry {
+        // Ingest in time order: the last chunk's last entry, found in place, sorts before it.
+        var last: PrimaryEntry?
+        if chunk.isLast { try chunk.forEach { last = $0; return true } }
+        if let last, last < entry {
             var value = Array(chunk.value)
             entry.appendDelta(after: last, to: &value)
             if PrimaryEntry.byteCount + value.count <= PrimaryEntry.chunkBytes {
@@ -258,6 +246,8 @@ struct PrimaryIndex {
             }
             return
         }
+        var entries: [PrimaryEntry] = []
+        try chunk.decode(into: &entries)
         let index = entries.firstIndex { !($0 < entry) } ?? entries.count
         guard index == entries.count || entries[index] != entry else { throw .corrupt("a primary entry was stored twice") }
         entries.insert(entry, at: index)
@@ -399,18 +389,26 @@ struct PrimaryChunk {
         guard let found = try cursor.get(MDB_SET_RANGE, key: bytes) else {
             return try cursor.get(MDB_LAST).map { PrimaryChunk(key: $0.key, value: $0.value, isLast: true) }
         }
-        if !found.key.elementsEqual(bytes), let previous = try cursor.get(MDB_PREV) {
-            return PrimaryChunk(key: previous.key, value: previous.value, isLast: false)
-        }
-        // It starts with the target, or the target sorts before every entry.
-        return try cursor.get(found.key.elementsEqual(bytes) ? MDB_GET_CURRENT : MDB_FIRST)
-            .map { PrimaryChunk(key: $0.key, value: $0.value, isLast: false) }
+        if found.key.elementsEqual(bytes) { return PrimaryChunk(key: found.key, value: found.value, isLast: false) }
+        if let previous = try cursor.get(MDB_PREV) { return PrimaryChunk(key: previous.key, value: previous.value, isLast: false) }
+        // The target sorts before every entry: back to the first chunk.
+        return try cursor.get(MDB_FIRST).map { PrimaryChunk(key: $0.key, value: $0.value, isLast: false) }
+    }
+
+    /// Calls `body` with the chunk's entries in order, decoded in place in the map, until it
+    /// returns false; returns whether it reached the chunk's end.
+    @discardableResult
+    func forEach(_ body: (PrimaryEntry) -> Bool) throws(StoreError) -> Bool {
+        guard key.count == PrimaryEntry.byteCount else { throw .corrupt("a primary chunk key of \(key.count) bytes") }
+        return try PackedRuns.forEach(first: PrimaryEntry(raw: key), deltas: value, body)
     }
 
     /// Appends the chunk's entries to `out`.
     func decode(into out: inout [PrimaryEntry]) throws(StoreError) {
-        guard key.count == PrimaryEntry.byteCount else { throw .corrupt("a primary chunk key of \(key.count) bytes") }
-        try PackedRuns.decode(first: PrimaryEntry(raw: key), deltas: value, into: &out)
+        try forEach { entry in
+            out.append(entry)
+            return true
+        }
     }
 }
 

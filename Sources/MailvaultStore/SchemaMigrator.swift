@@ -408,9 +408,10 @@ struct Version9Migration: SteppedMigration {
 ///    refuses the store, and a read-only open of this build asks for a read-write one).
 /// 2. Each step takes the first buckets of schema 9's primary index
 ///    (`Schema.version9Primary`: 11-byte duplicates under `BE32(sent >> 6)`), cuts their hash
-///    prefixes to three bytes, puts the entries into the packed index (`PrimaryIndex`; appends, as buckets come in order) and
-///    deletes them from the old database in the same transaction, so an entry is in exactly
-///    one of the two and a step needs no other bookkeeping.
+///    prefixes to three bytes, puts the entries into the packed index (`PrimaryIndex`;
+///    appends, as buckets come in order) and deletes them from the old database in the same
+///    transaction, so an entry is in exactly one of the two and a step needs no other
+///    bookkeeping.
 /// 3. The step that finds no bucket left drops schema 9's database and deletes
 ///    `meta/primaryMigration`.
 ///
